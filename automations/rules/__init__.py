@@ -1,0 +1,75 @@
+"""The rule catalogue: every rule has a stable id, a default severity and a one-line summary.
+
+A rule is a pure function ``(board, tor, today) -> iterable of Finding``: it reads no files and
+no clocks. Rules that need a tab or column the workbook lacks are skipped (the missing tab or
+column is itself reported), so one missing header does not flood the report.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+from ..board import Board
+from ..config import TorConfig
+from ..findings import Finding, Severity, sort_findings
+
+RuleFn = Callable[[Board, TorConfig, dt.date], Iterable[Finding]]
+
+
+@dataclass(frozen=True)
+class Rule:
+    id: str
+    severity: Severity
+    summary: str
+    needs: tuple[str, ...] = ()  # "table.field" (or "table") the rule cannot run without
+    fn: RuleFn | None = None  # None for rules applied while reading the workbook
+
+
+CATALOGUE: dict[str, Rule] = {}
+
+
+def register(rule: Rule) -> Rule:
+    if rule.id in CATALOGUE:
+        raise ValueError(f"rule {rule.id} registered twice")
+    CATALOGUE[rule.id] = rule
+    return rule
+
+
+def rule(
+    rule_id: str, severity: Severity, summary: str, needs: tuple[str, ...] = ()
+) -> Callable[[RuleFn], RuleFn]:
+    def wrap(fn: RuleFn) -> RuleFn:
+        register(Rule(rule_id, severity, summary, needs, fn))
+        return fn
+
+    return wrap
+
+
+def _runnable(r: Rule, board: Board) -> bool:
+    for need in r.needs:
+        table_name, _, field_name = need.partition(".")
+        table = getattr(board, table_name)
+        if not table.present or (field_name and not table.has(field_name)):
+            return False
+    return True
+
+
+def run_rules(board: Board, tor: TorConfig, today: dt.date) -> list[Finding]:
+    _load()
+    out: list[Finding] = []
+    for r in CATALOGUE.values():
+        if r.fn is not None and _runnable(r, board):
+            out.extend(r.fn(board, tor, today))
+    return sort_findings(out)
+
+
+def catalogue() -> list[Rule]:
+    _load()
+    return list(CATALOGUE.values())
+
+
+def _load() -> None:
+    # Importing the modules registers their rules, in catalogue order.
+    from . import actions, meetings, members, projects, schema  # noqa: F401

@@ -1,0 +1,138 @@
+"""Action rules (Terms of Reference: minute all meetings and record actions; follow up all
+actions)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+
+from ..board import Board
+from ..config import TorConfig
+from ..findings import Finding, Severity
+from ..schema import is_blank
+from . import rule
+from .dates import long_date, plural
+
+E, W, INFO = Severity.ERROR, Severity.WARNING, Severity.INFO
+
+
+def _what(a) -> str:
+    return f"Action {a.id}" if a.id else f"The action on row {a.row}"
+
+
+@rule(
+    "tor.actions.overdue",
+    W,
+    "An open action is past its due date (error when it is very late).",
+    needs=("actions.due", "actions.status"),
+)
+def overdue(board: Board, tor: TorConfig, today: dt.date) -> Iterator[Finding]:
+    for a in board.actions.records:
+        if a.is_open and a.due and a.due < today:
+            late = (today - a.due).days
+            severity = E if late > tor.overdue_error_days else W
+            owner = board.member(a.owner)
+            who = owner.label if owner else (a.owner or "its owner")
+            yield board.actions.finding(
+                "tor.actions.overdue",
+                severity,
+                f"{_what(a)} was due on {long_date(a.due)} and is {plural(late, 'day')} late. "
+                f"The co-chairs follow up every action at each meeting: ask {who} for an update, "
+                "then set a new Due date or change the Status.",
+                a,
+                "due",
+            )
+
+
+@rule(
+    "tor.actions.due_soon",
+    INFO,
+    "An open action is due in the next few days.",
+    needs=("actions.due", "actions.status"),
+)
+def due_soon(board: Board, tor: TorConfig, today: dt.date) -> Iterator[Finding]:
+    horizon = today + dt.timedelta(days=tor.due_soon_days)
+    for a in board.actions.records:
+        if a.is_open and a.due and today <= a.due <= horizon:
+            when = "today" if a.due == today else f"on {long_date(a.due)}"
+            yield board.actions.finding(
+                "tor.actions.due_soon",
+                INFO,
+                f"{_what(a)} is due {when}. A reminder only: nothing is wrong yet.",
+                a,
+                "due",
+            )
+
+
+@rule(
+    "tor.actions.stale",
+    W,
+    "An open action has had no update for a long time.",
+    needs=("actions.status", "actions.raised"),
+)
+def stale(board: Board, tor: TorConfig, today: dt.date) -> Iterator[Finding]:
+    for a in board.actions.records:
+        since = a.last_update or a.raised
+        if a.is_open and since and (today - since).days > tor.stale_days:
+            field_name = "last_update" if board.actions.has("last_update") else "raised"
+            yield board.actions.finding(
+                "tor.actions.stale",
+                W,
+                f"{_what(a)} has had no update since {long_date(since)} "
+                f"({plural((today - since).days, 'day')}). Members progress actions between "
+                "meetings: ask the owner for news and put today's date in Last update.",
+                a,
+                field_name,
+            )
+
+
+@rule(
+    "tor.actions.owner",
+    W,
+    "An open action's owner is not an active Board member.",
+    needs=("actions.owner", "actions.status", "members"),
+)
+def owner(board: Board, tor: TorConfig, today: dt.date) -> Iterator[Finding]:
+    for a in board.actions.records:
+        if not (a.is_open and a.owner):
+            continue
+        member = board.member(a.owner)
+        if member is None:
+            yield board.actions.finding(
+                "tor.actions.owner",
+                W,
+                f"{_what(a)} is owned by {a.owner!r}, who is not on the Members tab. That is fine "
+                "for an officer outside the Board, but a Board member should follow it up. "
+                "Otherwise check the spelling of the name.",
+                a,
+                "owner",
+            )
+        elif not member.active_on(today):
+            yield board.actions.finding(
+                "tor.actions.owner",
+                W,
+                f"{_what(a)} is owned by {member.label}, who has left the Board. Give the action "
+                "to an active member.",
+                a,
+                "owner",
+            )
+
+
+@rule(
+    "tor.actions.completed_on",
+    W,
+    "An action marked Done has no completion date.",
+    needs=("actions.status", "actions.completed_on"),
+)
+def completed_on(board: Board, tor: TorConfig, today: dt.date) -> Iterator[Finding]:
+    for a in board.actions.records:
+        # An unreadable date is reported by schema.type, not again here.
+        if a.status == "Done" and is_blank(a.raw.get("completed_on")):
+            yield board.actions.finding(
+                "tor.actions.completed_on",
+                W,
+                f"{_what(a)} is marked Done but Completed on is blank. Enter the date it was "
+                "finished, so the digest can report it.",
+                a,
+                "completed_on",
+            )

@@ -1,0 +1,94 @@
+"""Rules about the shape of the workbook (from sheets_schema/)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+
+from ..board import Board, Table
+from ..config import TorConfig
+from ..findings import Finding, Severity
+from . import Rule, register, rule
+
+E, W = Severity.ERROR, Severity.WARNING
+
+for _id, _summary in (
+    ("schema.missing_tab", "A tab the service needs is not in the workbook."),
+    ("schema.missing_column", "A column the service needs is not on its tab."),
+    ("schema.required", "A cell that must be filled in is blank."),
+    ("schema.type", "A cell is not a readable date, number or yes/no."),
+    ("schema.enum", "A cell is not one of the values allowed in that column."),
+    ("schema.email", "An email address is not valid."),
+):
+    register(Rule(_id, E, _summary))
+
+
+def _key(value: object) -> str:
+    return " ".join(str(value).split()).casefold()
+
+
+@rule("schema.duplicate_id", E, "The same id (or meeting date) appears on two rows.")
+def duplicate_id(board: Board, tor: TorConfig, today: dt.date) -> Iterator[Finding]:
+    for table in board.tables():
+        if not table.present:
+            continue
+        id_field = table.schema.id_field
+        first: dict[str, int] = {}
+        for rec in table.records:
+            value = getattr(rec, id_field)
+            if value is None:
+                continue
+            key = _key(value)
+            if key in first:
+                header = table.header(id_field)
+                yield table.finding(
+                    "schema.duplicate_id",
+                    E,
+                    f"{header} {rec.raw.get(id_field)!s} is used on row {first[key]} and on row "
+                    f"{rec.row}. Each row needs its own {header}: change one of them.",
+                    rec,
+                    id_field,
+                )
+            else:
+                first[key] = rec.row
+
+
+def _member_refs(
+    board: Board, table: Table, field_name: str, refs: tuple[str, ...], rec: object
+) -> Iterator[Finding]:
+    unknown = [r for r in refs if board.member(r) is None]
+    if unknown:
+        names = ", ".join(repr(u) for u in unknown)
+        yield table.finding(
+            "schema.reference",
+            W,
+            f"{table.header(field_name)}: {names} is not on the Members tab (looked up by "
+            "Member ID, name and email). Check the spelling, or add the person to Members.",
+            rec,
+            field_name,
+        )  # type: ignore[arg-type]
+
+
+@rule("schema.reference", W, "A cell refers to a member or project that does not exist.")
+def reference(board: Board, tor: TorConfig, today: dt.date) -> Iterator[Finding]:
+    # Owner and Sub-group lead are checked by their own rules, which can say more.
+    if board.actions.present and board.projects.present:
+        for a in board.actions.records:
+            if a.project_id and board.project(a.project_id) is None:
+                yield board.actions.finding(
+                    "schema.reference",
+                    W,
+                    f"Project ID {a.project_id!r} is not on the Projects tab. Check the "
+                    "spelling, or add the project to Projects.",
+                    a,
+                    "project_id",
+                )
+    if not board.members.present:
+        return
+    for p in board.projects.records:
+        yield from _member_refs(board, board.projects, "assigned_members", p.assigned_members, p)
+    for m in board.meetings.records:
+        for name in ("minute_taker", "deputy"):
+            ref = getattr(m, name)
+            if ref:
+                yield from _member_refs(board, board.meetings, name, (ref,), m)
