@@ -1,0 +1,137 @@
+"""Real .xlsx workbooks for tests: a clean board (no findings at all) that tests then change.
+
+Rows are dicts keyed by the canonical header (as in sheets_schema/); values are what a person
+would type or what a spreadsheet stores (real dates, text, numbers, booleans).
+"""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+from pathlib import Path
+from typing import Any
+
+from openpyxl import Workbook
+
+from automations.config import parse_config
+from automations.findings import Finding, Report
+from automations.paths import data_path
+from automations.pipeline import validate
+from automations.schema import load_schemas
+
+TODAY = dt.date(2024, 3, 1)
+D = dt.date
+Tables = dict[str, list[dict[str, Any]]]
+TAB_NAMES = {"members": "Members", "projects": "Projects", "actions": "Actions",
+             "meetings": "Meetings"}
+
+
+def _member(mid: str, name: str, category: str, seat: str, org: str = "",
+            role: str = "Member", **extra: Any) -> dict[str, Any]:
+    row = {"Member ID": mid, "Name": name, "Email": f"{mid.lower()}@example.org", "Role": role,
+           "Category": category, "Seat": seat, "Organisation": org, "Joined": D(2023, 11, 1),
+           "Left": None, "Term start": None, "Term extended": None,
+           "Chairs another group": None, "Agreed ToR": "Yes", "Easy read": "No",
+           "Service areas": "LD; MH"}
+    row.update(extra)
+    return row
+
+
+def clean_tables() -> Tables:
+    """A board that breaks no rule on TODAY (2024-03-01)."""
+    members = [
+        _member("M01", "Ada Resident", "Resident", "Self-representative",
+                role="Co-chair (resident)", **{"Term start": D(2023, 11, 29),
+                                                "Chairs another group": "No"}),
+        _member("M02", "Ben Commissioner", "Council officer", "Commissioner", "ASC Commissioning",
+                role="Co-chair (commissioner)", **{"Term start": D(2023, 11, 29)}),
+        _member("M03", "Cara Resident", "Resident", "Self-advocacy group", "Speak Up Haringey"),
+        _member("M04", "Dev Resident", "Resident", "Reference group", "Mental Health Reference"),
+        _member("M05", "Eve Resident", "Resident", "Self-representative"),
+        _member("M06", "Fay Carer", "Carer or advocate", "Carer or advocate"),
+        _member("M07", "Gus Carer", "Carer or advocate", "Carer or advocate"),
+        _member("M08", "Hal Carer", "Carer or advocate", "JPB representative",
+                "Joint Partnership Board"),
+        _member("M09", "Ivy Carer", "Carer or advocate", "Carer or advocate"),
+        _member("M10", "Jon Worker", "Health and social care staff", "Social worker", "LD team"),
+        _member("M11", "Kim Nurse", "Health and social care staff", "Clinical staff", "MH trust"),
+        _member("M12", "Lee Officer", "Council officer", "Council department", "Procurement"),
+        _member("M13", "Mo ICB", "Health and social care staff", "ICB", "NCL ICB"),
+        _member("M14", "Nia Provider", "Provider", "Provider", "Home Care Ltd"),
+        _member("M15", "Oli DAH", "Voluntary sector", "Disability Action Haringey",
+                "Disability Action Haringey"),
+    ]
+    duties = {c.name: "Yes" for c in load_schemas(data_path("sheets_schema"))["projects"].columns
+              if c.duty}
+    projects = [{
+        "Project ID": "P01", "Title": "Day opportunities", "Lead officer": "Ben Commissioner",
+        "Stage": "During", "Cycle phase": "Do", "Co-production": "Co-design; Co-delivery",
+        "Participation level": "Collaborate", "Objectives": "Co-design day services",
+        "Assigned members": "M03; M10", "Sub-group": "Day services group",
+        "Sub-group lead": "M03", "EQIA completed": "Yes", "Start": D(2023, 12, 1),
+        "Target end": D(2024, 9, 30), **duties,
+    }]
+    actions = [
+        {"Action ID": "A1", "Raised": D(2024, 2, 28), "Project ID": "P01",
+         "Action": "Draft the survey", "Owner": "M03", "Due": D(2024, 3, 20), "Status": "Open",
+         "Completed on": None, "Last update": D(2024, 2, 28), "Update": "",
+         "Confidential": "No"},
+        {"Action ID": "A2", "Raised": D(2024, 1, 31), "Project ID": "P01",
+         "Action": "Book the venue", "Owner": "Ben Commissioner", "Due": D(2024, 2, 20),
+         "Status": "Done", "Completed on": D(2024, 2, 15), "Last update": D(2024, 2, 15),
+         "Update": "Booked", "Confidential": "No"},
+        {"Action ID": "A3", "Raised": D(2024, 1, 31), "Project ID": "",
+         "Action": "Idea we chose not to do", "Owner": "m05@example.org", "Due": None,
+         "Status": "Dropped", "Completed on": None, "Last update": None, "Update": "",
+         "Confidential": "No"},
+    ]
+    meetings = [_meeting(D(2023, 11, 29), reviewed="Yes"), _meeting(D(2023, 12, 27)),
+                _meeting(D(2024, 1, 31)), _meeting(D(2024, 2, 28)),
+                _meeting(D(2024, 3, 27), held=False)]
+    return {"members": members, "projects": projects, "actions": actions, "meetings": meetings}
+
+
+def _meeting(day: dt.date, reviewed: str = "No", held: bool = True) -> dict[str, Any]:
+    yes = "Yes" if held else None
+    return {"Date": day, "Length (hours)": 2, "Minute-taker": "M12" if held else None,
+            "Resident co-chair present": yes, "Commissioner co-chair present": yes,
+            "Deputy": None, "Actions followed up": yes,
+            "Membership reviewed": reviewed if held else None, "Easy-read minutes": yes}
+
+
+def tables(**changes: Any) -> Tables:
+    """clean_tables() deep-copied; keyword arguments replace whole tabs."""
+    data = copy.deepcopy(clean_tables())
+    data.update(changes)
+    return data
+
+
+def write_workbook(path: Path, data: Tables, tab_names: dict[str, str] | None = None,
+                   headers: dict[str, list[str]] | None = None) -> Path:
+    """Write tabs in order; each tab's header is its rows' keys (or ``headers[tab]``)."""
+    wb = Workbook()
+    wb.remove(wb.active)
+    names = {**TAB_NAMES, **(tab_names or {})}
+    for key, rows in data.items():
+        ws = wb.create_sheet(names.get(key, key))
+        header = (headers or {}).get(key) or (list(rows[0]) if rows else [])
+        ws.append(header)
+        for row in rows:
+            ws.append([row.get(h) for h in header])
+    wb.save(path)
+    return path
+
+
+def config_for(path: Path, today: dt.date = TODAY, **tor: Any) -> Any:
+    return parse_config({"source": {"kind": "xlsx", "path": str(path)}, "tor": tor,
+                         "today": today.isoformat()}, None)
+
+
+def check(tmp_path: Path, data: Tables, today: dt.date = TODAY, **tor: Any) -> Report:
+    """Write ``data`` as a real .xlsx and validate it."""
+    path = write_workbook(tmp_path / "board.xlsx", data)
+    return validate(config_for(path, today, **tor), today).report
+
+
+def fired(report: Report, rule: str) -> list[Finding]:
+    return [f for f in report.findings if f.rule == rule]
