@@ -17,7 +17,7 @@ from automations.config import parse_config
 from automations.findings import Finding, Report
 from automations.paths import data_path
 from automations.pipeline import validate
-from automations.schema import load_schemas
+from automations.schema import load_schemas, normalize
 
 TODAY = dt.date(2024, 3, 1)
 D = dt.date
@@ -26,7 +26,7 @@ TAB_NAMES = {"members": "Members", "projects": "Projects", "actions": "Actions",
              "meetings": "Meetings"}
 
 
-def _member(mid: str, name: str, category: str, seat: str, org: str = "",
+def member(mid: str, name: str, category: str, seat: str, org: str = "",
             role: str = "Member", **extra: Any) -> dict[str, Any]:
     row = {"Member ID": mid, "Name": name, "Email": f"{mid.lower()}@example.org", "Role": role,
            "Category": category, "Seat": seat, "Organisation": org, "Joined": D(2023, 11, 1),
@@ -40,25 +40,25 @@ def _member(mid: str, name: str, category: str, seat: str, org: str = "",
 def clean_tables() -> Tables:
     """A board that breaks no rule on TODAY (2024-03-01)."""
     members = [
-        _member("M01", "Ada Resident", "Resident", "Self-representative",
+        member("M01", "Ada Resident", "Resident", "Self-representative",
                 role="Co-chair (resident)", **{"Term start": D(2023, 11, 29),
                                                 "Chairs another group": "No"}),
-        _member("M02", "Ben Commissioner", "Council officer", "Commissioner", "ASC Commissioning",
+        member("M02", "Ben Commissioner", "Council officer", "Commissioner", "ASC Commissioning",
                 role="Co-chair (commissioner)", **{"Term start": D(2023, 11, 29)}),
-        _member("M03", "Cara Resident", "Resident", "Self-advocacy group", "Speak Up Haringey"),
-        _member("M04", "Dev Resident", "Resident", "Reference group", "Mental Health Reference"),
-        _member("M05", "Eve Resident", "Resident", "Self-representative"),
-        _member("M06", "Fay Carer", "Carer or advocate", "Carer or advocate"),
-        _member("M07", "Gus Carer", "Carer or advocate", "Carer or advocate"),
-        _member("M08", "Hal Carer", "Carer or advocate", "JPB representative",
+        member("M03", "Cara Resident", "Resident", "Self-advocacy group", "Speak Up Haringey"),
+        member("M04", "Dev Resident", "Resident", "Reference group", "Mental Health Reference"),
+        member("M05", "Eve Resident", "Resident", "Self-representative"),
+        member("M06", "Fay Carer", "Carer or advocate", "Carer or advocate"),
+        member("M07", "Gus Carer", "Carer or advocate", "Carer or advocate"),
+        member("M08", "Hal Carer", "Carer or advocate", "JPB representative",
                 "Joint Partnership Board"),
-        _member("M09", "Ivy Carer", "Carer or advocate", "Carer or advocate"),
-        _member("M10", "Jon Worker", "Health and social care staff", "Social worker", "LD team"),
-        _member("M11", "Kim Nurse", "Health and social care staff", "Clinical staff", "MH trust"),
-        _member("M12", "Lee Officer", "Council officer", "Council department", "Procurement"),
-        _member("M13", "Mo ICB", "Health and social care staff", "ICB", "NCL ICB"),
-        _member("M14", "Nia Provider", "Provider", "Provider", "Home Care Ltd"),
-        _member("M15", "Oli DAH", "Voluntary sector", "Disability Action Haringey",
+        member("M09", "Ivy Carer", "Carer or advocate", "Carer or advocate"),
+        member("M10", "Jon Worker", "Health and social care staff", "Social worker", "LD team"),
+        member("M11", "Kim Nurse", "Health and social care staff", "Clinical staff", "MH trust"),
+        member("M12", "Lee Officer", "Council officer", "Council department", "Procurement"),
+        member("M13", "Mo ICB", "Health and social care staff", "ICB", "NCL ICB"),
+        member("M14", "Nia Provider", "Provider", "Provider", "Home Care Ltd"),
+        member("M15", "Oli DAH", "Voluntary sector", "Disability Action Haringey",
                 "Disability Action Haringey"),
     ]
     duties = {c.name: "Yes" for c in load_schemas(data_path("sheets_schema"))["projects"].columns
@@ -85,13 +85,13 @@ def clean_tables() -> Tables:
          "Status": "Dropped", "Completed on": None, "Last update": None, "Update": "",
          "Confidential": "No"},
     ]
-    meetings = [_meeting(D(2023, 11, 29), reviewed="Yes"), _meeting(D(2023, 12, 27)),
-                _meeting(D(2024, 1, 31)), _meeting(D(2024, 2, 28)),
-                _meeting(D(2024, 3, 27), held=False)]
+    meetings = [meeting(D(2023, 11, 29), reviewed="Yes"), meeting(D(2023, 12, 27)),
+                meeting(D(2024, 1, 31)), meeting(D(2024, 2, 28)),
+                meeting(D(2024, 3, 27), held=False)]
     return {"members": members, "projects": projects, "actions": actions, "meetings": meetings}
 
 
-def _meeting(day: dt.date, reviewed: str = "No", held: bool = True) -> dict[str, Any]:
+def meeting(day: dt.date, reviewed: str = "No", held: bool = True) -> dict[str, Any]:
     yes = "Yes" if held else None
     return {"Date": day, "Length (hours)": 2, "Minute-taker": "M12" if held else None,
             "Resident co-chair present": yes, "Commissioner co-chair present": yes,
@@ -114,12 +114,17 @@ def write_workbook(path: Path, data: Tables, tab_names: dict[str, str] | None = 
     names = {**TAB_NAMES, **(tab_names or {})}
     for key, rows in data.items():
         ws = wb.create_sheet(names.get(key, key))
-        header = (headers or {}).get(key) or (list(rows[0]) if rows else [])
+        header = (headers or {}).get(key) or (list(rows[0]) if rows else _schema_headers(key))
         ws.append(header)
         for row in rows:
             ws.append([row.get(h) for h in header])
     wb.save(path)
     return path
+
+
+def _schema_headers(tab: str) -> list[str]:
+    schemas = load_schemas(data_path("sheets_schema"))
+    return [c.name for c in schemas[tab].columns] if tab in schemas else []
 
 
 def config_for(path: Path, today: dt.date = TODAY, **tor: Any) -> Any:
@@ -135,3 +140,17 @@ def check(tmp_path: Path, data: Tables, today: dt.date = TODAY, **tor: Any) -> R
 
 def fired(report: Report, rule: str) -> list[Finding]:
     return [f for f in report.findings if f.rule == rule]
+
+
+def edit(data: Tables, tab: str, index: int, **cells: Any) -> Tables:
+    """Change cells of one row; keyword names use _ for spaces (Term_start -> "Term start")."""
+    row = data[tab][index]
+    for key, value in cells.items():
+        header = next((h for h in row if normalize(h) == normalize(key)), key.replace("_", " "))
+        row[header] = value
+    return data
+
+
+def where(report: Report, rule: str) -> list[tuple[str, str | None, str | None]]:
+    """(severity, sheet, cell) of each finding of one rule: what most rule tests assert."""
+    return [(f.severity.value, f.sheet, f.cell) for f in fired(report, rule)]
