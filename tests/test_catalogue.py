@@ -1,0 +1,30 @@
+"""The rule catalogue matches the spec's stable ids, and every rule is documented."""
+
+from automations.rules import catalogue
+
+SPEC_IDS = """
+schema.missing_tab schema.missing_column schema.required schema.type schema.enum schema.email
+schema.duplicate_id schema.reference
+tor.members.cap tor.cochairs.count tor.cochairs.resident_eligibility
+tor.cochairs.commissioner_eligibility tor.cochairs.chairs_other_group tor.cochairs.term
+tor.members.balance tor.members.one_per_org tor.members.jpb_overlap tor.members.tor_agreed
+tor.members.minimum_period tor.members.review_due
+tor.meetings.cadence tor.meetings.next_scheduled tor.meetings.minute_taker
+tor.meetings.cochairs_present tor.meetings.actions_followed_up tor.meetings.length
+access.minutes_easy_read
+tor.actions.overdue tor.actions.due_soon tor.actions.stale tor.actions.owner
+tor.actions.completed_on
+tor.projects.stage_duties tor.projects.current_duties tor.projects.objectives
+tor.projects.members_assigned tor.projects.lived_experience tor.projects.eqia
+tor.projects.subgroup_lead tor.projects.past_end
+""".split()
+
+
+def test_catalogue_has_exactly_the_spec_ids():
+    assert sorted(r.id for r in catalogue()) == sorted(SPEC_IDS)
+
+
+def test_every_rule_has_a_plain_summary():
+    for r in catalogue():
+        assert r.summary.endswith(".") and len(r.summary) < 120, r.id
+        assert "ToR" not in r.summary, r.id

@@ -1,0 +1,44 @@
+"""The README's commands and rule list cannot drift from the code and CI."""
+
+import re
+from pathlib import Path
+
+from automations.cli import rules_markdown
+
+ROOT = Path(__file__).resolve().parent.parent
+README = (ROOT / "README.md").read_text()
+
+
+def fenced_blocks() -> list[str]:
+    return re.findall(r"```(?:bash)?\n(.*?)```", README, flags=re.S)
+
+
+def test_readme_opens_with_two_commands():
+    before_sections = README.split("\n## ")[0]
+    blocks = re.findall(r"```bash\n(.*?)```", before_sections, flags=re.S)
+    assert len(blocks) == 2
+    assert all(len(b.strip().splitlines()) == 1 for b in blocks)
+    assert "coprod init demo" in blocks[0]
+    assert "pytest" in blocks[1]
+
+
+def test_ci_runs_the_readme_test_command():
+    test_command = re.findall(r"```bash\n(.*?)```", README, flags=re.S)[1].strip()
+    assert test_command in (ROOT / ".ci" / "run").read_text().splitlines()
+
+
+def test_rule_list_is_generated_from_the_catalogue():
+    listed = README.split("<!-- rules:begin -->")[1].split("<!-- rules:end -->")[0].strip()
+    assert listed == rules_markdown(), "run: python -m tests.test_readme"
+
+
+def write_rule_list() -> None:
+    """Regenerate the README's rule list: python -m tests.test_readme"""
+    begin, rest = README.split("<!-- rules:begin -->")
+    _, end = rest.split("<!-- rules:end -->")
+    text = f"{begin}<!-- rules:begin -->\n{rules_markdown()}\n<!-- rules:end -->{end}"
+    (ROOT / "README.md").write_text(text)
+
+
+if __name__ == "__main__":
+    write_rule_list()
