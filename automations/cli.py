@@ -59,6 +59,13 @@ def friendly(fn: Callable[..., Any]) -> Callable[..., Any]:
             sys.exit(EXIT_FAILED)
         except KeyboardInterrupt:
             sys.exit(130)
+        except Exception as exc:  # a bug: say so in one line; COPROD_DEBUG=1 shows the traceback
+            if os.environ.get("COPROD_DEBUG"):
+                raise
+            click.secho(f"coprod: unexpected error ({type(exc).__name__}: {exc}). "
+                        "Run again with COPROD_DEBUG=1 for details, and please report it.",
+                        err=True, fg="red")
+            sys.exit(EXIT_FAILED)
 
     return wrapper
 

@@ -116,3 +116,19 @@ def test_rules_command_lists_every_rule():
     code, out, _ = run("rules")
     assert code == 0
     assert [line.split()[0] for line in out.splitlines()] == [r.id for r in catalogue()]
+
+
+def test_broken_schema_file_is_exit_two_naming_the_file(tmp_path):
+    import shutil
+
+    from automations.paths import data_path
+
+    schemas = tmp_path / "schemas"
+    shutil.copytree(data_path("sheets_schema"), schemas)
+    (schemas / "actions.toml").write_text(
+        (schemas / "actions.toml").read_text().replace('kind = "date"', 'kind = "when"', 1))
+    write_workbook(tmp_path / "board.xlsx", tables())
+    config = write_config(tmp_path, '[source]\npath = "board.xlsx"\n'
+                                    '[paths]\nschema_dir = "schemas"\n')
+    code, _, err = run("validate", "--config", str(config))
+    assert code == 2 and "actions.toml" in err and "'when'" in err
