@@ -1,6 +1,7 @@
 """Reading real workbooks: every date form, formulas, LibreOffice files, and bad input."""
 
 import datetime as dt
+import re
 import zipfile
 
 from openpyxl import load_workbook
@@ -131,3 +132,15 @@ def test_reader_keeps_user_values_untouched(tmp_path):
     before = path.read_bytes()
     validate(config_for(path), TODAY)
     assert path.read_bytes() == before
+
+
+def test_wrong_sheet_size_in_the_file_loses_nothing(tmp_path):
+    data = edit(tables(), "actions", 1, Completed_on=None)
+    path = write_workbook(tmp_path / "board.xlsx", data)
+    with zipfile.ZipFile(path) as z:
+        parts = {n: z.read(n) for n in z.namelist()}
+    with zipfile.ZipFile(path, "w") as z:
+        for name, body in parts.items():
+            z.writestr(name, re.sub(rb'<dimension ref="[^"]+"', b'<dimension ref="A1:B2"', body))
+    report = validate(config_for(path)).report
+    assert where(report, "tor.actions.completed_on") == [("warning", "Actions", "H3")]

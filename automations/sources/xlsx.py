@@ -41,6 +41,8 @@ def read_xlsx(path: Path) -> RawWorkbook:
 
 
 def _table(ws: object) -> RawTable:
+    # Some programs store a wrong sheet size; trusting it would silently drop cells.
+    ws.reset_dimensions()  # type: ignore[attr-defined]
     rows = ws.iter_rows(values_only=True)  # type: ignore[attr-defined]
     header: list[object] = []
     for header_row in rows:
