@@ -92,7 +92,7 @@ def cli() -> None:
 )
 @friendly
 def init(directory: Path, force: bool, today: dt.date | None) -> None:
-    """Write a config.toml and a sample board.xlsx into DIRECTORY."""
+    """Write a config.toml and a sample board.xlsx into DIRECTORY (existing files are kept)."""
     from .setup import init_directory
 
     for line in init_directory(directory, force=force, today=today or dt.date.today()):

@@ -38,10 +38,16 @@ def test_init_then_validate_in_a_fresh_folder(tmp_path):
     assert max(len(line) for line in result.stdout.splitlines()) <= 80
 
 
-def test_init_refuses_to_overwrite(tmp_path):
+def test_init_again_keeps_a_persons_files(tmp_path):
     assert run("init", str(tmp_path))[0] == 0
-    code, _, err = run("init", str(tmp_path))
-    assert code == 2 and "--force" in err
+    (tmp_path / "config.toml").write_text("# my edits\n")
+    before = (tmp_path / "board.xlsx").read_bytes()
+    code, out, _ = run("init", str(tmp_path))
+    assert code == 0 and out.count("Kept the existing") == 2
+    assert (tmp_path / "config.toml").read_text() == "# my edits\n"
+    assert (tmp_path / "board.xlsx").read_bytes() == before
+    assert run("init", "--force", str(tmp_path))[0] == 0
+    assert (tmp_path / "config.toml").read_text() != "# my edits\n"
 
 
 def test_json_output_shape(tmp_path):
