@@ -92,6 +92,27 @@ def _cochairs(board: Board, today: dt.date, role: str) -> list[Member]:
     return [m for m in board.active_members(today) if m.role == role]
 
 
+ELIGIBLE = {
+    RESIDENT_CHAIR: (RESIDENT_VOICES, "a resident who uses adult social care services"),
+    COMMISSIONER_CHAIR: (STAFF, "a member of the Commissioning Team"),
+}
+
+
+def _ineligible(board: Board, today: dt.date, role: str, rule_id: str) -> Iterator[Finding]:
+    allowed, who = ELIGIBLE[role]
+    for m in _cochairs(board, today, role):
+        if m.category and m.category not in allowed:
+            yield board.members.finding(
+                rule_id,
+                E,
+                f"{m.label} is the {CHAIR_WORDS[role]} but their Category is {m.category!r}. "
+                f"The Terms of Reference say this co-chair is {who}. Check the Category "
+                f"({' or '.join(allowed)}), or the Role.",
+                m,
+                "category",
+            )
+
+
 @rule(
     "tor.cochairs.resident_eligibility",
     E,
@@ -99,17 +120,7 @@ def _cochairs(board: Board, today: dt.date, role: str) -> list[Member]:
     needs=("members.role", "members.category"),
 )
 def resident_eligibility(board: Board, tor: TorConfig, today: dt.date) -> Iterator[Finding]:
-    for m in _cochairs(board, today, RESIDENT_CHAIR):
-        if m.category and m.category not in RESIDENT_VOICES:
-            yield board.members.finding(
-                "tor.cochairs.resident_eligibility",
-                E,
-                f"{m.label} is the resident co-chair but their Category is {m.category!r}. The "
-                "Terms of Reference say this co-chair is a resident who uses adult social care "
-                "services. Check the Category (Resident or Carer or advocate), or the Role.",
-                m,
-                "category",
-            )
+    return _ineligible(board, today, RESIDENT_CHAIR, "tor.cochairs.resident_eligibility")
 
 
 @rule(
@@ -119,18 +130,7 @@ def resident_eligibility(board: Board, tor: TorConfig, today: dt.date) -> Iterat
     needs=("members.role", "members.category"),
 )
 def commissioner_eligibility(board: Board, tor: TorConfig, today: dt.date) -> Iterator[Finding]:
-    for m in _cochairs(board, today, COMMISSIONER_CHAIR):
-        if m.category and m.category not in STAFF:
-            yield board.members.finding(
-                "tor.cochairs.commissioner_eligibility",
-                E,
-                f"{m.label} is the commissioner co-chair but their Category is {m.category!r}. "
-                "The Terms of Reference say this co-chair is a member of the Commissioning "
-                "Team. Check the Category (Health and social care staff or Council officer), "
-                "or the Role.",
-                m,
-                "category",
-            )
+    return _ineligible(board, today, COMMISSIONER_CHAIR, "tor.cochairs.commissioner_eligibility")
 
 
 @rule(
