@@ -111,3 +111,62 @@ def merge_note(existing: str | None, ours: str | None) -> str | None:
     mine = person_note(existing)
     parts = [p for p in (mine, ours) if p]
     return "\n\n".join(parts) if parts else None
+
+
+# ---------------------------------------------------------------- the Validation tab
+# The same words and layout for every backend. Row 1 names the service (how a backend knows the
+# tab is its own), row 2 the counts, row 3 when the marks last changed, row 4 the header.
+VALIDATION_TITLE = "Co-Production Board check: what needs attention"
+VALIDATION_HEADER = ("Severity", "Rule", "Sheet", "Cell", "Message", "Link")
+HEADER_ROW = 4  # the frozen header; findings start on the row below
+SEVERITY_LABEL = {
+    Severity.ERROR: "Error",
+    Severity.WARNING: "Warning",
+    Severity.INFO: "For information",
+}
+
+
+def counts_line(counts: dict[str, int]) -> str:
+    def n(count: int, word: str) -> str:
+        return f"{count} {word}" if count == 1 else f"{count} {word}s"
+
+    return (
+        f"{n(counts.get('error', 0), 'error')}, {n(counts.get('warning', 0), 'warning')}, "
+        f"{counts.get('info', 0)} for information"
+    )
+
+
+def stamp_line(checked_at: dt.datetime) -> str:
+    """Row 3. A later check that finds exactly the same leaves the tab (and file) as it is, so
+    this is when the marks last changed; `coprod status` shows the last check."""
+    when = f"{checked_at:%A} {checked_at.day} {checked_at:%B %Y at %H:%M}"
+    return (
+        f"Marks last changed on {when}. This tab is rewritten by the check: "
+        "edit the other tabs, not this one."
+    )
+
+
+def validation_rows(plan: MarkPlan) -> list[tuple[str, str, str, str, str]]:
+    """One row per finding: severity, rule, sheet, cell, message (the backend adds the link)."""
+    return [
+        (SEVERITY_LABEL[f.severity], f.rule, f.sheet or "", f.cell or "", f.message)
+        for f in plan.findings
+    ]
+
+
+def marks_by_sheet(plan: MarkPlan) -> dict[str, list[CellMark]]:
+    sheets: dict[str, list[CellMark]] = defaultdict(list)
+    for mark in plan.cells:
+        sheets[mark.sheet].append(mark)
+    return dict(sheets)
+
+
+def our_note(note: str | None) -> str | None:
+    """Our block of a cell note (NOTE_BEGIN…NOTE_END), or None when the note has none."""
+    if not note:
+        return None
+    start = note.find(NOTE_BEGIN)
+    if start < 0:
+        return None
+    end = note.find(NOTE_END, start)
+    return note[start:] if end < 0 else note[start : end + len(NOTE_END)]
