@@ -104,18 +104,40 @@ def init(directory: Path, force: bool, today: dt.date | None) -> None:
 @click.option(
     "--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True
 )
+@click.option(
+    "--write-back",
+    is_flag=True,
+    help="Mark the workbook: coloured cells, notes and a Validation tab.",
+)
+@click.option(
+    "--report",
+    "report_path",
+    type=click.Path(path_type=Path, dir_okay=False),
+    metavar="FILE.xlsx",
+    help="Write a marked copy to FILE.xlsx; the workbook itself is not changed.",
+)
 @friendly
-def validate(config_path: Path, today: dt.date | None, fmt: str) -> None:
+def validate(
+    config_path: Path, today: dt.date | None, fmt: str, write_back: bool, report_path: Path | None
+) -> None:
     """Check the board workbook against the Terms of Reference.
 
-    Exit status: 0 no errors, 1 at least one error, 2 the config or workbook could not be read.
+    Exit status: 0 no errors, 1 at least one error, 2 the config or workbook could not be read
+    (or the marks could not be written safely).
     """
     from .pipeline import validate as run_validation
     from .text_report import render_table
 
+    if write_back and report_path:
+        raise click.UsageError("Use either --write-back or --report FILE.xlsx, not both.")
     cfg, day = load(config_path, today)
     result = run_validation(cfg, day)
     click.echo(result.report.dumps() if fmt == "json" else render_table(result.report))
+    if write_back or report_path:
+        from .marks import write_back as write_marks
+
+        outcome = write_marks(cfg, result, dt.datetime.now(), report_path)
+        click.echo(outcome.message, err=True)
     sys.exit(EXIT_FINDINGS if result.report.has_errors else EXIT_OK)
 
 
@@ -140,6 +162,148 @@ def rules_markdown() -> str:
     lines = ["| rule | severity | what it checks |", "|---|---|---|"]
     lines += [f"| `{r.id}` | {r.severity.value} | {r.summary} |" for r in catalogue()]
     return "\n".join(lines)
+
+
+# ---------------------------------------------------------------- the scheduled service
+
+EXIT_LOCKED = 3  # another copy holds the lock: nothing was done (systemd: SuccessExitStatus=3)
+
+
+def service_options(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """--config and -v for the service commands (they follow the clock, so no --today)."""
+    fn = click.option("-v", "--verbose", count=True, help="Log every step (debug level).")(fn)
+    return click.option(
+        "--config",
+        "config_path",
+        type=click.Path(path_type=Path),
+        default=lambda: os.environ.get("COPROD_CONFIG", "config.toml"),
+        show_default="config.toml or $COPROD_CONFIG",
+        help="The config file.",
+    )(fn)
+
+
+def _service_config(config_path: Path, verbose: int) -> Config:
+    from .log import setup_logging
+
+    cfg = load_config(config_path)
+    setup_logging(cfg, verbose)
+    return cfg
+
+
+@cli.command("run")
+@click.option("--once", is_flag=True, help="Do everything that is due now, then exit.")
+@service_options
+@friendly
+def run_command(once: bool, config_path: Path, verbose: int) -> None:
+    """Do one pass of everything due now (for cron or a systemd timer).
+
+    Exit status: 0 done (or nothing was due), 2 a job failed or the config is wrong,
+    3 another copy is running (nothing was done).
+    """
+    from .lock import LockHeld
+    from .service import run_once_locked
+    from .status import render_pass
+
+    if not once:
+        click.echo("coprod: say `coprod run --once`; use `coprod serve` to keep running", err=True)
+        sys.exit(EXIT_FAILED)
+    cfg = _service_config(config_path, verbose)
+    try:
+        result = run_once_locked(cfg)
+    except LockHeld as exc:
+        click.echo(f"coprod: {exc}", err=True)
+        sys.exit(EXIT_LOCKED)
+    click.echo(render_pass(cfg, result))
+    sys.exit(EXIT_OK if result.ok else EXIT_FAILED)
+
+
+@cli.command("serve")
+@service_options
+@friendly
+def serve_command(config_path: Path, verbose: int) -> None:
+    """Keep running: check and mark the sheet and send digests on the [schedule] in config.
+
+    Stops cleanly on SIGTERM or Ctrl-C (the pass under way finishes first). Exit status 3 when
+    another copy is running.
+    """
+    from .lock import LockHeld
+    from .service import serve
+
+    cfg = _service_config(config_path, verbose)
+    try:
+        sys.exit(serve(cfg))
+    except LockHeld as exc:
+        click.echo(f"coprod: {exc}", err=True)
+        sys.exit(EXIT_LOCKED)
+
+
+@cli.command("status")
+@service_options
+@click.option(
+    "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
+)
+@friendly
+def status_command(config_path: Path, verbose: int, fmt: str) -> None:
+    """What the service last did, what is due next, the last error and who holds the lock."""
+    import json
+
+    from .status import render_status, status
+
+    data = status(_service_config(config_path, verbose))
+    click.echo(json.dumps(data, indent=2) if fmt == "json" else render_status(data))
+
+
+@cli.command("digest")
+@config_options
+@click.option("--send", is_flag=True, help="Send the digests now (each audience once per meeting).")
+@click.option(
+    "--preview",
+    "preview_dir",
+    type=click.Path(path_type=Path, file_okay=False),
+    help="Write the .eml and .html files into this folder; send nothing.",
+)
+@click.option(
+    "--meeting",
+    callback=_today,
+    metavar="YYYY-MM-DD",
+    help="The meeting to report on (default: the latest one before today).",
+)
+@click.option("--audience", metavar="NAME", help="Only this audience (default: every enabled one).")
+@friendly
+def digest_command(
+    config_path: Path,
+    today: dt.date | None,
+    send: bool,
+    preview_dir: Path | None,
+    meeting: dt.date | None,
+    audience: str | None,
+) -> None:
+    """Send (or preview) the action-point digests for one meeting by hand.
+
+    A digest already recorded as sent for that audience and meeting is not sent again.
+    Exit status: 0 all sent, 1 some could not be sent, 2 the config or workbook could not be read.
+    """
+    from .digest import DigestError, manual_jobs, preview, send_jobs
+    from .pipeline import validate as run_validation
+
+    if send == bool(preview_dir):
+        raise click.UsageError("give either --send or --preview DIR")
+    cfg, day = load(config_path, today)
+    result = run_validation(cfg, day)
+    now = dt.datetime.now().astimezone()
+    jobs = manual_jobs(cfg, result, meeting, audience, include_disabled=bool(preview_dir))
+    if preview_dir:
+        try:
+            paths = preview(cfg, result, jobs, preview_dir, now)
+        except DigestError as exc:
+            raise ConfigError(f"could not render the digest: {exc}") from None
+        for path in paths:
+            click.echo(f"Wrote {path}")
+        return
+    outcomes = send_jobs(cfg, result, jobs, now)
+    for outcome in outcomes:
+        click.echo(outcome.describe())
+    sys.exit(EXIT_OK if all(o.ok for o in outcomes) else EXIT_FINDINGS)
 
 
 def main() -> None:
