@@ -12,8 +12,13 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .findings import Finding, Report, Severity
+
+if TYPE_CHECKING:
+    from .config import Config
+    from .pipeline import Validation
 
 VALIDATION_TAB = "Validation"
 NOTE_BEGIN = "[Co-Production Board check]"
@@ -170,3 +175,20 @@ def our_note(note: str | None) -> str | None:
         return None
     end = note.find(NOTE_END, start)
     return note[start:] if end < 0 else note[start : end + len(NOTE_END)]
+
+
+def write_back(
+    cfg: Config, validation: Validation, now: dt.datetime, report: Path | None = None
+) -> WriteResult:
+    """Mark the source (or, given ``report``, write a marked .xlsx copy and leave it alone).
+    The one call the CLI and the scheduled job make."""
+    plan = plan_marks(validation.report, now.replace(microsecond=0))
+    if report is None:
+        return validation.source.write_marks(plan)
+    if cfg.source.kind != "xlsx" or cfg.source.path is None:
+        from .sources import SourceError
+
+        raise SourceError("--report FILE.xlsx makes a marked copy of an .xlsx workbook only.")
+    from .xlsx_marks import write_xlsx_report
+
+    return write_xlsx_report(cfg.source.path, report, plan, cfg)

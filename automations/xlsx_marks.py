@@ -384,9 +384,13 @@ def _style_tab(ws: Worksheet, findings: int) -> None:
     for cell in header:
         cell.font = Font(bold=True, color="FFFFFF")
         cell.fill = PatternFill(fill_type="solid", fgColor="1F4E79")
-    for row in ws.iter_rows(min_row=HEADER_ROW + 1, min_col=5, max_col=5):
+    per_line = TAB_WIDTHS["E"] * 1.1  # characters per line at the default font, roughly
+    for row in ws.iter_rows(min_row=HEADER_ROW + 1, min_col=1, max_col=len(VALIDATION_HEADER)):
         for cell in row:
-            cell.alignment = Alignment(wrap_text=True, vertical="top")
+            cell.alignment = Alignment(wrap_text=cell.column == 5, vertical="top")
+        lines = math.ceil(len(str(row[4].value or "")) / per_line)
+        # Set heights: LibreOffice does not grow rows for wrapped text in a file it opens.
+        ws.row_dimensions[row[0].row].height = 15 * max(1, lines)
     for letter, width in TAB_WIDTHS.items():
         ws.column_dimensions[letter].width = width
     ws.freeze_panes = f"A{HEADER_ROW + 1}"

@@ -1,0 +1,254 @@
+"""Marks in a real .xlsx: fills as our own conditional formats, notes beside people's, the
+Validation tab, and nothing a person made ever lost."""
+
+import copy
+import datetime as dt
+import zipfile
+
+import pytest
+from openpyxl import load_workbook
+from openpyxl.formatting.rule import FormulaRule
+
+from automations.config import ConfigError
+from automations.findings import Finding, Report, Severity
+from automations.marks import (
+    FILL,
+    NOTE_BEGIN,
+    TEXT,
+    VALIDATION_HEADER,
+    VALIDATION_TITLE,
+    plan_marks,
+    rule_formula,
+)
+from automations.sources import SourceError
+from automations.xlsx_marks import write_xlsx_marks, write_xlsx_report
+from automations.xlsx_snapshot import differences, snapshot
+from tests.marked_workbook import (
+    EMAIL_CELL,
+    OTHER_NOTE,
+    OWNER_CELL,
+    PERSON_NOTE,
+    board_with_findings,
+    config,
+    features,
+    mark,
+    our_rules,
+)
+
+ERROR, WARNING = rule_formula(Severity.ERROR), rule_formula(Severity.WARNING)
+
+
+@pytest.fixture
+def board(tmp_path):
+    return board_with_findings(tmp_path / "board.xlsx")
+
+
+def fix(path, sheet, cell, value):
+    """A person corrects a cell (in whatever program: here openpyxl, which keeps our marks)."""
+    wb = load_workbook(path)
+    wb[sheet][cell] = value
+    wb.save(path)
+
+
+def test_round_trip_keeps_everything_people_made(board):
+    made = features(board)
+
+    first = mark(board)
+    assert first.changed and first.cells_marked == 2
+    assert features(board) == made
+    assert our_rules(board, "Members") == {
+        ERROR: (EMAIL_CELL, "00" + FILL[Severity.ERROR], "00" + TEXT)
+    }
+    assert our_rules(board, "Actions")[WARNING][0] == OWNER_CELL
+    note = load_workbook(board)["Members"][EMAIL_CELL].comment.text
+    assert note.startswith(PERSON_NOTE + "\n\n" + NOTE_BEGIN)
+    assert "not a valid" in note or "email" in note.lower()
+
+    second = mark(board, at=dt.datetime(2024, 3, 2, 9, 0))
+    assert not second.changed
+    assert features(board) == made
+
+    # The email is fixed: its mark goes, the owner's stays, and the person's note is as it was.
+    fix(board, "Members", EMAIL_CELL, "amina@example.org")
+    made_after_fix = features(board)
+    third = mark(board)
+    assert third.changed and third.cells_cleared == 1
+    assert features(board) == made_after_fix
+    ws = load_workbook(board)["Members"]
+    assert ws[EMAIL_CELL].comment.text == PERSON_NOTE
+    assert ws["B2"].comment.text == OTHER_NOTE
+    assert our_rules(board, "Members") == {}
+    assert list(our_rules(board, "Actions")) == [WARNING]
+
+    fix(board, "Actions", OWNER_CELL, "M03")
+    assert mark(board).cells_cleared == 1
+    assert our_rules(board, "Actions") == {}
+    assert load_workbook(board)["Actions"][OWNER_CELL].comment is None
+    expected = copy.deepcopy(made)
+    expected["Members values"][5][2] = "amina@example.org"
+    expected["Actions values"][1][4] = "M03"
+    assert features(board) == expected
+    assert load_workbook(board)["Validation"]["A5"].value.startswith("Nothing needs attention")
+
+
+def test_validation_tab_lists_findings_with_links_frozen_and_filtered(board):
+    mark(board)
+    wb = load_workbook(board)
+    ws = wb["Validation"]
+    assert wb.sheetnames[-1] == "Validation"
+    assert ws["A1"].value == VALIDATION_TITLE
+    assert ws["A2"].value == "1 error, 1 warning, 0 for information"
+    assert ws["A3"].value.startswith("Marks last changed on Friday 1 March 2024 at 09:00")
+    assert [c.value for c in ws[4]] == list(VALIDATION_HEADER)
+    rows = [[c.value for c in row] for row in ws.iter_rows(min_row=5)]
+    assert [r[:4] for r in rows] == [
+        ["Error", "schema.email", "Members", EMAIL_CELL],
+        ["Warning", "tor.actions.owner", "Actions", OWNER_CELL],
+    ]
+    assert ws["F5"].hyperlink.location == f"'Members'!{EMAIL_CELL}"
+    assert ws["F5"].value == f"Go to {EMAIL_CELL}"
+    assert ws.freeze_panes == "A5"
+    assert ws.auto_filter.ref == "A4:F6"
+
+
+def test_no_change_leaves_the_file_alone(board):
+    mark(board)
+    before = (board.read_bytes(), board.stat().st_mtime_ns)
+    backups = sorted((board.parent / "backups").iterdir())
+    result = mark(board, at=dt.datetime(2024, 3, 9, 12, 0))
+    assert not result.changed and "not rewritten" in result.message
+    assert (board.read_bytes(), board.stat().st_mtime_ns) == before
+    assert sorted((board.parent / "backups").iterdir()) == backups
+
+
+def test_backups_keep_the_configured_number(board):
+    original = board.read_bytes()
+    first = mark(board, backups=2)
+    assert first.backup is not None and first.backup.read_bytes() == original
+    for value in ("a@example.org", "b@example.org", "c@example.org"):
+        fix(board, "Members", "C7", value)  # a change that keeps the findings: still rewritten
+        fix(board, "Members", EMAIL_CELL, "bad " + value)
+        assert mark(board, backups=2).changed
+    assert len(list((board.parent / "backups").iterdir())) == 2
+
+
+@pytest.mark.parametrize("lock", [".~lock.board.xlsx#", "~$board.xlsx"])
+def test_refuses_while_open_in_excel_or_libreoffice(board, lock):
+    (board.parent / lock).write_text("someone,host")
+    before = board.read_bytes()
+    with pytest.raises(SourceError, match=r"open in Excel or LibreOffice.*--report FILE\.xlsx"):
+        mark(board)
+    assert board.read_bytes() == before
+    assert not (board.parent / "backups").exists()
+
+
+def add_part(path, name, data=b"x"):
+    with zipfile.ZipFile(path, "a") as zf:
+        zf.writestr(name, data)
+
+
+@pytest.mark.parametrize(
+    ("part", "words"),
+    [
+        ("xl/media/image1.png", "pictures"),
+        ("xl/charts/chart1.xml", "charts"),
+        ("xl/pivotTables/pivotTable1.xml", "pivot tables"),
+        ("xl/drawings/drawing1.xml", "shapes"),
+        ("xl/vbaProject.bin", "macros"),
+    ],
+)
+def test_refuses_when_saving_would_drop_parts(board, tmp_path, part, words):
+    data = b"<xdr:wsDr><xdr:twoCellAnchor/></xdr:wsDr>" if "drawing" in part else b"x"
+    add_part(board, part, data)
+    before = board.read_bytes()
+    with pytest.raises(SourceError, match=rf"{words}.*--report FILE\.xlsx"):
+        mark(board)
+    assert board.read_bytes() == before
+
+    # A marked copy is still possible, and says what it lacks.
+    copy = tmp_path / "marked.xlsx"
+    plan = plan_marks(_report(board), dt.datetime(2024, 3, 1, 9, 0))
+    result = write_xlsx_report(board, copy, plan, config(board))
+    assert words in result.message and board.read_bytes() == before
+    assert our_rules(copy, "Members") and "Validation" in load_workbook(copy).sheetnames
+
+
+def test_an_empty_drawing_part_is_not_a_risk(board):
+    add_part(board, "xl/drawings/drawing1.xml", b"<xdr:wsDr/>")
+    assert mark(board).changed
+
+
+def test_report_copy_never_touches_the_workbook(board, tmp_path):
+    before = (board.read_bytes(), board.stat().st_mtime_ns)
+    copy = tmp_path / "out" / "marked.xlsx"
+    copy.parent.mkdir()
+    plan = plan_marks(_report(board), dt.datetime(2024, 3, 1, 9, 0))
+    result = write_xlsx_report(board, copy, plan, config(board))
+    assert result.report == copy and "was not changed" in result.message
+    assert (board.read_bytes(), board.stat().st_mtime_ns) == before
+    assert features(copy) == features(board)
+    assert list(our_rules(copy, "Members")) == [ERROR]
+    with pytest.raises(SourceError, match="new file"):
+        write_xlsx_report(board, board, plan, config(board))
+
+
+def test_text_that_looks_like_a_formula_stays_text(board):
+    risky = ["=1+2", "+44 20 8489 0000", "-5 days", "@chair", '=HYPERLINK("http://x","y")']
+    findings = tuple(
+        Finding(
+            "schema.email",
+            Severity.ERROR,
+            text,
+            sheet="Members",
+            row=6,
+            column="Email",
+            cell=EMAIL_CELL,
+            tab="Members",
+            column_index=3,
+        )
+        for text in risky
+    )
+    plan = plan_marks(Report(dt.date(2024, 3, 1), "board.xlsx", findings), dt.datetime.now())
+    write_xlsx_marks(board, plan, config(board))
+    for data_only in (False, True):
+        ws = load_workbook(board, data_only=data_only)["Validation"]
+        assert [ws.cell(r, 5).value for r in range(5, 10)] == risky
+        assert {ws.cell(r, 5).data_type for r in range(5, 10)} == {"s"}
+
+
+def test_a_persons_own_validation_tab_is_never_replaced(board):
+    wb = load_workbook(board)
+    wb.create_sheet("Validation")["A1"] = "Roles"
+    wb.save(board)
+    before = board.read_bytes()
+    with pytest.raises(SourceError, match="rename your tab"):
+        mark(board)
+    assert board.read_bytes() == before
+
+
+def test_the_proof_names_what_a_save_would_change(board, tmp_path):
+    before = snapshot(load_workbook(board))
+    wb = load_workbook(board)
+    wb["Members"].column_dimensions["B"].width = 9
+    wb["Notes"]["B5"] = "=SUM(B6:B6)"
+    wb["Actions"].conditional_formatting.add("A2", FormulaRule(formula=["TRUE"]))
+    assert differences(before, snapshot(wb)) == [
+        "Members: column widths and hidden columns",
+        "Actions: conditional formats",
+        "Notes: cell values and formulas",
+    ]
+    assert differences(before, snapshot(load_workbook(board))) == []
+
+
+def test_marks_settings_are_checked(board):
+    with pytest.raises(ConfigError, match=r"marks\.backups: must be at least 1"):
+        mark(board, backups=0)
+    with pytest.raises(ConfigError, match=r"marks\.backup: not a setting; did you mean"):
+        mark(board, backup=3)
+
+
+def _report(path):
+    from automations.pipeline import validate
+    from tests.builders import TODAY
+
+    return validate(config(path), TODAY).report
