@@ -76,10 +76,10 @@ def _style(cell: Any) -> Any:
         cell.number_format,
         fill.fill_type,
         _colour(fill.fgColor),
-        font.b,
-        font.i,
+        bool(font.b),  # LibreOffice writes an explicit "false" where openpyxl writes nothing
+        bool(font.i),
         _colour(font.color),
-        cell.alignment.wrap_text,
+        bool(cell.alignment.wrap_text),
     )
 
 

@@ -1,0 +1,136 @@
+"""Workbooks saved by LibreOffice are read and marked correctly, and our marked files open again
+in LibreOffice with every value where it was."""
+
+import csv
+import datetime as dt
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+from openpyxl import load_workbook
+
+from automations.findings import Finding, Report, Severity
+from automations.marks import plan_marks, rule_formula
+from automations.pipeline import validate
+from automations.xlsx_marks import write_xlsx_marks
+from tests.builders import TODAY
+from tests.marked_workbook import (
+    EMAIL_CELL,
+    OWNER_CELL,
+    PERSON_NOTE,
+    board_with_findings,
+    config,
+    features,
+    mark,
+    our_rules,
+)
+
+# Every tab to its own file, UTF-8, comma-separated, formulas as their results.
+CSV_ALL_TABS = "csv:Text - txt - csv (StarCalc):44,34,76,1,,0,false,true,false,false,false,-1"
+
+
+def soffice(tmp_path: Path, source: Path, to: str, outdir: Path) -> None:
+    """Convert with LibreOffice headless, with a private profile so parallel runs don't clash."""
+    outdir.mkdir(exist_ok=True)
+    profile = tmp_path / "lo-profile"
+    subprocess.run(
+        [
+            shutil.which("soffice") or "soffice",
+            f"-env:UserInstallation={profile.as_uri()}",
+            "--headless",
+            "--convert-to",
+            to,
+            "--outdir",
+            str(outdir),
+            str(source),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=120,
+    )
+
+
+def resaved(tmp_path: Path, path: Path) -> Path:
+    """``path`` opened and saved again as .xlsx by LibreOffice (as a person would)."""
+    outdir = tmp_path / f"lo-{path.stem}"
+    soffice(tmp_path, path, "xlsx", outdir)
+    result = outdir / path.name
+    assert result.exists()
+    return result
+
+
+def tabs_as_csv(tmp_path: Path, path: Path) -> dict[str, list[list[str]]]:
+    outdir = tmp_path / f"csv-{path.stem}"
+    soffice(tmp_path, path, CSV_ALL_TABS, outdir)
+    tabs = {}
+    for file in outdir.glob(f"{path.stem}-*.csv"):
+        with file.open(encoding="utf-8", newline="") as fh:
+            tabs[file.stem.removeprefix(f"{path.stem}-")] = list(csv.reader(fh))
+    return tabs
+
+
+def findings_of(path: Path) -> list[tuple[str, str | None, str | None]]:
+    return [(f.rule, f.sheet, f.cell) for f in validate(config(path), TODAY).report.findings]
+
+
+def test_a_libreoffice_workbook_is_read_marked_and_opens_again(tmp_path):
+    original = board_with_findings(tmp_path / "board.xlsx")
+    board = resaved(tmp_path, original)
+    assert (
+        findings_of(board)
+        == findings_of(original)
+        == [("schema.email", "Members", EMAIL_CELL), ("tor.actions.owner", "Actions", OWNER_CELL)]
+    )
+    made = features(board)
+
+    assert mark(board).changed
+    assert features(board) == made
+    assert list(our_rules(board, "Members")) == [rule_formula(Severity.ERROR)]
+    assert load_workbook(board)["Members"][EMAIL_CELL].comment.text.startswith(PERSON_NOTE)
+
+    tabs = tabs_as_csv(tmp_path, board)
+    assert set(tabs) == {"Members", "Projects", "Actions", "Meetings", "Notes", "Validation"}
+    assert tabs["Members"][5][:3] == ["M05", "Eve Resident", "amina at example"]
+    assert tabs["Actions"][1][4] == "Nobody Known"
+    assert tabs["Notes"][4][1] == "3"  # the formula still calculates
+    assert tabs["Validation"][4][:4] == ["Error", "schema.email", "Members", EMAIL_CELL]
+
+
+def test_marks_survive_a_save_in_libreoffice_and_are_not_rewritten(tmp_path):
+    board = board_with_findings(tmp_path / "board.xlsx")
+    mark(board)
+    saved = resaved(tmp_path, board)  # a co-chair opens the marked file and saves it
+    before = saved.read_bytes()
+    result = mark(saved, at=dt.datetime(2024, 3, 2, 9, 0))
+    assert not result.changed
+    assert saved.read_bytes() == before
+
+
+def test_formula_like_text_stays_text_in_libreoffice(tmp_path):
+    board = board_with_findings(tmp_path / "board.xlsx")
+    risky = ["=1+2", "+1+2", "-1+2", "@SUM(1,2)"]
+    findings = tuple(
+        Finding(
+            "schema.email",
+            Severity.ERROR,
+            text,
+            sheet="Members",
+            row=6,
+            column="Email",
+            cell=EMAIL_CELL,
+            tab="Members",
+            column_index=3,
+        )
+        for text in risky
+    )
+    plan = plan_marks(Report(TODAY, "board.xlsx", findings), dt.datetime(2024, 3, 1, 9, 0))
+    write_xlsx_marks(board, plan, config(board))
+    rows = tabs_as_csv(tmp_path, board)["Validation"]
+    assert [r[4] for r in rows[4:8]] == risky
+
+
+@pytest.fixture(autouse=True)
+def _needs_soffice():
+    # .ci/run installs LibreOffice; a missing one is a broken machine, not a reason to skip.
+    assert shutil.which("soffice"), "LibreOffice (soffice) is needed: .ci/run installs it"
