@@ -163,7 +163,8 @@ class SmtpTransport:
             ) from None
         except smtplib.SMTPNotSupportedError as exc:
             raise PermanentMailError(
-                f"the mail server at {self.host} does not support what mail.security asks: {exc}"
+                f"the mail server at {self.host} cannot do what the config asks ({exc}). "
+                "Check mail.security and mail.username."
             ) from None
         except ssl.SSLError as exc:
             raise PermanentMailError(

@@ -1,0 +1,183 @@
+"""Digests through a real SMTP server on loopback (aiosmtpd with STARTTLS or TLS, and AUTH)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from automations import digest, ledger
+from automations.config import Config
+from automations.mail import PermanentMailError, make_transport
+from automations.pipeline import Validation
+from tests.digest_setup import (
+    CONFIDENTIAL_TEXTS,
+    MEMBER_EMAILS,
+    SAMPLE_MEETING,
+    SAMPLE_NOW,
+    parse,
+    parts,
+    sample,
+    with_mail,
+)
+from tests.smtp_server import PASSWORD, CertAuthority, SmtpServer, free_port, mail_config
+
+HBP, SENIOR = "hbp@example.org", "senior.head@example.org"
+
+
+@pytest.fixture()
+def ca(tmp_path: Path) -> CertAuthority:
+    return CertAuthority(tmp_path)
+
+
+@pytest.fixture(autouse=True)
+def smtp_password(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("COPROD_TEST_SMTP_PASSWORD", PASSWORD)
+
+
+def setup(
+    tmp_path: Path, ca: CertAuthority, port: int, **mail: object
+) -> tuple[Config, Validation]:
+    return sample(tmp_path, **with_mail({}, **mail_config(ca, port, **mail)))
+
+
+def sent_rows(cfg: Config) -> list[ledger.SentDigest]:
+    conn = ledger.connect(cfg)
+    try:
+        return ledger.all_sent(conn)
+    finally:
+        conn.close()
+
+
+def test_starttls_and_auth_deliver_one_digest_per_enabled_audience(
+    tmp_path: Path, ca: CertAuthority
+) -> None:
+    with SmtpServer(ca) as server:
+        cfg, validation = setup(tmp_path, ca, server.port)
+        outcomes = digest.send_due(cfg, validation, SAMPLE_NOW)
+        again = digest.send_due(cfg, validation, SAMPLE_NOW)
+    assert [(o.audience, o.status) for o in outcomes] == [("HBP", "sent"), ("Senior Head", "sent")]
+    assert again == []  # the ledger says both went; DMT stays off
+    by_rcpt = {tuple(e.rcpt_tos): parse(e.original_content) for e in server.received}
+    assert set(by_rcpt) == {(HBP,), (SENIOR,)}
+    senior = by_rcpt[(SENIOR,)]
+    assert senior["Message-ID"] == f"<coprod-digest.{SAMPLE_MEETING}.senior-head@example.org>"
+    assert senior["Subject"] == (
+        "Commissioning Co-Production Board: action points from the meeting on 6 March 2024"
+    )
+    assert senior.get_content_type() == "multipart/alternative"
+    assert [p.get_content_type() for p in senior.iter_parts()] == ["text/plain", "text/html"]
+    text, html = parts(senior)
+    # Facts of the sample workbook, in both parts: an action raised at the meeting, its owner
+    # and due date, an overdue owner with days late, a project, the board's membership.
+    for fact in (
+        "A030",
+        "Check with the Integrated Care Board (ICB) about joint funding",
+        "Ian McDonald",
+        "10 April 2024",
+        "Amina Hassan",
+        "55 days",
+        "P02 Carers",
+        "Active members: 17 of the 20",
+    ):
+        assert fact in text, fact
+        assert fact in html.replace("&#39;", "'"), fact
+    for raw in (e.original_content for e in server.received):
+        for secret in (*CONFIDENTIAL_TEXTS, *MEMBER_EMAILS):
+            assert secret.encode() not in raw, secret
+    assert [(r.audience, r.recipients) for r in sent_rows(cfg)] == [
+        ("HBP", (HBP,)),
+        ("Senior Head", (SENIOR,)),
+    ]
+
+
+# aiosmtpd warns that AUTH is allowed without STARTTLS; on implicit TLS the line is encrypted.
+@pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS")
+def test_implicit_tls_works_too(tmp_path: Path, ca: CertAuthority) -> None:
+    with SmtpServer(ca, implicit_tls=True) as server:
+        cfg, validation = setup(tmp_path, ca, server.port, implicit_tls=True)
+        outcomes = digest.send_due(cfg, validation, SAMPLE_NOW)
+    assert [o.status for o in outcomes] == ["sent", "sent"]
+    assert len(server.received) == 2
+
+
+def test_smtp_down_then_up_sends_exactly_once(tmp_path: Path, ca: CertAuthority) -> None:
+    port = free_port()
+    cfg, validation = setup(tmp_path, ca, port, retries=2)
+    down = digest.send_due(cfg, validation, SAMPLE_NOW)
+    assert [o.status for o in down] == ["retry-later", "retry-later"]
+    assert "could not reach the mail server" in down[0].detail
+    assert sent_rows(cfg) == []
+    assert len(digest.due_digests(cfg, validation, SAMPLE_NOW)) == 2  # still due
+    with SmtpServer(ca, port=port) as server:
+        up = digest.send_due(cfg, validation, SAMPLE_NOW)
+        later = digest.send_due(cfg, validation, SAMPLE_NOW)
+    assert [o.status for o in up] == ["sent", "sent"]
+    assert later == []
+    assert sorted(e.rcpt_tos[0] for e in server.received) == [HBP, SENIOR]
+
+
+def test_a_busy_server_is_retried_within_the_pass(tmp_path: Path, ca: CertAuthority) -> None:
+    with SmtpServer(ca) as server:
+        server.handler.busy = 1  # the first DATA gets "451 try again later"
+        cfg, validation = setup(tmp_path, ca, server.port, retries=3)
+        outcomes = digest.send_due(cfg, validation, SAMPLE_NOW)
+    assert [o.status for o in outcomes] == ["sent", "sent"]
+    assert len(server.received) == 2
+
+
+def test_temporary_failure_after_all_retries_leaves_the_digest_due(
+    tmp_path: Path, ca: CertAuthority
+) -> None:
+    with SmtpServer(ca) as server:
+        server.handler.busy = 10
+        cfg, validation = setup(tmp_path, ca, server.port, retries=2)
+        outcomes = digest.send_due(cfg, validation, SAMPLE_NOW)
+    assert [o.status for o in outcomes] == ["retry-later", "retry-later"]
+    assert "451" in outcomes[0].detail
+    assert sent_rows(cfg) == []
+    assert server.received == []
+
+
+def test_permanent_refusal_is_reported_with_the_recipient_and_not_recorded(
+    tmp_path: Path, ca: CertAuthority
+) -> None:
+    with SmtpServer(ca) as server:
+        server.handler.reject = {SENIOR}
+        cfg, validation = setup(tmp_path, ca, server.port)
+        outcomes = digest.send_due(cfg, validation, SAMPLE_NOW)
+    result = {o.audience: o for o in outcomes}
+    assert result["HBP"].status == "sent"
+    assert result["Senior Head"].status == "failed"
+    assert SENIOR in result["Senior Head"].detail and "550" in result["Senior Head"].detail
+    assert [r.audience for r in sent_rows(cfg)] == ["HBP"]
+    assert [j.audience.name for j in digest.due_digests(cfg, validation, SAMPLE_NOW)] == [
+        "Senior Head"
+    ]
+
+
+def test_wrong_password_is_permanent_and_names_the_variable_not_the_secret(
+    tmp_path: Path, ca: CertAuthority, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("COPROD_TEST_SMTP_PASSWORD", "wrong-password")
+    with SmtpServer(ca) as server:
+        cfg, validation = setup(tmp_path, ca, server.port)
+        transport = make_transport(cfg)
+        job = digest.due_digests(cfg, validation, SAMPLE_NOW)[0]
+        msg = digest.render_digest(cfg, validation, job.audience, job.meeting, SAMPLE_NOW).message
+        with pytest.raises(PermanentMailError) as caught:
+            transport.send(msg)
+    assert "COPROD_TEST_SMTP_PASSWORD" in str(caught.value)
+    assert "wrong-password" not in str(caught.value)
+    assert server.received == []
+
+
+def test_an_untrusted_certificate_is_refused(tmp_path: Path, ca: CertAuthority) -> None:
+    (tmp_path / "other").mkdir()
+    other = CertAuthority(tmp_path / "other")
+    with SmtpServer(ca) as server:
+        cfg, validation = sample(tmp_path, **with_mail({}, **mail_config(other, server.port)))
+        outcomes = digest.send_due(cfg, validation, SAMPLE_NOW)
+    assert outcomes[0].status == "failed"
+    assert "secure connection" in outcomes[0].detail
+    assert server.received == []
