@@ -235,6 +235,9 @@ def open_state(cfg: Config) -> Iterator[State]:
     """The state tables in the shared state file (created on first use)."""
     conn = connect(cfg)
     try:
+        # Our rows (ticks, pass records) may lose the last moment's writes on a power cut, but
+        # need no disk flush on every tick; the send ledger uses its own, fully synced connection.
+        conn.execute("PRAGMA synchronous=NORMAL")
         conn.executescript(_SCHEMA)
         yield State(conn)
     finally:

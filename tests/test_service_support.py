@@ -46,8 +46,9 @@ class Inbox:
             return [str(m["Subject"]) for m in self.messages]
 
 
-@pytest.fixture
-def smtp() -> Iterator[tuple[Inbox, int]]:
+@pytest.fixture(name="smtp")
+def smtp_fixture() -> Iterator[tuple[Inbox, int]]:
+    """A real SMTP server on 127.0.0.1 (import `smtp_fixture`; tests ask for `smtp`)."""
     inbox = Inbox()
     port = free_port()
     controller = Controller(inbox, hostname="127.0.0.1", port=port)
