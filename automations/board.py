@@ -16,6 +16,7 @@ from openpyxl.utils import get_column_letter
 from .findings import Finding, Severity
 from .schema import (
     CellProblem,
+    Column,
     HeaderMatch,
     TableSchema,
     display,
@@ -281,8 +282,12 @@ def _build_table(
     table = Table(schema, rt.title, match)
     for col in match.missing:
         findings.append(_missing_column(table, col.name, match.suggestions.get(col.field)))
+    # Where each column sits, worked out once per tab rather than once per cell.
+    plan = [(col, match.positions.get(col.field)) for col in schema.columns]
     for number, values in rt.rows:
-        table.records.append(_build_record(table, record_type, number, values, today, findings))
+        table.records.append(
+            _build_record(table, record_type, number, values, today, findings, plan)
+        )
     return table
 
 
@@ -312,18 +317,18 @@ def _build_record(
     values: Any,
     today: dt.date,
     findings: list[Finding],
+    plan: list[tuple[Column, int | None]],
 ) -> Record:
     record = record_type(row=number)
-    assert table.match is not None
-    parsed: dict[str, Any] = {}
-    for col in table.schema.columns:
-        pos = table.match.positions.get(col.field)
+    raw = record.raw
+    parsed: list[tuple[Column, Any]] = []
+    for col, pos in plan:
         value = values[pos] if pos is not None and pos < len(values) else None
-        record.raw[col.field] = value
-        if pos is None or is_blank(value):
+        raw[col.field] = value
+        if value is None or (isinstance(value, str) and not value.strip()):  # is_blank, inlined
             continue
         try:
-            parsed[col.field] = parse_cell(col, value)
+            parsed.append((col, parse_cell(col, value)))
         except CellProblem as problem:
             findings.append(
                 table.finding(
@@ -334,11 +339,11 @@ def _build_record(
                     col.field,
                 )
             )
-    for name, value in parsed.items():
-        if table.schema.column(name).duty:
-            record.duties[name] = value  # type: ignore[attr-defined]
+    for col, value in parsed:
+        if col.duty:
+            record.duties[col.field] = value  # type: ignore[attr-defined]
         else:
-            setattr(record, name, value)
+            setattr(record, col.field, value)
     findings.extend(_required(table, record, today))
     return record
 
@@ -350,6 +355,8 @@ def _cell_message(table: Table, field_name: str, problem: str) -> str:
 def _required(table: Table, record: Record, today: dt.date) -> list[Finding]:
     out = []
     for col in table.schema.columns:
+        if not (col.required or col.required_when):
+            continue  # most columns: nothing to check, so skip the lookups
         if not table.has(col.field) or not is_blank(record.raw.get(col.field)):
             continue
         needed = col.required or _required_when(col.required_when, record, today)

@@ -10,6 +10,7 @@ import difflib
 import re
 import tomllib
 from dataclasses import dataclass, field
+from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -62,6 +63,15 @@ class Column:
         return {normalize(n) for n in (self.name, *self.aliases)}
 
     def value_lookup(self) -> dict[str, str]:
+        return self._value_lookup
+
+    @cached_property
+    def _parsed(self) -> dict[str, Any]:
+        return {}  # parse_cell's memo: text as typed -> parsed value
+
+    @cached_property
+    def _value_lookup(self) -> dict[str, str]:
+        # Built once per column, not once per cell: it was most of the time on a large tracker.
         table = {normalize(v): v for v in self.values}
         table.update({normalize(a): v for a, v in self.value_aliases.items()})
         return table
@@ -230,6 +240,8 @@ def display(value: object) -> str | None:
 
 
 def parse_text(value: object) -> str:
+    if type(value) is str:  # the common case, without display()'s type checks
+        return value.strip()
     return display(value).strip()  # type: ignore[union-attr]
 
 
@@ -325,9 +337,15 @@ def parse_number(value: object) -> float:
         raise CellProblem("schema.type", f"{display(value)!r} is not a number.") from None
 
 
+@lru_cache(maxsize=4096)
+def _normalized(text: str) -> str:
+    # A choice column holds a handful of distinct texts typed again and again.
+    return normalize(text)
+
+
 def parse_choice(column: Column, value: object) -> str:
     text = parse_text(value)
-    found = column.value_lookup().get(normalize(text))
+    found = column.value_lookup().get(_normalized(text))
     if found:
         return found
     allowed = ", ".join(column.values)
@@ -355,6 +373,24 @@ def parse_email(value: object) -> str:
 
 def parse_cell(column: Column, value: object) -> Any:
     """A typed value for a non-blank cell, or CellProblem."""
+    # A tracker repeats the same few texts (statuses, owners, Yes/No, typed dates) down a
+    # column: each distinct text is parsed once. Only successes are kept (results are
+    # immutable); free text is not cached, as it rarely repeats and parses cheaply.
+    if type(value) is not str or column.kind == "text":
+        return _parse_cell(column, value)
+    cache = column._parsed
+    found = cache.get(value)
+    if found is None:
+        found = _parse_cell(column, value)
+        if len(cache) < _CACHE_LIMIT:
+            cache[value] = found
+    return found
+
+
+_CACHE_LIMIT = 10_000
+
+
+def _parse_cell(column: Column, value: object) -> Any:
     kind = column.kind
     if kind == "date":
         return parse_date(value)
