@@ -81,16 +81,17 @@ RISKY_START = ("=", "+", "-", "@")
 def write_xlsx_marks(path: Path, plan: MarkPlan, cfg: Config | None) -> WriteResult:
     """Mark the workbook in place, safely; leave it byte-for-byte alone when nothing changed."""
     settings = WriteSettings.from_config(cfg)
-    refuse_if_open(path)
-    refuse_if_at_risk(path, settings.keep_vba)
     stamp = FileStamp.of(path)
     wb = _load(path, settings.keep_vba)
     if current_state(wb) == desired_state(wb, plan):
+        # Reading is harmless while someone has the file open, so this needs no lock check.
         return WriteResult(
             changed=False,
             cells_marked=len(plan.cells),
             message=f"{path.name} already shows these findings, so it was not rewritten.",
         )
+    refuse_if_open(path)
+    refuse_if_at_risk(path, settings.keep_vba)
     before = snapshot(wb)
     cleared = apply_marks(wb, plan)
     kept: list[Path] = []

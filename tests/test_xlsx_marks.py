@@ -142,6 +142,14 @@ def test_refuses_while_open_in_excel_or_libreoffice(board, lock):
     assert not (board.parent / "backups").exists()
 
 
+def test_a_run_with_nothing_new_is_fine_while_the_workbook_is_open(board):
+    mark(board)
+    (board.parent / ".~lock.board.xlsx#").write_text("someone,host")
+    before = board.read_bytes()
+    assert not mark(board).changed
+    assert board.read_bytes() == before
+
+
 def add_part(path, name, data=b"x"):
     with zipfile.ZipFile(path, "a") as zf:
         zf.writestr(name, data)
