@@ -88,9 +88,11 @@ def one_line(text: str) -> str:
 
 def checked_address(text: str, key: str) -> Address:
     """'Name <a@b.org>' or 'a@b.org' -> an Address; a bad address names the config key."""
-    name, addr = parseaddr(one_line(text))
-    if not addr or "@" not in addr:
-        raise ConfigError(f"{key}: {text!r} is not an email address")
+    line = one_line(text)
+    name, addr = parseaddr(line)
+    # parseaddr guesses at odd input ("A: b@c <d@e>"); accept only a plain or <bracketed> address.
+    if not addr or "@" not in addr or not (line == addr or line.endswith(f"<{addr}>")):
+        raise ConfigError(f"{key}: {text!r} is not one email address")
     try:
         valid = validate_email(addr, check_deliverability=False)
     except EmailNotValidError as exc:
