@@ -1,0 +1,316 @@
+"""How the service's cost grows with the tracker, against the floor and against a peer.
+
+    python bench/run.py                      # 1,000 / 10,000 / 100,000 rows, 5 runs each
+    python bench/run.py --sizes 1000 --repeat 1 --google-sizes 10
+
+Prints a markdown table and writes it to bench/RESULTS.md (or --output). Each timing is the
+median of --repeat runs; within a size the measures take turns run by run, so that a busy
+moment on a shared machine falls on all of them alike.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import gc
+import platform
+import statistics
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from importlib import metadata
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+if str(REPO) not in sys.path:  # `python bench/run.py` puts bench/ first, not the repository
+    sys.path.insert(0, str(REPO))
+
+from bench import google_calls, measure, peer  # noqa: E402
+from bench.generate import TODAY, ensure, scale  # noqa: E402
+
+NOW = dt.datetime(2024, 3, 1, 9, 0)
+RESULTS = REPO / "bench" / "RESULTS.md"
+
+# The rows of the main table, in order (tests/test_bench.py checks that each one is filled).
+VALIDATE = "validate, end to end (s)"
+MEMORY = "validate, peak memory of the whole process (MB)"
+OPENPYXL = "openpyxl read-only, every cell (s)"
+CALAMINE = "python-calamine, every cell (s)"
+VS_OPENPYXL = "validate ÷ openpyxl"
+VS_CALAMINE = "validate ÷ python-calamine"
+PEER = "frictionless: Actions tab against a Table Schema (s)"
+VS_PEER = "frictionless ÷ validate"
+DIGEST = "digest rendering, 3 audiences (s)"
+FINDINGS = "findings / cells marked"
+ROWS = (VALIDATE, MEMORY, OPENPYXL, CALAMINE, VS_OPENPYXL, VS_CALAMINE, PEER, VS_PEER, DIGEST,
+        FINDINGS)
+GOOGLE_HEADER = ("action rows", "read calls", "write calls (first run)",
+                 "calls on a run with nothing new", "cells marked", "naive gspread calls")
+
+
+@dataclass
+class SizeResult:
+    rows: int
+    times: dict[str, list[float]] = field(default_factory=dict)
+    memory_mb: float = 0.0
+    findings: int = 0
+    marked: int = 0
+    peer_errors: int | None = None
+
+    def median(self, name: str) -> float | None:
+        runs = self.times.get(name)
+        return statistics.median(runs) if runs else None
+
+
+def measure_size(rows: int, repeat: int, with_peer: bool) -> SizeResult:
+    path = ensure(rows)
+    cfg = measure.config_for(path, TODAY)
+    validation = measure.run_validate(cfg, TODAY)
+    result = SizeResult(rows, findings=len(validation.report.findings))
+    from automations.marks import plan_marks
+
+    result.marked = len(plan_marks(validation.report, NOW).cells)
+    steps: dict[str, Callable[[], object]] = {
+        VALIDATE: lambda: measure.run_validate(cfg, TODAY),
+        OPENPYXL: lambda: measure.read_openpyxl(path),
+        CALAMINE: lambda: measure.read_calamine(path),
+        DIGEST: lambda: measure.render_digests(cfg, validation, NOW),
+    }
+    if with_peer:
+        _, errors = peer.frictionless_validate(path)
+        result.peer_errors = errors
+        steps[PEER] = lambda: peer.frictionless_validate(path)
+    for run in range(repeat):
+        for name, step in steps.items():
+            gc.collect()
+            result.times.setdefault(name, []).append(measure.seconds(step))
+        _progress(f"{rows:,} rows: run {run + 1}/{repeat} done")
+    result.memory_mb = measure.peak_memory_mb(path, TODAY)
+    return result
+
+
+def warm_up(rows: int, with_peer: bool) -> None:
+    """Imports and first-call caches, once, so the first size measured is not penalised."""
+    path = ensure(rows)
+    cfg = measure.config_for(path, TODAY)
+    validation = measure.run_validate(cfg, TODAY)
+    measure.read_openpyxl(path)
+    measure.read_calamine(path)
+    measure.render_digests(cfg, validation, NOW)
+    if with_peer:
+        peer.frictionless_validate(path)
+
+
+# ---------------------------------------------------------------- the tables
+
+
+def _s(value: float | None) -> str:
+    if value is None:
+        return "–"
+    return f"{value:.3f}" if value < 10 else f"{value:.1f}"
+
+
+def _ratio(a: float | None, b: float | None) -> str:
+    return "–" if a is None or b is None or b == 0 else f"{a / b:.2f}×"
+
+
+def cells(r: SizeResult) -> dict[str, str]:
+    v = r.median(VALIDATE)
+    peer_s = r.median(PEER)
+    peer_cell = _s(peer_s)
+    if peer_s is not None and r.peer_errors:
+        peer_cell += f" ({r.peer_errors} errors!)"
+    return {
+        VALIDATE: _s(v),
+        MEMORY: f"{r.memory_mb:.0f}",
+        OPENPYXL: _s(r.median(OPENPYXL)),
+        CALAMINE: _s(r.median(CALAMINE)),
+        VS_OPENPYXL: _ratio(v, r.median(OPENPYXL)),
+        VS_CALAMINE: _ratio(v, r.median(CALAMINE)),
+        PEER: peer_cell if peer_s is not None else "frictionless not installed",
+        VS_PEER: _ratio(peer_s, v),
+        DIGEST: _s(r.median(DIGEST)),
+        FINDINGS: f"{r.findings:,} / {r.marked:,}",
+    }
+
+
+TARGETS = {
+    VALIDATE: "",
+    MEMORY: "< 500 at 100,000",
+    VS_OPENPYXL: "< 1 at 100,000",
+    VS_CALAMINE: "≤ 1.5 at 100,000",
+    VS_PEER: "≥ 5 at 100,000",
+    DIGEST: "< 0.5 at 10,000",
+}
+
+
+def main_table(results: list[SizeResult]) -> str:
+    head = ["measure", *(f"{r.rows:,} rows" for r in results), "target"]
+    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    filled = [cells(r) for r in results]
+    for row in ROWS:
+        lines.append("| " + " | ".join([row, *(c[row] for c in filled), TARGETS.get(row, "")])
+                     + " |")
+    return "\n".join(lines)
+
+
+def google_table(counts: list[google_calls.GoogleCalls]) -> str:
+    lines = ["| " + " | ".join(GOOGLE_HEADER) + " |", "|" + "---|" * len(GOOGLE_HEADER)]
+    for c in counts:
+        lines.append(f"| {c.rows:,} | {c.first_reads} | {c.first_writes} | {c.again} | "
+                     f"{c.marked:,} | {c.naive:,} |")
+    return "\n".join(lines)
+
+
+def verdicts(results: list[SizeResult], counts: list[google_calls.GoogleCalls]) -> list[str]:
+    by_size = {r.rows: r for r in results}
+    out = []
+    big, mid = by_size.get(100_000), by_size.get(10_000)
+    if big:
+        v = big.median(VALIDATE) or 0
+        out.append(_verdict("validate faster than openpyxl alone", v < big.median(OPENPYXL)))
+        out.append(_verdict("validate within 1.5× of python-calamine",
+                            v <= 1.5 * big.median(CALAMINE)))
+        if big.median(PEER) is not None:
+            out.append(_verdict("≥ 5× faster than frictionless", big.median(PEER) >= 5 * v))
+        out.append(_verdict("memory under 500 MB", big.memory_mb < 500))
+    else:
+        out.append("- 100,000-row targets: not measured in this run")
+    if mid:
+        out.append(_verdict("digest for 10,000 actions under 0.5 s", mid.median(DIGEST) < 0.5))
+    if counts:
+        same = len({(c.first_reads, c.first_writes, c.again) for c in counts}) == 1
+        out.append(_verdict("Google: the same number of calls at every size", same))
+    return out
+
+
+def _verdict(what: str, met: bool) -> str:
+    return f"- {what}: **{'met' if met else 'missed'}**"
+
+
+def _versions() -> str:
+    names = ("openpyxl", "python-calamine", "frictionless", "gspread")
+    found = []
+    for name in names:
+        try:
+            found.append(f"{name} {metadata.version(name)}")
+        except metadata.PackageNotFoundError:
+            found.append(f"{name} (not installed)")
+    return ", ".join(found)
+
+
+def report(args: argparse.Namespace, results: list[SizeResult],
+           counts: list[google_calls.GoogleCalls], google_note: str | None) -> str:
+    shapes = "; ".join(
+        f"{r.rows:,} actions: " + ", ".join(f"{v:,} {k}" for k, v in scale(r.rows).items()
+                                            if k != "actions")
+        for r in results
+    )
+    parts = [
+        "# Benchmark results",
+        "",
+        f"`python bench/run.py {' '.join(args.argv)}`".replace(" `", "`"),
+        f"on {dt.date.today().isoformat()}: Python {platform.python_version()}, "
+        f"{platform.machine()}, {_cpu_count()} cores shared with other work, {_versions()}.",
+        "",
+        f"Times are medians of {args.repeat} runs (the measures take turns run by run). The "
+        "machine is shared, so single figures are noisy; ratios within a column are the "
+        "steadier thing to read. Workbooks: " + shapes + ".",
+        "",
+        main_table(results),
+        "",
+        "- **validate**: `automations.pipeline.validate(cfg, today)` in-process, as `coprod "
+        "validate` runs it without write-back: read the file, build the typed board, run every "
+        "rule, sort the findings.",
+        "- **memory**: peak resident set (ru_maxrss) of a fresh Python process that imports the "
+        "service and runs validate once; it counts memory the Rust reader allocates, which "
+        "tracemalloc would miss. Imports alone: "
+        f"{args.baseline_mb:.0f} MB.",
+        "- **floors**: opening the same file and reading every cell of every tab, nothing else.",
+        "- **frictionless**: `Package.validate()` on the Members and Actions tabs with a Table "
+        "Schema for Actions (types, required, Status values, unique Action ID, Owner a foreign "
+        "key to Member ID). It reported no errors on these valid workbooks unless shown.",
+        "- **digest**: rendering (text, HTML with inlined CSS, the email message) for the three "
+        "audiences of config.example.toml, for the latest meeting held; validate not included.",
+        "",
+        "## Google Sheets: API calls per run",
+        "",
+    ]
+    if counts:
+        parts += [
+            google_table(counts),
+            "",
+            "Counted on the local Sheets API server (tests/sheets_api_server.py) with the real "
+            "gspread and google-auth clients; each run also makes one token request, not counted. "
+            f"A naive gspread approach: {google_calls.TABS} tab reads, one call per marked cell, "
+            "one call for the Validation tab.",
+        ]
+    else:
+        parts.append(f"Not measured: {google_note}.")
+    parts += ["", "## Targets", "", *verdicts(results, counts), ""]
+    return "\n".join(parts)
+
+
+def _cpu_count() -> int:
+    import os
+
+    return os.cpu_count() or 1
+
+
+def _progress(text: str) -> None:
+    print(text, file=sys.stderr, flush=True)
+
+
+def parse_args(argv: list[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 10_000, 100_000])
+    parser.add_argument("--repeat", type=int, default=5, help="runs per timing (median)")
+    parser.add_argument("--google-sizes", type=int, nargs="*", default=[10, 1000, 5000])
+    parser.add_argument("--skip-google-if-unavailable", action="store_true",
+                        help="leave the Google table out if the local Sheets server is missing")
+    parser.add_argument("--output", type=Path, default=RESULTS)
+    parser.add_argument("--profile", action="store_true",
+                        help="also profile validate at the largest size (needs pyinstrument)")
+    args = parser.parse_args(argv)
+    args.argv = argv
+    return args
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(sys.argv[1:] if argv is None else argv)
+    with_peer = peer.available()
+    sizes = sorted(set(args.sizes))
+    warm_up(sizes[0], with_peer)
+    results = [measure_size(n, args.repeat, with_peer) for n in sizes]
+    args.baseline_mb = measure.peak_memory_mb(ensure(sizes[0]), TODAY, run=False)
+    google_note = google_calls.available()
+    if google_note and not args.skip_google_if_unavailable:
+        raise SystemExit(f"Google part: {google_note} (use --skip-google-if-unavailable)")
+    counts = [] if google_note else [
+        google_calls.count_calls(ensure(n), n, TODAY, NOW) for n in args.google_sizes
+    ]
+    text = report(args, results, counts, google_note)
+    print(text)
+    args.output.write_text(text, encoding="utf-8")
+    _progress(f"written to {args.output}")
+    if args.profile:
+        _progress(f"profile written to {profile(sizes[-1])}")
+    return 0
+
+
+def profile(rows: int) -> Path:
+    from pyinstrument import Profiler
+
+    path = ensure(rows)
+    cfg = measure.config_for(path, TODAY)
+    profiler = Profiler(interval=0.001)
+    profiler.start()
+    measure.run_validate(cfg, TODAY)
+    profiler.stop()
+    out = path.with_name(f"profile-validate-{rows}.txt")
+    out.write_text(profiler.output_text(unicode=False, color=False), encoding="utf-8")
+    return out
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
