@@ -295,7 +295,7 @@ class SheetsServer:
         self.counts: Counter[str] = Counter()
         self.requests: list[tuple[str, Json]] = []  # (call name, JSON body) of every API call
         self.lock = threading.Lock()
-        self._failures: list[int] = []
+        self._failures = (0, 200)  # (calls still to fail, with this status)
 
     # --- set-up and inspection
 
@@ -335,7 +335,7 @@ class SheetsServer:
     def fail_next(self, n: int, status: int = 429) -> None:
         """The next ``n`` API calls (not token requests) answer ``status``."""
         with self.lock:
-            self._failures = [status] * n
+            self._failures = (n, status)
 
     def fail_always(self, status: int = 500) -> None:
         self.fail_next(10**9, status)
@@ -363,8 +363,9 @@ class SheetsServer:
                 self.counts[name] += 1
                 payload = json.loads(body) if body else {}
                 self.requests.append((name, payload))
-                if self._failures:
-                    status = self._failures.pop(0)
+                left, status = self._failures
+                if left > 0:
+                    self._failures = (left - 1, status)
                     return status, _error(status, "Injected failure", _STATUS.get(status, "X"))
                 book = self._authorise(headers, key, writing=method == "POST")
                 return 200, self._call(name, book, rest, query, payload)

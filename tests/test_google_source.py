@@ -147,7 +147,7 @@ def test_spreadsheet_key_from_address_or_key():
     assert spreadsheet_key(f"  {KEY} ") == KEY
     from automations.config import ConfigError
 
-    with pytest.raises(ConfigError, match="source.spreadsheet: 'my board' is not a Google"):
+    with pytest.raises(ConfigError, match=r"source\.spreadsheet: 'my board' is not a Google"):
         spreadsheet_key("my board")
 
 
