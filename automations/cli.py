@@ -306,5 +306,27 @@ def digest_command(
     sys.exit(EXIT_OK if all(o.ok for o in outcomes) else EXIT_FINDINGS)
 
 
+@cli.command("check-access")
+@click.option(
+    "--config",
+    "config_path",
+    type=click.Path(path_type=Path),
+    default=lambda: os.environ.get("COPROD_CONFIG", "config.toml"),
+    show_default="config.toml or $COPROD_CONFIG",
+    help="The config file.",
+)
+@friendly
+def check_access_command(config_path: Path) -> None:
+    """Say in one line whether the service can read and write the board's sheet.
+
+    Exit status: 0 read and write, 1 read only, 2 cannot read (the message says why).
+    """
+    from .sources.access import check_access
+
+    can_write, line = check_access(load_config(config_path))
+    click.echo(line)
+    sys.exit(EXIT_OK if can_write else EXIT_FINDINGS)
+
+
 def main() -> None:
     cli(prog_name="coprod")
