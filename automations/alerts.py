@@ -39,8 +39,9 @@ def alert_settings(cfg: Config) -> AlertSettings:
     return AlertSettings(to, s.integer("alert_after_failures", 3, minimum=1))
 
 
-def after_pass(cfg: Config, state: State, ok: bool, error: str | None,
-               now: dt.datetime, tz: dt.tzinfo) -> str | None:
+def after_pass(
+    cfg: Config, state: State, ok: bool, error: str | None, now: dt.datetime, tz: dt.tzinfo
+) -> str | None:
     """Update the failure run after a pass that did work; send an alert or recovery if due.
 
     Returns "alert" or "recovery" when one was sent.
@@ -53,18 +54,36 @@ def after_pass(cfg: Config, state: State, ok: bool, error: str | None,
             return None
         return _send(cfg, state, settings, "recovery", before, now, tz)
     health = state.pass_failed(error or "unknown error", now)
-    event(log, logging.WARNING, "failure.counted", run=health.consecutive_failures,
-          alert_after=settings.after)
+    event(
+        log,
+        logging.WARNING,
+        "failure.counted",
+        run=health.consecutive_failures,
+        alert_after=settings.after,
+    )
     if health.consecutive_failures < settings.after or health.alert_sent_at is not None:
         return None
     return _send(cfg, state, settings, "alert", health, now, tz)
 
 
-def _send(cfg: Config, state: State, settings: AlertSettings, kind: str, health: Health,
-          now: dt.datetime, tz: dt.tzinfo) -> str | None:
+def _send(
+    cfg: Config,
+    state: State,
+    settings: AlertSettings,
+    kind: str,
+    health: Health,
+    now: dt.datetime,
+    tz: dt.tzinfo,
+) -> str | None:
     if not settings.to:
-        event(log, logging.ERROR, f"{kind}.not_sent", reason="alerts.to is not set in the config",
-              failures=health.consecutive_failures, error=health.last_error)
+        event(
+            log,
+            logging.ERROR,
+            f"{kind}.not_sent",
+            reason="alerts.to is not set in the config",
+            failures=health.consecutive_failures,
+            error=health.last_error,
+        )
         return None
     msg = (alert_message if kind == "alert" else recovery_message)(cfg, settings, health, now, tz)
     try:
@@ -73,8 +92,13 @@ def _send(cfg: Config, state: State, settings: AlertSettings, kind: str, health:
         event(log, logging.ERROR, f"{kind}.not_sent", reason=str(exc), retry="next pass")
         return None
     state.alert_sent(kind, now, health.consecutive_failures, health.last_error or "")
-    event(log, logging.WARNING if kind == "alert" else logging.INFO, f"{kind}.sent",
-          to=", ".join(a.addr_spec for a in settings.to), failures=health.consecutive_failures)
+    event(
+        log,
+        logging.WARNING if kind == "alert" else logging.INFO,
+        f"{kind}.sent",
+        to=", ".join(a.addr_spec for a in settings.to),
+        failures=health.consecutive_failures,
+    )
     return kind
 
 
@@ -95,10 +119,10 @@ def _base(cfg: Config, settings: AlertSettings, subject: str, now: dt.datetime) 
     return msg
 
 
-def alert_message(cfg: Config, settings: AlertSettings, health: Health, now: dt.datetime,
-                  tz: dt.tzinfo) -> EmailMessage:
-    msg = _base(cfg, settings, "Co-Production Board service: the automatic checks are failing",
-                now)
+def alert_message(
+    cfg: Config, settings: AlertSettings, health: Health, now: dt.datetime, tz: dt.tzinfo
+) -> EmailMessage:
+    msg = _base(cfg, settings, "Co-Production Board service: the automatic checks are failing", now)
     msg.set_content(
         "The automatic checks and emails for the Co-Production Board have not worked for the "
         f"last {health.consecutive_failures} attempts, since {_when(health.failing_since, tz)}."
@@ -114,8 +138,9 @@ def alert_message(cfg: Config, settings: AlertSettings, health: Health, now: dt.
     return msg
 
 
-def recovery_message(cfg: Config, settings: AlertSettings, health: Health, now: dt.datetime,
-                     tz: dt.tzinfo) -> EmailMessage:
+def recovery_message(
+    cfg: Config, settings: AlertSettings, health: Health, now: dt.datetime, tz: dt.tzinfo
+) -> EmailMessage:
     msg = _base(cfg, settings, "Co-Production Board service: working again", now)
     msg.set_content(
         "The automatic checks and emails for the Co-Production Board are working again "

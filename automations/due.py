@@ -53,7 +53,7 @@ def load_schedule(cfg: Config) -> Schedule:
         tz = ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):
         raise ConfigError(
-            f"schedule.timezone: {name!r} is not a time zone name like \"Europe/London\""
+            f'schedule.timezone: {name!r} is not a time zone name like "Europe/London"'
         ) from None
     every = s.integer("check_every_minutes", 30, minimum=1)
     start = s.time("working_hours_start", "08:00")
@@ -63,8 +63,14 @@ def load_schedule(cfg: Config) -> Schedule:
             f"schedule.working_hours_end: {end:%H:%M} must be later than "
             f"working_hours_start {start:%H:%M}"
         )
-    return Schedule(tz, dt.timedelta(minutes=every), start, end, _days(s.items(
-        "working_days", ["Mon", "Tue", "Wed", "Thu", "Fri"])), s.time("digest_time", "08:00"))
+    return Schedule(
+        tz,
+        dt.timedelta(minutes=every),
+        start,
+        end,
+        _days(s.items("working_days", ["Mon", "Tue", "Wed", "Thu", "Fri"])),
+        s.time("digest_time", "08:00"),
+    )
 
 
 def _days(values: list[object]) -> frozenset[int]:
@@ -73,11 +79,11 @@ def _days(values: list[object]) -> frozenset[int]:
         key = str(value).strip().lower()[:3]
         if key not in DAY_NAMES:
             raise ConfigError(
-                f"schedule.working_days: {value!r} is not a day of the week like \"Mon\""
+                f'schedule.working_days: {value!r} is not a day of the week like "Mon"'
             )
         days.add(DAY_NAMES.index(key))
     if not days:
-        raise ConfigError("schedule.working_days: give at least one day, e.g. [\"Mon\"]")
+        raise ConfigError('schedule.working_days: give at least one day, e.g. ["Mon"]')
     return frozenset(days)
 
 

@@ -59,8 +59,9 @@ def _read_holder(f: IO[str]) -> Holder | None:
         return None
     try:
         data = json.loads(text)
-        return Holder(int(data["pid"]), str(data["host"]), str(data["started_at"]),
-                      str(data["command"]))
+        return Holder(
+            int(data["pid"]), str(data["host"]), str(data["started_at"]), str(data["command"])
+        )
     except (ValueError, KeyError, TypeError):
         return None
 
@@ -87,8 +88,12 @@ def hold_lock(state_dir: Path, command: str) -> Iterator[Holder]:
     try:
         if not (_try_lock(f, fcntl.LOCK_EX) or _retry(f)):
             raise LockHeld(path, _holder_soon(f))
-        me = Holder(os.getpid(), socket.gethostname(),
-                    dt.datetime.now().astimezone().isoformat(timespec="seconds"), command)
+        me = Holder(
+            os.getpid(),
+            socket.gethostname(),
+            dt.datetime.now().astimezone().isoformat(timespec="seconds"),
+            command,
+        )
         f.seek(0)
         f.truncate()
         f.write(json.dumps(me.__dict__))

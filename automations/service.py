@@ -68,8 +68,15 @@ class PassResult:
         return "; ".join(errors) or None
 
     def summary(self) -> dict[str, Any]:
-        return {j.job: {"ok": j.ok, "summary": j.summary, "counts": j.counts,
-                        "slot": j.slot.isoformat()} for j in self.jobs}
+        return {
+            j.job: {
+                "ok": j.ok,
+                "summary": j.summary,
+                "counts": j.counts,
+                "slot": j.slot.isoformat(),
+            }
+            for j in self.jobs
+        }
 
 
 # ---------------------------------------------------------------- one pass
@@ -85,35 +92,47 @@ def run_once(cfg: Config, now: dt.datetime | None = None) -> PassResult:
     began = time.monotonic()
     with open_state(cfg) as state:
         state.touch("last_tick_at", now)
-        due = [(job, slot) for job in JOBS
-               if (slot := due_slot(job, now, state.job(job).done_slot, sc))]
+        due = [
+            (job, slot)
+            for job in JOBS
+            if (slot := due_slot(job, now, state.job(job).done_slot, sc))
+        ]
         if not due:
             event(log, logging.DEBUG, "pass.nothing_due", at=sc.local(now))
             return PassResult(now, now)
         pass_id = state.begin_pass(now)
-        event(log, logging.INFO, "pass.started", at=sc.local(now),
-              jobs=",".join(j for j, _ in due))
+        event(log, logging.INFO, "pass.started", at=sc.local(now), jobs=",".join(j for j, _ in due))
         outcomes = tuple(_run_jobs(cfg, sc, state, due, now))
         finished = now + dt.timedelta(seconds=time.monotonic() - began)
         result = PassResult(now, finished, outcomes)
         state.finish_pass(pass_id, finished, result.outcome, result.summary(), result.error)
         notice = alerts.after_pass(cfg, state, result.ok, result.error, finished, sc.tz)
     level = logging.INFO if result.ok else logging.ERROR
-    event(log, level, "pass.finished", result=result.outcome, error=result.error,
-          seconds=round((finished - now).total_seconds(), 2), notice=notice)
+    event(
+        log,
+        level,
+        "pass.finished",
+        result=result.outcome,
+        error=result.error,
+        seconds=round((finished - now).total_seconds(), 2),
+        notice=notice,
+    )
     return PassResult(now, finished, outcomes, notice)
 
 
-def _run_jobs(cfg: Config, sc: Schedule, state: State,
-              due: list[tuple[str, dt.datetime]], now: dt.datetime) -> list[JobOutcome]:
+def _run_jobs(
+    cfg: Config, sc: Schedule, state: State, due: list[tuple[str, dt.datetime]], now: dt.datetime
+) -> list[JobOutcome]:
     try:
         # One read of the board serves every job in the pass. The service follows the clock:
         # "today" is the date in the configured time zone, whatever [today] says.
         validation = validate(cfg, sc.local(now).date())
     except Exception as exc:  # a failing job must never stop the loop
         error = _describe(exc, "reading the board")
-        outcomes = [JobOutcome(job, slot, False, f"could not read the board: {error}",
-                               error=error) for job, slot in due]
+        outcomes = [
+            JobOutcome(job, slot, False, f"could not read the board: {error}", error=error)
+            for job, slot in due
+        ]
     else:
         outcomes = [_run_job(cfg, sc, validation, job, slot, now) for job, slot in due]
     for o in outcomes:
@@ -121,13 +140,21 @@ def _run_jobs(cfg: Config, sc: Schedule, state: State,
             state.job_done(o.job, o.slot, now)
         else:
             state.job_failed(o.job, o.error or o.summary, now)
-        event(log, logging.INFO if o.ok else logging.ERROR, f"job.{o.job}",
-              ok=o.ok, slot=sc.local(o.slot), summary=o.summary, **o.counts)
+        event(
+            log,
+            logging.INFO if o.ok else logging.ERROR,
+            f"job.{o.job}",
+            ok=o.ok,
+            slot=sc.local(o.slot),
+            summary=o.summary,
+            **o.counts,
+        )
     return outcomes
 
 
-def _run_job(cfg: Config, sc: Schedule, validation: Validation, job: str, slot: dt.datetime,
-             now: dt.datetime) -> JobOutcome:
+def _run_job(
+    cfg: Config, sc: Schedule, validation: Validation, job: str, slot: dt.datetime, now: dt.datetime
+) -> JobOutcome:
     run: Callable[..., JobOutcome] = {CHECK: check_job, DIGESTS: digests_job}[job]
     try:
         return run(cfg, sc, validation, slot, now)
@@ -136,25 +163,32 @@ def _run_job(cfg: Config, sc: Schedule, validation: Validation, job: str, slot: 
         return JobOutcome(job, slot, False, f"failed: {error}", error=error)
 
 
-def check_job(cfg: Config, sc: Schedule, validation: Validation, slot: dt.datetime,
-              now: dt.datetime) -> JobOutcome:
+def check_job(
+    cfg: Config, sc: Schedule, validation: Validation, slot: dt.datetime, now: dt.datetime
+) -> JobOutcome:
     """Mark the sheet with the findings; the Validation tab gets the time of this check."""
     from .marks import plan_marks
 
     report = validation.report
     written = validation.source.write_marks(plan_marks(report, sc.local(now)))
-    counts = {"errors": report.counts.get("error", 0),
-              "warnings": report.counts.get("warning", 0),
-              "info": report.counts.get("info", 0),
-              "cells_marked": written.cells_marked, "cells_cleared": written.cells_cleared,
-              "rewritten": int(written.changed)}
-    summary = (f"checked {report.source}: {counts['errors']} errors, {counts['warnings']} "
-               f"warnings, {counts['info']} for information. {written.message}")
+    counts = {
+        "errors": report.counts.get("error", 0),
+        "warnings": report.counts.get("warning", 0),
+        "info": report.counts.get("info", 0),
+        "cells_marked": written.cells_marked,
+        "cells_cleared": written.cells_cleared,
+        "rewritten": int(written.changed),
+    }
+    summary = (
+        f"checked {report.source}: {counts['errors']} errors, {counts['warnings']} "
+        f"warnings, {counts['info']} for information. {written.message}"
+    )
     return JobOutcome(CHECK, slot, True, summary.strip(), counts)
 
 
-def digests_job(cfg: Config, sc: Schedule, validation: Validation, slot: dt.datetime,
-                now: dt.datetime) -> JobOutcome:
+def digests_job(
+    cfg: Config, sc: Schedule, validation: Validation, slot: dt.datetime, now: dt.datetime
+) -> JobOutcome:
     """Send the digests that are due; the ledger makes a second send impossible."""
     from .digest import send_due
 
@@ -233,8 +267,13 @@ def _on_stop_signals(stop: threading.Event) -> Callable[[], None]:
         return lambda: None  # signals can only be caught on the main thread
 
     def handler(signum: int, frame: object) -> None:
-        event(log, logging.INFO, "serve.stopping", signal=signal.Signals(signum).name,
-              note="finishing the current pass")
+        event(
+            log,
+            logging.INFO,
+            "serve.stopping",
+            signal=signal.Signals(signum).name,
+            note="finishing the current pass",
+        )
         stop.set()
 
     old = {s: signal.signal(s, handler) for s in (signal.SIGTERM, signal.SIGINT)}

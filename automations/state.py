@@ -114,8 +114,14 @@ class State:
             )
         return int(cur.lastrowid or 0)
 
-    def finish_pass(self, pass_id: int, now: dt.datetime, outcome: str,
-                    summary: dict[str, Any], error: str | None) -> None:
+    def finish_pass(
+        self,
+        pass_id: int,
+        now: dt.datetime,
+        outcome: str,
+        summary: dict[str, Any],
+        error: str | None,
+    ) -> None:
         with self.conn:
             self.conn.execute(
                 "UPDATE service_passes SET finished_at = ?, outcome = ?, summary = ?, error = ? "
@@ -127,10 +133,20 @@ class State:
         """The latest `limit` passes (`where`: a fixed SQL condition), oldest first."""
         rows = self.conn.execute(
             "SELECT id, started_at, finished_at, outcome, summary, error FROM service_passes "
-            f"{where} ORDER BY id DESC LIMIT ?", (limit,)
+            f"{where} ORDER BY id DESC LIMIT ?",
+            (limit,),
         ).fetchall()
-        return [PassRecord(r[0], _when(r[1]) or dt.datetime.min, _when(r[2]), r[3],
-                           json.loads(r[4]) if r[4] else {}, r[5]) for r in rows][::-1]
+        return [
+            PassRecord(
+                r[0],
+                _when(r[1]) or dt.datetime.min,
+                _when(r[2]),
+                r[3],
+                json.loads(r[4]) if r[4] else {},
+                r[5],
+            )
+            for r in rows
+        ][::-1]
 
     def last_pass(self, with_work: bool = False) -> PassRecord | None:
         """The latest finished pass; with_work skips passes that found nothing due."""
@@ -144,8 +160,9 @@ class State:
     def touch(self, key: str, now: dt.datetime) -> None:
         """Remember a time (the last tick), so status can tell a live service from a dead one."""
         with self.conn:
-            self.conn.execute("INSERT OR REPLACE INTO service_meta (key, value) VALUES (?, ?)",
-                              (key, _iso(now)))
+            self.conn.execute(
+                "INSERT OR REPLACE INTO service_meta (key, value) VALUES (?, ?)", (key, _iso(now))
+            )
 
     def time_of(self, key: str) -> dt.datetime | None:
         row = self.conn.execute("SELECT value FROM service_meta WHERE key = ?", (key,)).fetchone()
@@ -155,7 +172,8 @@ class State:
     def job(self, name: str) -> JobRecord:
         row = self.conn.execute(
             "SELECT done_slot, last_success_at, last_error, last_error_at FROM service_jobs "
-            "WHERE job = ?", (name,)
+            "WHERE job = ?",
+            (name,),
         ).fetchone()
         if not row:
             return JobRecord(name, None, None, None, None)
@@ -196,14 +214,18 @@ class State:
             self.conn.execute(
                 "INSERT OR REPLACE INTO service_health (id, consecutive_failures, failing_since, "
                 "last_error, last_error_at, alert_sent_at) VALUES (1, ?, ?, ?, ?, ?)",
-                (h.consecutive_failures, _iso(h.failing_since), h.last_error,
-                 _iso(h.last_error_at), _iso(h.alert_sent_at)),
+                (
+                    h.consecutive_failures,
+                    _iso(h.failing_since),
+                    h.last_error,
+                    _iso(h.last_error_at),
+                    _iso(h.alert_sent_at),
+                ),
             )
 
     def pass_failed(self, error: str, now: dt.datetime) -> Health:
         h = self.health()
-        h = Health(h.consecutive_failures + 1, h.failing_since or now, error, now,
-                   h.alert_sent_at)
+        h = Health(h.consecutive_failures + 1, h.failing_since or now, error, now, h.alert_sent_at)
         self._save_health(h)
         return h
 
@@ -220,8 +242,15 @@ class State:
                 "INSERT INTO service_alerts (kind, sent_at, failures, detail) VALUES (?, ?, ?, ?)",
                 (kind, _iso(now), failures, detail),
             )
-        self._save_health(Health(h.consecutive_failures, h.failing_since, h.last_error,
-                                 h.last_error_at, now if kind == "alert" else None))
+        self._save_health(
+            Health(
+                h.consecutive_failures,
+                h.failing_since,
+                h.last_error,
+                h.last_error_at,
+                now if kind == "alert" else None,
+            )
+        )
 
     def alerts(self) -> list[AlertRecord]:
         rows = self.conn.execute(

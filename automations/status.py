@@ -48,16 +48,22 @@ def status(cfg: Config, now: dt.datetime | None = None) -> dict[str, Any]:
             "timezone": str(sc.tz),
             "now": local(now),
             "last_tick": local(state.time_of("last_tick_at")),
-            "last_pass": None if last is None else {
-                "started": local(last.started_at), "finished": local(last.finished_at),
-                "result": last.outcome, "jobs": last.summary, "error": last.error,
+            "last_pass": None
+            if last is None
+            else {
+                "started": local(last.started_at),
+                "finished": local(last.finished_at),
+                "result": last.outcome,
+                "jobs": last.summary,
+                "error": last.error,
             },
             "jobs": jobs,
             "failures_in_a_row": health.consecutive_failures,
             "alert_after_failures": settings.after,
             "alert_open_since": local(health.alert_sent_at),
-            "last_alert": None if not alerts else {
-                "kind": alerts[-1].kind, "sent": local(alerts[-1].sent_at)},
+            "last_alert": None
+            if not alerts
+            else {"kind": alerts[-1].kind, "sent": local(alerts[-1].sent_at)},
             "last_error": health.last_error,
             "last_error_at": local(health.last_error_at),
             "lock": {"held": held, "holder": holder.__dict__ if holder else None},
@@ -96,15 +102,20 @@ def render_status(s: dict[str, Any]) -> str:
         f"(an alert is emailed after {s['alert_after_failures']})."
     )
     if s["alert_open_since"]:
-        lines.append(f"An alert was emailed on {_when(s['alert_open_since'])}; "
-                     "a recovery email follows when a pass works.")
+        lines.append(
+            f"An alert was emailed on {_when(s['alert_open_since'])}; "
+            "a recovery email follows when a pass works."
+        )
     lock = s["lock"]
     if not lock["held"]:
         lines.append("Lock: free (no copy of the service is running a pass).")
     else:
         h = lock["holder"]
-        who = (f"{h['command']} (process {h['pid']} on {h['host']}, since "
-               f"{_when(h['started_at'])})") if h else "a copy that has not said who it is"
+        who = (
+            (f"{h['command']} (process {h['pid']} on {h['host']}, since {_when(h['started_at'])})")
+            if h
+            else "a copy that has not said who it is"
+        )
         lines.append(f"Lock: held by {who}.")
     return "\n".join(lines)
 
@@ -117,8 +128,9 @@ def render_pass(cfg: Config, result: Any, now: dt.datetime | None = None) -> str
         lines.append("Nothing was due: every job's latest time slot is already done.")
         lines += _last_pass_lines(cfg)
     for job in result.jobs:
-        lines.append(f"{JOB_NAMES[job.job].capitalize()}: {'done' if job.ok else 'FAILED'}. "
-                     f"{job.summary}")
+        lines.append(
+            f"{JOB_NAMES[job.job].capitalize()}: {'done' if job.ok else 'FAILED'}. {job.summary}"
+        )
     if result.notice == "alert":
         lines.append("An alert email went to [alerts] to: the service keeps failing.")
     elif result.notice == "recovery":
@@ -141,6 +153,8 @@ def _last_pass_lines(cfg: Config) -> list[str]:
     if last is None:
         return []
     lines = [f"The last pass, on {sc.local(last.started_at):%a %d %b %Y %H:%M}:"]
-    lines += [f"  {job}: {'ok' if info['ok'] else 'FAILED'} - {info['summary']}"
-              for job, info in last.summary.items()]
+    lines += [
+        f"  {job}: {'ok' if info['ok'] else 'FAILED'} - {info['summary']}"
+        for job, info in last.summary.items()
+    ]
     return lines

@@ -56,8 +56,11 @@ def test_three_failed_passes_send_one_alert_and_recovery_sends_one_email(tmp_pat
 
 
 def test_a_second_run_of_failures_sends_a_second_alert(tmp_path: Path) -> None:
-    cfg = make_board(tmp_path, dt.date(2024, 2, 28), alerts='to = "officer@example.org"\n'
-                     "alert_after_failures = 2")
+    cfg = make_board(
+        tmp_path,
+        dt.date(2024, 2, 28),
+        alerts='to = "officer@example.org"\nalert_after_failures = 2',
+    )
     workbook = tmp_path / "board.xlsx"
     for attempt in range(2):
         moved = workbook.rename(tmp_path / "away.xlsx")
@@ -84,8 +87,11 @@ def test_without_alerts_to_the_failure_is_logged_as_an_error(
     finally:
         logger.propagate = False
     assert _alerts(tmp_path) == []
-    assert any("alert.not_sent" in r.getMessage() and "alerts.to is not set" in r.getMessage()
-               for r in caplog.records if r.levelname == "ERROR")
+    assert any(
+        "alert.not_sent" in r.getMessage() and "alerts.to is not set" in r.getMessage()
+        for r in caplog.records
+        if r.levelname == "ERROR"
+    )
 
 
 @pytest.mark.parametrize(

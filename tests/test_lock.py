@@ -58,15 +58,25 @@ def test_the_second_copy_names_the_holder_and_does_nothing(
     cfg = _board_due_now(tmp_path, port)
     with hold_lock(cfg.state_dir, "coprod serve (the test)") as me:
         assert current_holder(cfg.state_dir) == (True, me)
-        blocked = subprocess.run(coprod("run", "--once", "--config", "config.toml"),
-                                 cwd=tmp_path, capture_output=True, text=True, timeout=60)
+        blocked = subprocess.run(
+            coprod("run", "--once", "--config", "config.toml"),
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
     assert blocked.returncode == 3
     assert f"process {os.getpid()}" in blocked.stderr
     assert "coprod serve (the test)" in blocked.stderr
     assert inbox.subjects() == []
     assert current_holder(cfg.state_dir) == (False, None)
-    after = subprocess.run(coprod("run", "--once", "--config", "config.toml"),
-                           cwd=tmp_path, capture_output=True, text=True, timeout=60)
+    after = subprocess.run(
+        coprod("run", "--once", "--config", "config.toml"),
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert after.returncode == 0, after.stderr
     assert len(inbox.subjects()) == AUDIENCES
 
@@ -95,8 +105,13 @@ def test_serve_stops_cleanly_on_sigterm_and_frees_the_lock(
         assert len(inbox.subjects()) == AUDIENCES
         held, holder = current_holder(cfg.state_dir)
         assert held and holder is not None and holder.pid == server.pid
-        blocked = subprocess.run(coprod("run", "--once", "--config", "config.toml"),
-                                 cwd=tmp_path, capture_output=True, text=True, timeout=60)
+        blocked = subprocess.run(
+            coprod("run", "--once", "--config", "config.toml"),
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
         assert blocked.returncode == 3 and f"process {server.pid}" in blocked.stderr
         server.send_signal(signal.SIGTERM)
         assert server.wait(timeout=5) == 0

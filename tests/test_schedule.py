@@ -34,13 +34,16 @@ DAYS = [
 
 @pytest.mark.parametrize(("day", "utc_hour"), DAYS, ids=[str(d) for d, _ in DAYS])
 def test_jobs_fire_at_eight_london_time(tmp_path: Path, day: dt.date, utc_hour: int) -> None:
-    cfg = make_board(tmp_path, schedule=f"""
+    cfg = make_board(
+        tmp_path,
+        schedule=f"""
 working_days = {ALL_DAYS}
 working_hours_start = "08:00"
 working_hours_end = "18:00"
 check_every_minutes = 600
 digest_time = "08:00"
-""")
+""",
+    )
     eight = dt.datetime.combine(day, dt.time(utc_hour), tzinfo=UTC)
     assert eight == london(day.year, day.month, day.day, 8, 0)
     with time_machine.travel(eight - dt.timedelta(minutes=2, seconds=30), tick=False) as clock:
@@ -61,7 +64,9 @@ digest_time = "08:00"
         with open_state(cfg) as state:
             assert state.last_pass(with_work=True) == last
             assert [p.started_at for p in state.passes()] == [
-                eight - dt.timedelta(minutes=1), eight]
+                eight - dt.timedelta(minutes=1),
+                eight,
+            ]
 
 
 def _done(cfg: Config) -> dict[str, dt.datetime | None]:
@@ -75,8 +80,9 @@ def _schedule(**values: object) -> object:
 
 @pytest.mark.parametrize("day", [d for d, _ in DAYS])
 def test_every_check_slot_is_on_the_london_wall_clock(day: dt.date) -> None:
-    sc = _schedule(working_days=["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"],
-                   check_every_minutes=30)
+    sc = _schedule(
+        working_days=["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"], check_every_minutes=30
+    )
     slots = [s.astimezone(LONDON) for s in slots_on(CHECK, day, sc)]  # type: ignore[arg-type]
     assert [f"{s:%H:%M}" for s in slots][:3] == ["08:00", "08:30", "09:00"]
     assert f"{slots[-1]:%H:%M}" == "17:30" and len(slots) == 20
@@ -92,8 +98,10 @@ def test_times_the_clock_change_skips_or_repeats_happen_once() -> None:
     assert autumn == [dt.datetime(2024, 10, 27, 0, 30, tzinfo=UTC)]  # the first 01:30 (BST)
     # Walking through the repeated hour minute by minute, the slot is due exactly once.
     start = dt.datetime(2024, 10, 27, 0, 0, tzinfo=UTC)
-    latest = {latest_slot(DIGESTS, start + dt.timedelta(minutes=m), sc)  # type: ignore[arg-type]
-              for m in range(0, 150)}
+    latest = {
+        latest_slot(DIGESTS, start + dt.timedelta(minutes=m), sc)  # type: ignore[arg-type]
+        for m in range(0, 150)
+    }
     assert autumn[0] in latest and len(latest) == 2  # the day before's, then this one
 
 
@@ -111,8 +119,10 @@ def test_weekends_have_no_check_and_friday_evening_leads_to_monday() -> None:
         ({"timezone": "Europe/Londn"}, "schedule.timezone"),
         ({"digest_time": "8am"}, "schedule.digest_time"),
         ({"working_days": ["Funday"]}, "schedule.working_days"),
-        ({"working_hours_start": "18:00", "working_hours_end": "08:00"},
-         "schedule.working_hours_end"),
+        (
+            {"working_hours_start": "18:00", "working_hours_end": "08:00"},
+            "schedule.working_hours_end",
+        ),
         ({"check_every_minutes": 0}, "schedule.check_every_minutes"),
         ({"check_evry_minutes": 5}, "did you mean 'check_every_minutes'"),
     ],

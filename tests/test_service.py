@@ -37,7 +37,9 @@ def test_a_week_of_simulated_time_sends_each_digest_exactly_once(
     subjects = inbox.subjects()
     assert len(subjects) == AUDIENCES
     assert sorted(str(m["To"]) for m in inbox.messages) == [
-        "hbp@example.org", "senior.head@example.org"]
+        "hbp@example.org",
+        "senior.head@example.org",
+    ]
     assert all("28 February 2024" in s for s in subjects)
     with open_state(cfg) as state:
         passes = state.passes()
@@ -109,6 +111,7 @@ def _status(folder: Path) -> dict:  # type: ignore[type-arg]
     # now is pinned by the pass times above: status only reads the state file and the schedule
     with time_machine.travel(london(2024, 2, 29, 9, 2), tick=False):
         result = CliRunner().invoke(
-            cli, ["status", "--format", "json", "--config", str(folder / "config.toml")])
+            cli, ["status", "--format", "json", "--config", str(folder / "config.toml")]
+        )
     assert result.exit_code == 0, result.output
     return json.loads(result.output)

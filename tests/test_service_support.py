@@ -73,12 +73,22 @@ def board_tables(day: dt.date | None = None) -> dict[str, list[dict[str, Any]]]:
     return data
 
 
-def write_config(folder: Path, *, port: int | None = None, workbook: str = "board.xlsx",
-                 schedule: str = "", alerts: str = 'to = ["officer@example.org"]',
-                 extra: str = "") -> Path:
+def write_config(
+    folder: Path,
+    *,
+    port: int | None = None,
+    workbook: str = "board.xlsx",
+    schedule: str = "",
+    alerts: str = 'to = ["officer@example.org"]',
+    extra: str = "",
+) -> Path:
     """A config for a board folder. With `port`, mail goes to SMTP on 127.0.0.1; else outbox."""
-    mail = (f'transport = "smtp"\nhost = "127.0.0.1"\nport = {port}\nsecurity = "none"\n'
-            "retries = 1\ntimeout = 5\n" if port else 'transport = "outbox"\noutbox = "outbox"\n')
+    mail = (
+        f'transport = "smtp"\nhost = "127.0.0.1"\nport = {port}\nsecurity = "none"\n'
+        "retries = 1\ntimeout = 5\n"
+        if port
+        else 'transport = "outbox"\noutbox = "outbox"\n'
+    )
     text = f"""
 [source]
 kind = "xlsx"
@@ -141,8 +151,9 @@ def coprod(*args: str) -> list[str]:
 
 def spawn(*args: str, cwd: Path) -> subprocess.Popen[str]:
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-    return subprocess.Popen(coprod(*args), cwd=cwd, env=env, text=True,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    return subprocess.Popen(
+        coprod(*args), cwd=cwd, env=env, text=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )
 
 
 class Lines:
