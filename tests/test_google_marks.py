@@ -216,3 +216,55 @@ def test_read_only_access_says_to_share_as_editor(api, key_file):
     overdue_board(api, role="reader")
     with pytest.raises(SourceError, match=re.escape(f"share the sheet with {EMAIL} as Editor")):
         run(api, key_file)
+
+
+def google_marks_state(book) -> tuple[set, set, list]:
+    """(rules, notes, Validation rows without the stamp) in the shape xlsx_marks reports."""
+    from automations.marks import our_note
+    from tests.sheets_api_server import column_letter
+
+    rules, notes = set(), set()
+    for sheet in book.sheets:
+        if sheet.title == VALIDATION_TAB:
+            continue
+        for severity, ranges in ours(sheet):
+            for gr in ranges:
+                for r in range(gr["startRowIndex"], gr["endRowIndex"]):
+                    for c in range(gr["startColumnIndex"], gr["endColumnIndex"]):
+                        rules.add((sheet.title, severity.value, f"{column_letter(c)}{r + 1}"))
+        for (r, c), data in sheet.cells.items():
+            if block := our_note(data.get("note")):
+                notes.add((sheet.title, f"{column_letter(c)}{r + 1}", block))
+    tab = book.sheet(VALIDATION_TAB)
+    rows_used, cols_used = tab.extent()
+    rows = []
+    for r in range(rows_used):
+        row = [tab.value(f"{column_letter(c)}{r + 1}") for c in range(cols_used)]
+        while row and row[-1] in (None, ""):
+            row.pop()
+        rows.append(tuple(row))
+    return rules, notes, [row for i, row in enumerate(rows, start=1) if i != 3]
+
+
+def test_same_marks_as_the_xlsx_backend(tmp_path, api, key_file):
+    from openpyxl import load_workbook
+
+    from automations.xlsx_marks import current_state
+    from tests.builders import config_for, write_workbook
+    from tests.sheets_api_server import tabs_from_xlsx
+
+    data = edit(tables(), "actions", 0, Due=D(2024, 2, 20), Owner="Nobody")
+    edit(data, "members", 3, Joined="31/02/2023", Email="=not an email")
+    edit(data, "meetings", 1, **{"Minute-taker": None})
+    xlsx = write_workbook(tmp_path / "board.xlsx", data)
+    api.add_spreadsheet(KEY, tabs_from_xlsx(xlsx), shared={EMAIL: "writer"})
+    xlsx_cfg = config_for(xlsx)
+    write_back(xlsx_cfg, validate(xlsx_cfg, TODAY), NOW)
+    run(api, key_file)
+    wb = load_workbook(xlsx)
+    expected = current_state(wb)
+    rules, notes, rows = google_marks_state(api.book(KEY))
+    assert len(rules) >= 4
+    assert rules == set(expected.rules)
+    assert notes == set(expected.notes)
+    assert rows == list(expected.tab)
