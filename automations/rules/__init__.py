@@ -26,6 +26,7 @@ class Rule:
     summary: str
     needs: tuple[str, ...] = ()  # "table.field" (or "table") the rule cannot run without
     fn: RuleFn | None = None  # None for rules applied while reading the workbook
+    module: str = "schema"  # the rules module that defines it, for the catalogue's order
 
 
 CATALOGUE: dict[str, Rule] = {}
@@ -42,7 +43,7 @@ def rule(
     rule_id: str, severity: Severity, summary: str, needs: tuple[str, ...] = ()
 ) -> Callable[[RuleFn], RuleFn]:
     def wrap(fn: RuleFn) -> RuleFn:
-        register(Rule(rule_id, severity, summary, needs, fn))
+        register(Rule(rule_id, severity, summary, needs, fn, fn.__module__.rsplit(".", 1)[-1]))
         return fn
 
     return wrap
@@ -60,21 +61,22 @@ def _runnable(r: Rule, board: Board) -> bool:
 def run_rules(board: Board, tor: TorConfig, today: dt.date) -> list[Finding]:
     _load()
     out: list[Finding] = []
-    for r in CATALOGUE.values():
+    for r in catalogue():
         if r.fn is not None and _runnable(r, board):
             out.extend(r.fn(board, tor, today))
     return sort_findings(out)
 
 
 def catalogue() -> list[Rule]:
+    """Every rule, by module in MODULES order, then as each module lists them."""
     _load()
-    return list(CATALOGUE.values())
+    return sorted(CATALOGUE.values(), key=lambda r: MODULES.index(r.module))
 
 
 MODULES = ("schema", "members", "meetings", "actions", "projects")
 
 
 def _load() -> None:
-    # Importing the modules registers their rules; the catalogue keeps this order.
+    # Importing the modules registers their rules (other modules may have imported some first).
     for name in MODULES:
         importlib.import_module(f"{__name__}.{name}")
