@@ -29,6 +29,16 @@ def _today(ctx: click.Context, param: click.Parameter, value: str | None) -> dt.
         raise click.BadParameter(f"{value!r} is not a date like 2024-03-01") from None
 
 
+config_option = click.option(
+    "--config",
+    "config_path",
+    type=click.Path(path_type=Path),
+    default=lambda: os.environ.get("COPROD_CONFIG", "config.toml"),
+    show_default="config.toml or $COPROD_CONFIG",
+    help="The config file.",
+)
+
+
 def config_options(fn: Callable[..., Any]) -> Callable[..., Any]:
     """--config and --today, shared by every command that reads the board."""
     fn = click.option(
@@ -37,14 +47,7 @@ def config_options(fn: Callable[..., Any]) -> Callable[..., Any]:
         metavar="YYYY-MM-DD",
         help="Check as if it were this day (default: [today] in config, else the real date).",
     )(fn)
-    return click.option(
-        "--config",
-        "config_path",
-        type=click.Path(path_type=Path),
-        default=lambda: os.environ.get("COPROD_CONFIG", "config.toml"),
-        show_default="config.toml or $COPROD_CONFIG",
-        help="The config file.",
-    )(fn)
+    return config_option(fn)
 
 
 def friendly(fn: Callable[..., Any]) -> Callable[..., Any]:
@@ -172,14 +175,7 @@ EXIT_LOCKED = 3  # another copy holds the lock: nothing was done (systemd: Succe
 def service_options(fn: Callable[..., Any]) -> Callable[..., Any]:
     """--config and -v for the service commands (they follow the clock, so no --today)."""
     fn = click.option("-v", "--verbose", count=True, help="Log every step (debug level).")(fn)
-    return click.option(
-        "--config",
-        "config_path",
-        type=click.Path(path_type=Path),
-        default=lambda: os.environ.get("COPROD_CONFIG", "config.toml"),
-        show_default="config.toml or $COPROD_CONFIG",
-        help="The config file.",
-    )(fn)
+    return config_option(fn)
 
 
 def _service_config(config_path: Path, verbose: int) -> Config:
@@ -307,14 +303,7 @@ def digest_command(
 
 
 @cli.command("check-access")
-@click.option(
-    "--config",
-    "config_path",
-    type=click.Path(path_type=Path),
-    default=lambda: os.environ.get("COPROD_CONFIG", "config.toml"),
-    show_default="config.toml or $COPROD_CONFIG",
-    help="The config file.",
-)
+@config_option
 @friendly
 def check_access_command(config_path: Path) -> None:
     """Say in one line whether the service can read and write the board's sheet.
