@@ -41,6 +41,9 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
 EPOCH = dt.date(1899, 12, 30)
+# The spreadsheet key and service account that the Google tests use.
+KEY = "1BoardTrackerKey_abcdefghij"
+EMAIL = "coprod@board-test.iam.gserviceaccount.com"
 Json = dict[str, Any]
 
 

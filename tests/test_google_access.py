@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -10,16 +9,7 @@ from click.testing import CliRunner
 
 from automations.cli import cli
 from tests.builders import tables, write_workbook
-from tests.sheets_api_server import FAST_RETRY, SheetsServer, running_server
-
-KEY = "1BoardTrackerKey_abcdefghij"
-EMAIL = "coprod@board-test.iam.gserviceaccount.com"
-
-
-@pytest.fixture
-def api() -> Iterator[SheetsServer]:
-    with running_server() as server:
-        yield server
+from tests.sheets_api_server import EMAIL, FAST_RETRY, KEY, SheetsServer
 
 
 def google_config(tmp_path: Path, api: SheetsServer) -> Path:

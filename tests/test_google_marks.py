@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -30,14 +29,13 @@ from automations.pipeline import validate
 from automations.sources import SourceError
 from tests.builders import TODAY, D, edit, tables
 from tests.sheets_api_server import (
+    EMAIL,
+    KEY,
     SheetsServer,
     google_config_data,
-    running_server,
     tabs_from_tables,
 )
 
-KEY = "1BoardTrackerKey_abcdefghij"
-EMAIL = "coprod@board-test.iam.gserviceaccount.com"
 NOW = dt.datetime(2024, 3, 1, 9, 0)
 PERSON_FILL = {"backgroundColor": {"red": 0.2, "green": 0.8, "blue": 0.2}}
 PERSON_NOTE = "Ada asked to keep this date: see the minutes of 28 Feb."
@@ -47,17 +45,6 @@ PERSON_RULE = {
     "booleanRule": {"condition": {"type": "CUSTOM_FORMULA", "values": [
         {"userEnteredValue": '=$G2="Done"'}]}, "format": {"textFormat": {"bold": True}}},
 }
-
-
-@pytest.fixture
-def api() -> Iterator[SheetsServer]:
-    with running_server() as server:
-        yield server
-
-
-@pytest.fixture
-def key_file(api: SheetsServer, tmp_path: Path) -> Path:
-    return api.add_account(tmp_path, EMAIL)
 
 
 def run(api: SheetsServer, key_file: Path, now: dt.datetime = NOW):

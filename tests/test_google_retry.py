@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import datetime as dt
 import socket
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -22,25 +21,12 @@ from automations.sources import SourceError
 from automations.sources.google import GoogleSheetSource
 from tests.builders import TODAY, D, edit, tables
 from tests.sheets_api_server import (
+    EMAIL,
+    KEY,
     SheetsServer,
     google_config_data,
-    running_server,
     tabs_from_tables,
 )
-
-KEY = "1BoardTrackerKey_abcdefghij"
-EMAIL = "coprod@board-test.iam.gserviceaccount.com"
-
-
-@pytest.fixture
-def api() -> Iterator[SheetsServer]:
-    with running_server() as server:
-        yield server
-
-
-@pytest.fixture
-def key_file(api: SheetsServer, tmp_path: Path) -> Path:
-    return api.add_account(tmp_path, EMAIL)
 
 
 def cfg(api: SheetsServer, key_file: Path, **google: object):

@@ -6,7 +6,7 @@ Real gspread and google-auth clients talk HTTP to tests/sheets_api_server.py on 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -18,26 +18,13 @@ from automations.sources import SourceError
 from automations.sources.google import GoogleSheetSource, raw_table, spreadsheet_key
 from tests.builders import TODAY, D, Tables, config_for, edit, tables, write_workbook
 from tests.sheets_api_server import (
+    EMAIL,
+    KEY,
     SheetsServer,
     google_config_data,
-    running_server,
     tabs_from_tables,
     tabs_from_xlsx,
 )
-
-KEY = "1BoardTrackerKey_abcdefghij"
-EMAIL = "coprod@board-test.iam.gserviceaccount.com"
-
-
-@pytest.fixture
-def api() -> Iterator[SheetsServer]:
-    with running_server() as server:
-        yield server
-
-
-@pytest.fixture
-def key_file(api: SheetsServer, tmp_path: Path) -> Path:
-    return api.add_account(tmp_path, EMAIL)
 
 
 def google_cfg(api: SheetsServer, key_file: Path, spreadsheet: str = KEY, **google: object):
