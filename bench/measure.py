@@ -71,18 +71,19 @@ def read_calamine(path: Path) -> int:
     return cells
 
 
-def render_digests(cfg: Config, validation: Validation, now: dt.datetime) -> int:
-    """Every enabled audience's digest for the latest meeting held; returns the bytes made."""
+def digest_renderers(
+    cfg: Config, validation: Validation, now: dt.datetime
+) -> dict[str, Callable[[], object]]:
+    """One step per enabled audience: render its digest for the latest meeting held."""
     from automations import digest
 
     settings = digest.digest_settings(cfg)
     meeting = digest.latest_held_meeting(validation)
-    size = 0
-    for audience in settings.audiences:
-        if audience.enabled:
-            rendered = digest.render_digest(cfg, validation, audience, meeting, now, settings)
-            size += len(rendered.text) + len(rendered.html)
-    return size
+
+    def step(audience: digest.Audience) -> Callable[[], object]:
+        return lambda: digest.render_digest(cfg, validation, audience, meeting, now, settings)
+
+    return {a.name: step(a) for a in settings.audiences if a.enabled}
 
 
 def seconds(fn: Callable[[], object]) -> float:
@@ -92,20 +93,31 @@ def seconds(fn: Callable[[], object]) -> float:
 
 
 _PEAK_SCRIPT = """
-import datetime as dt, json, resource, sys
+import datetime as dt, json, pathlib, sys
 sys.path.insert(0, {repo!r})
-from bench.measure import config_for, run_validate
+from bench.measure import config_for, high_water_kb, run_validate
 today = dt.date.fromisoformat({today!r})
-before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 if {run!r}:
-    run_validate(config_for(__import__("pathlib").Path({path!r}), today), today)
-after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-print(json.dumps({{"before_kb": before, "peak_kb": after}}))
+    run_validate(config_for(pathlib.Path({path!r}), today), today)
+print(json.dumps({{"peak_kb": high_water_kb()}}))
 """
 
 
+def high_water_kb() -> int:
+    """This process's peak resident memory. VmHWM belongs to the process's own memory map, so
+    unlike ru_maxrss it does not inherit the size of the parent that started it."""
+    status = Path("/proc/self/status")
+    if status.exists():
+        for line in status.read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1])
+    import resource
+
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # elsewhere: the best there is
+
+
 def peak_memory_mb(path: Path, today: dt.date, run: bool = True) -> float:
-    """Peak resident memory (ru_maxrss) of a fresh Python process that runs validate once.
+    """Peak resident memory of a fresh Python process that runs validate once.
 
     A separate process, so earlier runs leave nothing behind, and resident memory rather than
     tracemalloc, so that memory the Rust reader allocates is counted too."""

@@ -40,10 +40,11 @@ VS_OPENPYXL = "validate ÷ openpyxl"
 VS_CALAMINE = "validate ÷ python-calamine"
 PEER = "frictionless: Actions tab against a Table Schema (s)"
 VS_PEER = "frictionless ÷ validate"
-DIGEST = "digest rendering, 3 audiences (s)"
+DIGEST = "digest rendering, one email: the slowest audience (s)"
+DIGESTS = "digest rendering, all 3 audiences (s)"
 FINDINGS = "findings / cells marked"
 ROWS = (VALIDATE, MEMORY, OPENPYXL, CALAMINE, VS_OPENPYXL, VS_CALAMINE, PEER, VS_PEER, DIGEST,
-        FINDINGS)
+        DIGESTS, FINDINGS)
 GOOGLE_HEADER = ("action rows", "read calls", "write calls (first run)",
                  "calls on a run with nothing new", "cells marked", "naive gspread calls")
 
@@ -61,6 +62,12 @@ class SizeResult:
         runs = self.times.get(name)
         return statistics.median(runs) if runs else None
 
+    def digests(self) -> list[float]:
+        return [statistics.median(t) for k, t in self.times.items() if k.startswith(_DIGEST)]
+
+
+_DIGEST = "digest: "
+
 
 def measure_size(rows: int, repeat: int, with_peer: bool) -> SizeResult:
     path = ensure(rows)
@@ -74,8 +81,9 @@ def measure_size(rows: int, repeat: int, with_peer: bool) -> SizeResult:
         VALIDATE: lambda: measure.run_validate(cfg, TODAY),
         OPENPYXL: lambda: measure.read_openpyxl(path),
         CALAMINE: lambda: measure.read_calamine(path),
-        DIGEST: lambda: measure.render_digests(cfg, validation, NOW),
     }
+    for audience, render in measure.digest_renderers(cfg, validation, NOW).items():
+        steps[_DIGEST + audience] = render
     if with_peer:
         _, errors = peer.frictionless_validate(path)
         result.peer_errors = errors
@@ -96,7 +104,8 @@ def warm_up(rows: int, with_peer: bool) -> None:
     validation = measure.run_validate(cfg, TODAY)
     measure.read_openpyxl(path)
     measure.read_calamine(path)
-    measure.render_digests(cfg, validation, NOW)
+    for render in measure.digest_renderers(cfg, validation, NOW).values():
+        render()
     if with_peer:
         peer.frictionless_validate(path)
 
@@ -129,7 +138,8 @@ def cells(r: SizeResult) -> dict[str, str]:
         VS_CALAMINE: _ratio(v, r.median(CALAMINE)),
         PEER: peer_cell if peer_s is not None else "frictionless not installed",
         VS_PEER: _ratio(peer_s, v),
-        DIGEST: _s(r.median(DIGEST)),
+        DIGEST: _s(max(r.digests(), default=None)),
+        DIGESTS: _s(sum(r.digests()) if r.digests() else None),
         FINDINGS: f"{r.findings:,} / {r.marked:,}",
     }
 
@@ -177,7 +187,8 @@ def verdicts(results: list[SizeResult], counts: list[google_calls.GoogleCalls]) 
     else:
         out.append("- 100,000-row targets: not measured in this run")
     if mid:
-        out.append(_verdict("digest for 10,000 actions under 0.5 s", mid.median(DIGEST) < 0.5))
+        slowest = max(mid.digests(), default=float("inf"))
+        out.append(_verdict("a digest for 10,000 actions under 0.5 s", slowest < 0.5))
     if counts:
         same = len({(c.first_reads, c.first_writes, c.again) for c in counts}) == 1
         out.append(_verdict("Google: the same number of calls at every size", same))
@@ -230,8 +241,9 @@ def report(args: argparse.Namespace, results: list[SizeResult],
         "- **frictionless**: `Package.validate()` on the Members and Actions tabs with a Table "
         "Schema for Actions (types, required, Status values, unique Action ID, Owner a foreign "
         "key to Member ID). It reported no errors on these valid workbooks unless shown.",
-        "- **digest**: rendering (text, HTML with inlined CSS, the email message) for the three "
-        "audiences of config.example.toml, for the latest meeting held; validate not included.",
+        "- **digest**: `render_digest` (text, HTML with inlined CSS, the email message) for each "
+        "audience of config.example.toml (HBP in easy read, DMT, Senior Head), for the latest "
+        "meeting held; validate not included. The target applies to one email.",
         "",
         "## Google Sheets: API calls per run",
         "",
