@@ -18,7 +18,8 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.hyperlink import Hyperlink
 
 from automations.config import parse_config
-from automations.marks import plan_marks
+from automations.findings import Finding, Report, Severity
+from automations.marks import MarkPlan, plan_marks
 from automations.pipeline import validate
 from tests.builders import TODAY, tables, write_workbook
 
@@ -148,3 +149,13 @@ def config(path: Path, **marks_settings: Any) -> Any:
         },
         None,
     )
+
+
+def plan_with_messages(texts: list[str], at: dt.datetime = AT) -> MarkPlan:
+    """A plan whose findings carry these texts (all at EMAIL_CELL), e.g. formula-like text."""
+    findings = tuple(
+        Finding("schema.email", Severity.ERROR, text, sheet="Members", row=6, column="Email",
+                cell=EMAIL_CELL, tab="Members", column_index=3)
+        for text in texts
+    )
+    return plan_marks(Report(TODAY, "board.xlsx", findings), at)

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 from openpyxl import load_workbook
 
-from automations.findings import Finding, Report, Severity
-from automations.marks import plan_marks, rule_formula
+from automations.findings import Severity
+from automations.marks import rule_formula
 from automations.pipeline import validate
 from automations.xlsx_marks import write_xlsx_marks
 from tests.builders import TODAY
@@ -24,6 +24,7 @@ from tests.marked_workbook import (
     features,
     mark,
     our_rules,
+    plan_with_messages,
 )
 
 # Every tab to its own file, UTF-8, comma-separated, formulas as their results.
@@ -110,21 +111,7 @@ def test_marks_survive_a_save_in_libreoffice_and_are_not_rewritten(tmp_path):
 def test_formula_like_text_stays_text_in_libreoffice(tmp_path):
     board = board_with_findings(tmp_path / "board.xlsx")
     risky = ["=1+2", "+1+2", "-1+2", "@SUM(1,2)"]
-    findings = tuple(
-        Finding(
-            "schema.email",
-            Severity.ERROR,
-            text,
-            sheet="Members",
-            row=6,
-            column="Email",
-            cell=EMAIL_CELL,
-            tab="Members",
-            column_index=3,
-        )
-        for text in risky
-    )
-    plan = plan_marks(Report(TODAY, "board.xlsx", findings), dt.datetime(2024, 3, 1, 9, 0))
+    plan = plan_with_messages(risky)
     write_xlsx_marks(board, plan, config(board))
     rows = tabs_as_csv(tmp_path, board)["Validation"]
     assert [r[4] for r in rows[4:8]] == risky

@@ -10,7 +10,7 @@ from openpyxl import load_workbook
 from openpyxl.formatting.rule import FormulaRule
 
 from automations.config import ConfigError
-from automations.findings import Finding, Report, Severity
+from automations.findings import Severity
 from automations.marks import (
     FILL,
     NOTE_BEGIN,
@@ -33,6 +33,7 @@ from tests.marked_workbook import (
     features,
     mark,
     our_rules,
+    plan_with_messages,
 )
 
 ERROR, WARNING = rule_formula(Severity.ERROR), rule_formula(Severity.WARNING)
@@ -202,21 +203,7 @@ def test_report_copy_never_touches_the_workbook(board, tmp_path):
 
 def test_text_that_looks_like_a_formula_stays_text(board):
     risky = ["=1+2", "+44 20 8489 0000", "-5 days", "@chair", '=HYPERLINK("http://x","y")']
-    findings = tuple(
-        Finding(
-            "schema.email",
-            Severity.ERROR,
-            text,
-            sheet="Members",
-            row=6,
-            column="Email",
-            cell=EMAIL_CELL,
-            tab="Members",
-            column_index=3,
-        )
-        for text in risky
-    )
-    plan = plan_marks(Report(dt.date(2024, 3, 1), "board.xlsx", findings), dt.datetime.now())
+    plan = plan_with_messages(risky)
     write_xlsx_marks(board, plan, config(board))
     for data_only in (False, True):
         ws = load_workbook(board, data_only=data_only)["Validation"]
