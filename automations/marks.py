@@ -132,12 +132,11 @@ SEVERITY_LABEL = {
 
 
 def counts_line(counts: dict[str, int]) -> str:
-    def n(count: int, word: str) -> str:
-        return f"{count} {word}" if count == 1 else f"{count} {word}s"
+    from .rules.dates import plural
 
     return (
-        f"{n(counts.get('error', 0), 'error')}, {n(counts.get('warning', 0), 'warning')}, "
-        f"{counts.get('info', 0)} for information"
+        f"{plural(counts.get('error', 0), 'error')}, "
+        f"{plural(counts.get('warning', 0), 'warning')}, {counts.get('info', 0)} for information"
     )
 
 
