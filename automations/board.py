@@ -323,14 +323,13 @@ def _build_record(
 ) -> Record:
     record = record_type(row=number)
     raw = record.raw
-    parsed: list[tuple[Column, Any]] = []
     for col, pos in plan:
         value = values[pos] if pos is not None and pos < len(values) else None
         raw[col.field] = value
         if value is None or (isinstance(value, str) and not value.strip()):  # is_blank, inlined
             continue
         try:
-            parsed.append((col, parse_cell(col, value)))
+            parsed = parse_cell(col, value)
         except CellProblem as problem:
             findings.append(
                 table.finding(
@@ -341,11 +340,11 @@ def _build_record(
                     col.field,
                 )
             )
-    for col, value in parsed:
+            continue
         if col.duty:
-            record.duties[col.field] = value  # type: ignore[attr-defined]
+            record.duties[col.field] = parsed  # type: ignore[attr-defined]
         else:
-            setattr(record, col.field, value)
+            setattr(record, col.field, parsed)
     findings.extend(_required(table, record, today, required))
     return record
 

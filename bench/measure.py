@@ -74,16 +74,36 @@ def read_calamine(path: Path) -> int:
 def digest_renderers(
     cfg: Config, validation: Validation, now: dt.datetime
 ) -> dict[str, Callable[[], object]]:
-    """One step per enabled audience: render its digest for the latest meeting held."""
+    """One step per enabled audience: render its digest for the latest meeting held, with the
+    templates already compiled (a sending pass compiles them once for all its emails)."""
     from automations import digest
 
     settings = digest.digest_settings(cfg)
     meeting = digest.latest_held_meeting(validation)
+    env = digest.template_env(cfg.templates_dir)
 
     def step(audience: digest.Audience) -> Callable[[], object]:
-        return lambda: digest.render_digest(cfg, validation, audience, meeting, now, settings)
+        return lambda: digest.render_digest(
+            cfg, validation, audience, meeting, now, settings, env
+        )
 
     return {a.name: step(a) for a in settings.audiences if a.enabled}
+
+
+def render_pass(cfg: Config, validation: Validation, now: dt.datetime) -> int:
+    """What a sending pass renders: settings and templates loaded, then every enabled audience's
+    digest for the latest meeting held (as digest.send_jobs does, without sending)."""
+    from automations import digest
+
+    settings = digest.digest_settings(cfg)
+    meeting = digest.latest_held_meeting(validation)
+    env = digest.template_env(cfg.templates_dir)
+    made = [
+        digest.render_digest(cfg, validation, a, meeting, now, settings, env)
+        for a in settings.audiences
+        if a.enabled
+    ]
+    return len(made)
 
 
 def seconds(fn: Callable[[], object]) -> float:
