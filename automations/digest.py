@@ -13,161 +13,35 @@ therefore sent on the next pass; a newer meeting's digest supersedes an older un
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import re
 import sqlite3
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from email.headerregistry import Address
-from email.message import EmailMessage
-from email.utils import format_datetime
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-import css_inline
 import jinja2
 
 from . import ledger
-from .config import Config, ConfigError, Section
-from .digest_context import SECTIONS, build_context
+from .config import Config, ConfigError
+from .digest_render import RenderedDigest, render_digest, template_env
+from .digest_settings import (
+    Audience,
+    DigestError,
+    DigestSettings,
+    digest_settings,
+    local,
+)
 from .mail import (
     MailError,
     PermanentMailError,
     TemporaryMailError,
     Transport,
-    checked_address,
     mail_settings,
     make_transport,
-    one_line,
 )
 from .pipeline import Validation
-from .rules.dates import long_date, plural
-
-DIGEST_KEYS = {
-    "send_after_days",
-    "send_time",
-    "catch_up_days",
-    "board_name",
-    "subject",
-    "top_findings",
-    "audiences",
-}
-AUDIENCE_KEYS = {"name", "title", "recipients", "enabled", "easy_read", "sections"}
-DEFAULT_SUBJECT = "{board}: action points from the meeting on {meeting}"
-
-
-class DigestError(Exception):
-    """A digest could not be rendered (for example a template mistake); names file and line."""
-
-
-# ---------------------------------------------------------------- settings
-
-
-@dataclass(frozen=True)
-class Audience:
-    name: str
-    title: str
-    recipients: tuple[Address, ...]
-    enabled: bool
-    easy_read: bool
-    sections: tuple[str, ...]
-
-    @property
-    def slug(self) -> str:
-        return re.sub(r"[^a-z0-9]+", "-", self.name.lower()).strip("-")
-
-
-@dataclass(frozen=True)
-class DigestSettings:
-    send_after_days: int
-    send_time: dt.time
-    timezone: ZoneInfo
-    catch_up_days: int
-    board_name: str
-    subject: str
-    top_findings: int
-    audiences: tuple[Audience, ...]
-
-    def audience(self, name: str) -> Audience:
-        for a in self.audiences:
-            if a.name.casefold() == name.casefold():
-                return a
-        known = ", ".join(a.name for a in self.audiences) or "none"
-        raise ConfigError(f"digest.audiences: no audience called {name!r} (there are: {known})")
-
-
-def timezone(cfg: Config) -> ZoneInfo:
-    name = cfg.section("schedule").text("timezone", "Europe/London")
-    try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise ConfigError(
-            f"schedule.timezone: {name!r} is not a time zone name like 'Europe/London'"
-        ) from None
-
-
-def digest_settings(cfg: Config) -> DigestSettings:
-    section = cfg.section("digest")
-    section.reject_unknown(DIGEST_KEYS)
-    audiences = tuple(
-        _audience(Section(f"digest.audiences[{i}]", _table(raw, i), section.base_dir))
-        for i, raw in enumerate(section.items("audiences"), start=1)
-    )
-    slugs = [a.slug for a in audiences]
-    for a in audiences:
-        if slugs.count(a.slug) > 1:
-            raise ConfigError(f"digest.audiences: two audiences are called {a.name!r}")
-    return DigestSettings(
-        send_after_days=section.integer("send_after_days", 1),
-        send_time=section.time("send_time", "00:00"),  # type: ignore[arg-type]
-        timezone=timezone(cfg),
-        catch_up_days=section.integer("catch_up_days", 14, minimum=1),
-        board_name=one_line(section.text("board_name", "Commissioning Co-Production Board")),
-        subject=section.text("subject", DEFAULT_SUBJECT),
-        top_findings=section.integer("top_findings", 5),
-        audiences=audiences,
-    )
-
-
-def _table(raw: Any, index: int) -> dict[str, Any]:
-    if not isinstance(raw, dict):
-        raise ConfigError(f"digest.audiences[{index}]: expected a [[digest.audiences]] table")
-    return raw
-
-
-def _audience(s: Section) -> Audience:
-    s.reject_unknown(AUDIENCE_KEYS)
-    name = one_line(s.text("name", "") or "")
-    if not name:
-        raise ConfigError(f"{s.key('name')}: missing; give the audience a short name, e.g. 'HBP'")
-    enabled = s.flag("enabled", True)
-    recipients = tuple(
-        checked_address(r, s.key("recipients")) if isinstance(r, str) else _not_text(s, r)
-        for r in s.items("recipients")
-    )
-    if enabled and not recipients:
-        raise ConfigError(f"{s.key('recipients')}: an enabled audience needs at least one address")
-    sections = tuple(s.items("sections", list(SECTIONS)))
-    for sec in sections:
-        if sec not in SECTIONS:
-            raise ConfigError(
-                f"{s.key('sections')}: {sec!r} is not a section; choose from {', '.join(SECTIONS)}"
-            )
-    return Audience(
-        name=name,
-        title=one_line(s.text("title", name)),
-        recipients=recipients,
-        enabled=enabled,
-        easy_read=s.flag("easy_read", False),
-        sections=sections,
-    )
-
-
-def _not_text(s: Section, value: object) -> Address:
-    raise ConfigError(f"{s.key('recipients')}: expected addresses in quotes, got {value!r}")
-
+from .rules.dates import long_date
 
 # ---------------------------------------------------------------- what is due
 
@@ -182,11 +56,6 @@ class DigestJob:
 def due_at(settings: DigestSettings, meeting: dt.date) -> dt.datetime:
     day = meeting + dt.timedelta(days=settings.send_after_days)
     return dt.datetime.combine(day, settings.send_time, tzinfo=settings.timezone)
-
-
-def local(now: dt.datetime, tz: ZoneInfo) -> dt.datetime:
-    """An aware time in ``tz``; a naive ``now`` is taken to be local time there already."""
-    return now.astimezone(tz) if now.tzinfo else now.replace(tzinfo=tz)
 
 
 def meeting_dates(validation: Validation) -> list[dt.date]:
@@ -213,127 +82,6 @@ def due_digests(cfg: Config, validation: Validation, now: dt.datetime) -> list[D
         ]
     finally:
         conn.close()
-
-
-# ---------------------------------------------------------------- rendering
-
-
-@dataclass(frozen=True)
-class RenderedDigest:
-    message: EmailMessage
-    text: str
-    html: str
-    content_hash: str
-
-    @property
-    def size(self) -> int:
-        return len(self.message.as_bytes())
-
-
-def message_id(
-    settings: DigestSettings, sender: Address, audience: Audience, meeting: dt.date
-) -> str:
-    # From audience + meeting only, so a resend after a crash carries the same id.
-    return f"<coprod-digest.{meeting.isoformat()}.{audience.slug}@{sender.domain}>"
-
-
-def template_env(templates_dir: Path) -> jinja2.Environment:
-    env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(str(templates_dir)),
-        # HTML templates and the shared HTML macros escape; the plain-text ones must not.
-        autoescape=lambda name: (
-            bool(name) and (name.endswith((".html.j2", ".html")) or name == "_macros.j2")
-        ),
-        undefined=jinja2.StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-        keep_trailing_newline=True,
-    )
-    env.filters["long_date"] = lambda d: long_date(d) if d else "not set"
-    env.filters["plural"] = plural
-    return env
-
-
-def _render(env: jinja2.Environment, name: str, context: dict[str, Any]) -> str:
-    try:
-        return env.get_template(name).render(context)
-    except jinja2.TemplateSyntaxError as exc:
-        raise DigestError(
-            f"{_where(exc.filename or exc.name or name)}, line {exc.lineno}: {exc.message}"
-        ) from None
-    except jinja2.TemplateNotFound as exc:
-        raise DigestError(f"template {exc.name!r} is missing from the templates folder") from None
-    except Exception as exc:
-        raise DigestError(f"{_template_frame(exc, name)}: {exc}") from None
-
-
-def _where(path: str) -> str:
-    p = Path(path)
-    return f"{p.parent.name}/{p.name}" if p.parent.name else p.name
-
-
-def _template_frame(exc: BaseException, name: str) -> str:
-    """The template file and line where a render error happened (jinja maps its frames)."""
-    tb = exc.__traceback__
-    found = name
-    while tb is not None:
-        filename = tb.tb_frame.f_code.co_filename
-        if filename.endswith(".j2"):
-            found = f"{_where(filename)}, line {tb.tb_lineno}"
-        tb = tb.tb_next
-    return found
-
-
-def render_digest(
-    cfg: Config,
-    validation: Validation,
-    audience: Audience,
-    meeting: dt.date,
-    now: dt.datetime,
-    settings: DigestSettings | None = None,
-    env: jinja2.Environment | None = None,
-) -> RenderedDigest:
-    """One audience's digest for one meeting, as a ready-to-send multipart message."""
-    settings = settings or digest_settings(cfg)
-    mail = mail_settings(cfg)
-    context = build_context(
-        validation.board,
-        validation.report,
-        cfg.tor,
-        board_name=settings.board_name,
-        audience=audience.title,
-        meeting=meeting,
-        sections=audience.sections,
-        top_findings=settings.top_findings,
-    )
-    subject = one_line(
-        settings.subject.format(
-            board=settings.board_name, meeting=long_date(meeting), audience=audience.title
-        )
-    )
-    env = env or template_env(cfg.templates_dir)
-    variables = {"d": context, "subject": subject}
-    stem = "digest_easy_read" if audience.easy_read else "digest"
-    text = _render(env, f"{stem}.txt.j2", variables)
-    html = _inline(_render(env, f"{stem}.html.j2", variables))
-    msg = EmailMessage()
-    msg["Subject"] = subject
-    msg["From"] = mail.sender
-    msg["To"] = audience.recipients
-    if mail.reply_to:
-        msg["Reply-To"] = mail.reply_to
-    msg["Date"] = format_datetime(local(now, settings.timezone))
-    msg["Message-ID"] = message_id(settings, mail.sender, audience, meeting)
-    msg["Auto-Submitted"] = "auto-generated"
-    msg.set_content(text)
-    msg.add_alternative(html, subtype="html")
-    digest = hashlib.sha256(f"{text}\0{html}".encode()).hexdigest()
-    return RenderedDigest(msg, text, html, digest)
-
-
-def _inline(html: str) -> str:
-    inliner = css_inline.CSSInliner(load_remote_stylesheets=False, keep_style_tags=False)
-    return inliner.inline(html)
 
 
 # ---------------------------------------------------------------- sending

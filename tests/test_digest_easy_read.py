@@ -7,7 +7,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 from automations import digest
-from automations.digest_context import ACRONYMS, spell_out
+from automations.digest_context import ACRONYMS, SECTIONS, spell_out
 from tests.digest_setup import SAMPLE_MEETING, SAMPLE_NOW, example_config_data, sample
 
 BLOCKS = {"p", "li", "h1", "h2", "h3", "dt", "dd", "div", "title", "tr", "td", "th", "caption"}
@@ -46,7 +46,7 @@ def words(sentence: str) -> int:
 def easy_read(tmp_path: Path) -> tuple[str, str]:
     # Every section, so every sentence the easy-read templates can write is counted.
     data = example_config_data()["digest"]
-    data["audiences"][0]["sections"] = list(digest.SECTIONS)
+    data["audiences"][0]["sections"] = list(SECTIONS)
     cfg, validation = sample(tmp_path, digest=data)
     audience = digest.digest_settings(cfg).audience("HBP")
     assert audience.easy_read
