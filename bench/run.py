@@ -235,9 +235,10 @@ def report(args: argparse.Namespace, results: list[SizeResult],
         "- **validate**: `automations.pipeline.validate(cfg, today)` in-process, as `coprod "
         "validate` runs it without write-back: read the file, build the typed board, run every "
         "rule, sort the findings.",
-        "- **memory**: peak resident set (ru_maxrss) of a fresh Python process that imports the "
-        "service and runs validate once; it counts memory the Rust reader allocates, which "
-        "tracemalloc would miss. Imports alone: "
+        "- **memory**: peak resident set (VmHWM in /proc/self/status) of a fresh Python process "
+        "that imports the service and runs validate once; it counts memory the Rust reader "
+        "allocates, which tracemalloc would miss (ru_maxrss is not used: on Linux a child "
+        "inherits its parent's figure). Imports alone: "
         f"{args.baseline_mb:.0f} MB.",
         "- **floors**: opening the same file and reading every cell of every tab, nothing else.",
         "- **frictionless**: `Package.validate()` on the Members and Actions tabs with a Table "
