@@ -142,11 +142,18 @@ def recovery_message(
     cfg: Config, settings: AlertSettings, health: Health, now: dt.datetime, tz: dt.tzinfo
 ) -> EmailMessage:
     msg = _base(cfg, settings, "Co-Production Board service: working again", now)
+    if health.consecutive_failures:
+        story = (
+            f"They had failed {health.consecutive_failures} times in a row, from "
+            f"{_when(health.failing_since, tz)}."
+        )
+    else:  # this email could not go when the checks first worked again; the run was reset
+        sent = _when(health.alert_sent_at, tz)
+        story = f"They had been failing when the alert was sent on {sent}."
     msg.set_content(
         "The automatic checks and emails for the Co-Production Board are working again "
         f"(since {_when(now, tz)}).\n\n"
-        f"They had failed {health.consecutive_failures} times in a row, from "
-        f"{_when(health.failing_since, tz)}. The last problem was:\n\n"
+        f"{story} The last problem was:\n\n"
         f"    {health.last_error}\n\n"
         "Anything that fell due while it was failing has now been done once. "
         "Nothing more needs doing.\n"

@@ -106,3 +106,26 @@ def test_bad_alert_settings_name_the_key(tmp_path: Path, alerts: str, message: s
     cfg = load_config(write_config(tmp_path, alerts=alerts))
     with pytest.raises(ConfigError, match=message):
         alert_settings(cfg)
+
+
+def test_a_recovery_email_sent_on_a_later_pass_still_tells_the_story(tmp_path: Path) -> None:
+    cfg = make_board(tmp_path, dt.date(2025, 6, 1))  # meetings far ahead: no digest is due
+    workbook = tmp_path / "board.xlsx"
+    hidden = workbook.rename(tmp_path / "away.xlsx")
+    for m in range(3):
+        _pass(cfg, m)
+    assert len(_alerts(tmp_path)) == 1
+    box = tmp_path / "outbox"
+    box.rename(tmp_path / "outbox-away")
+    box.write_text("a file where the outbox folder should be: the recovery email cannot go")
+    hidden.rename(workbook)
+    first = _pass(cfg, 3)
+    assert first.outcome == "ok" and first.notice is None  # type: ignore[attr-defined]
+    box.unlink()
+    (tmp_path / "outbox-away").rename(box)
+    later = _pass(cfg, 30)  # the next check slot
+    assert later.notice == "recovery"  # type: ignore[attr-defined]
+    recovery = next(m for m in outbox(tmp_path) if "working again" in str(m["Subject"]))
+    body = recovery.get_payload(decode=True).decode()
+    assert "0 times" not in body
+    assert "Thursday 29 February 2024 at 09:02" in body  # when the alert went out
