@@ -154,3 +154,46 @@ def edit(data: Tables, tab: str, index: int, **cells: Any) -> Tables:
 def where(report: Report, rule: str) -> list[tuple[str, str | None, str | None]]:
     """(severity, sheet, cell) of each finding of one rule: what most rule tests assert."""
     return [(f.severity.value, f.sheet, f.cell) for f in fired(report, rule)]
+
+
+def every_rule_tables() -> Tables:
+    """The clean board with one thing wrong for every rule but schema.missing_tab (which would
+    switch off a whole tab's rules): tests/test_every_rule.py checks each rule fires."""
+    data = tables()
+    extra = [member(f"X{i:02d}", f"Provider {i}", "Provider", "Provider", f"Care Co {i}")
+             for i in range(6)]
+    extra[5]["Member ID"] = "X04"  # schema.duplicate_id
+    extra.append(member("X10", "Second Rep", "Resident", "Self-advocacy group",
+                        "Speak Up Haringey"))  # one_per_org (with M03)
+    data["members"] += extra  # more than 20 active: cap
+    for row in data["members"]:
+        row.pop("Name")  # schema.missing_column (no rule needs names)
+    edit(data, "members", 0, Category="Council officer", Chairs_another_group="Yes")
+    edit(data, "members", 1, Term_start=None)  # term
+    edit(data, "members", 4, Category="Council officer")  # balance
+    edit(data, "members", 5, Agreed_ToR="No", Email="fay at example")  # tor_agreed, email
+    edit(data, "members", 7, Role="Co-chair (resident)", **{"Term start": D(2024, 1, 1)})
+    edit(data, "members", 8, Left=D(2024, 2, 1))  # minimum_period
+    edit(data, "members", 11, Role="Co-chair (commissioner)", Category="Provider",
+         **{"Term start": D(2023, 12, 1)})  # count, commissioner_eligibility
+    edit(data, "members", 13, Joined="31/02/2023")  # schema.type
+    meetings = data["meetings"]
+    meetings.insert(0, meeting(D(2023, 1, 25)))  # cadence; no review for a year: review_due
+    meetings[1]["Membership reviewed"] = "No"
+    edit(data, "meetings", 1, Length_hours=3, Easy_read_minutes="No")
+    edit(data, "meetings", 2, Minute_taker=None, Deputy="Nobody Known")
+    edit(data, "meetings", 3, Resident_co_chair_present="No", Actions_followed_up="No")
+    edit(data, "meetings", 5, Date=D(2024, 5, 1))  # next_scheduled
+    edit(data, "actions", 0, Due=D(2024, 2, 1), Last_update=D(2024, 1, 1), Project_ID="P99")
+    edit(data, "actions", 1, Completed_on=None)
+    edit(data, "actions", 2, Status="Open")  # schema.required: Due
+    data["actions"].append({**data["actions"][0], "Action ID": "A4", "Due": D(2024, 3, 5),
+                            "Owner": "Outside Officer", "Project ID": "P01",
+                            "Last update": D(2024, 2, 28)})
+    edit(data, "projects", 0, Board_tasks_agreed="No", Agreed_work_complete=None,
+         Assigned_members="M10; M11", Sub_group_lead=None, Target_end=D(2024, 2, 1),
+         Cycle_phase="Analysis")
+    data["projects"].append({**data["projects"][0], "Project ID": "P02", "Stage": "Initiation",
+                             "Objectives": None, "Assigned members": None,
+                             "EQIA completed": "No", "Sub-group": None})
+    return data
