@@ -465,6 +465,15 @@ def _meeting(index: int, day: dt.date, today: dt.date) -> dict[str, object]:
 HEADER_FILL = PatternFill("solid", start_color="1F4E79")
 
 
+LONG_TEXT = {"action", "title", "objectives", "update", "assigned_members"}
+
+
+def _width(field: str, kind: str) -> int:
+    if field in LONG_TEXT:
+        return 44
+    return 14 if kind in ("date", "yesno") else 22
+
+
 def _sheet(wb: Workbook, schema: TableSchema, rows: list[dict[str, object]]) -> None:
     ws = wb.create_sheet(schema.name)
     ws.append([c.name for c in schema.columns])
@@ -476,7 +485,7 @@ def _sheet(wb: Workbook, schema: TableSchema, rows: list[dict[str, object]]) -> 
         head.font = Font(bold=True, color="FFFFFF")
         head.fill = HEADER_FILL
         head.alignment = Alignment(wrap_text=True, vertical="top")
-        ws.column_dimensions[letter].width = 14 if col.kind in ("date", "yesno") else 24
+        ws.column_dimensions[letter].width = _width(col.field, col.kind)
         cells = f"{letter}2:{letter}{max(len(rows) + 50, 100)}"
         if col.kind == "date":
             for r in range(2, len(rows) + 2):
@@ -491,4 +500,5 @@ def _sheet(wb: Workbook, schema: TableSchema, rows: list[dict[str, object]]) -> 
             )
             dv.add(cells)
             ws.add_data_validation(dv)
+    ws.row_dimensions[1].height = 48  # room for the wrapped headers
     ws.freeze_panes = "B2"
