@@ -15,7 +15,7 @@ from .board import STAGES, Action, Board
 from .config import TorConfig
 from .findings import Finding, Report, Severity
 from .rules import catalogue
-from .rules.members import CHAIR_WORDS, STAFF, term_end
+from .rules.members import CHAIR_WORDS, balance_counts, term_end
 from .schema import is_blank
 
 SECTIONS = ("raised", "overdue", "due_soon", "completed", "projects", "health")
@@ -271,9 +271,7 @@ def _projects(board: Board) -> tuple[ProjectLine, ...]:
 def _health(board: Board, report: Report, tor: TorConfig, top_n: int) -> Health:
     today = report.today
     active = board.active_members(today)
-    residents = sum(m.category == "Resident" for m in active)
-    carers = sum(m.category == "Carer or advocate" for m in active)
-    staff = sum(m.category in STAFF for m in active)
+    residents, carers, staff = balance_counts(active)
     terms = []
     for m in active:
         end = term_end(m, tor) if m.is_cochair else None

@@ -222,6 +222,14 @@ def _term_words(m: Member, tor: TorConfig) -> str:
     return f"a {tor.commissioner_term_months}-month term"
 
 
+def balance_counts(active: list[Member]) -> tuple[int, int, int]:
+    """Residents, carers or advocates, and staff (health and social care staff or council
+    officers) among ``active``: the three voices the Terms of Reference ask to balance."""
+    residents = sum(m.category == "Resident" for m in active)
+    carers = sum(m.category == "Carer or advocate" for m in active)
+    return residents, carers, sum(m.category in STAFF for m in active)
+
+
 @rule(
     "tor.members.balance",
     W,
@@ -231,9 +239,7 @@ def _term_words(m: Member, tor: TorConfig) -> str:
 )
 def balance(board: Board, tor: TorConfig, today: dt.date) -> Iterator[Finding]:
     active = board.active_members(today)
-    residents = sum(m.category == "Resident" for m in active)
-    carers = sum(m.category == "Carer or advocate" for m in active)
-    staff = sum(m.category in STAFF for m in active)
+    residents, carers, staff = balance_counts(active)
     carer_words = plural(carers, "carer or advocate", "carers or advocates")
     counts = (
         f"{plural(residents, 'resident')}, {carer_words} "
