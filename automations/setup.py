@@ -26,5 +26,9 @@ def init_directory(directory: Path, force: bool, today: dt.date) -> list[str]:
         lines.append(f"Wrote a sample workbook {workbook} for a fictional board.")
     else:
         lines.append(f"Kept the existing {workbook} (use --force to replace it).")
-    lines.append(f"Next: coprod validate --config {config}")
+    lines.append(
+        f"Next: coprod validate --config {config}  (check, print findings)\n"
+        f"  or: coprod run --once --config {config}  (check, mark the workbook, send digests"
+        f" to {directory / 'outbox'})"
+    )
     return lines
