@@ -144,3 +144,13 @@ def test_wrong_sheet_size_in_the_file_loses_nothing(tmp_path):
             z.writestr(name, re.sub(rb'<dimension ref="[^"]+"', b'<dimension ref="A1:B2"', body))
     report = validate(config_for(path)).report
     assert where(report, "tor.actions.completed_on") == [("warning", "Actions", "H3")]
+
+
+def test_a_note_typed_beside_the_table_is_not_a_row(tmp_path):
+    data = tables()
+    path = write_workbook(tmp_path / "board.xlsx", data)
+    wb = load_workbook(path)
+    wb["Actions"]["AD10"] = "note to self"  # far right of the table, on an empty row
+    wb["Actions"]["AD2"] = "see minutes"  # beside a real row
+    wb.save(path)
+    assert validate(config_for(path)).report.findings == ()

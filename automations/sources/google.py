@@ -28,7 +28,7 @@ from gspread.http_client import HTTPClient
 from ..config import ConfigError
 from ..google_marks import METADATA_FIELDS, VALIDATION_TAB, BookState, book_state, plan_writes
 from ..retry import GaveUp, RetryPolicy, call_with_retry
-from . import RawTable, RawWorkbook, SourceError, is_blank_row
+from . import RawTable, RawWorkbook, SourceError, table_from_grid
 
 if TYPE_CHECKING:
     from ..config import Config
@@ -355,16 +355,5 @@ def quote_title(title: str) -> str:
 
 
 def raw_table(title: str, values: Sequence[Sequence[object]]) -> RawTable:
-    """Rows as sources/xlsx.py gives them: row numbers are the sheet's own, blank rows skipped,
-    every row as wide as the widest, and an empty cell is None (Google sends "")."""
-    width = max((len(row) for row in values), default=0)
-
-    def cells(row: Sequence[object]) -> list[object]:
-        padded = [None if v == "" else v for v in row]
-        return padded + [None] * (width - len(padded))
-
-    header = cells(values[0]) if values else []
-    rows = [(number, tuple(cells(row))) for number, row in enumerate(values[1:], start=2)
-            if not is_blank_row(row)]
-    return RawTable(title=title, header=header, rows=rows)
-
+    """Rows as sources/xlsx.py gives them (an empty cell is None: Google sends "")."""
+    return table_from_grid(title, (tuple(None if v == "" else v for v in row) for row in values))

@@ -9,14 +9,13 @@ cells as None, blank rows skipped and every row keeping its spreadsheet row numb
 from __future__ import annotations
 
 import zipfile
-from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from openpyxl import load_workbook
 from openpyxl.utils.exceptions import InvalidFileException
 
-from . import RawTable, RawWorkbook, SourceError, is_blank_row
+from . import RawTable, RawWorkbook, SourceError, table_from_grid
 
 if TYPE_CHECKING:
     from ..config import Config
@@ -86,7 +85,7 @@ def read_xlsx_calamine(path: Path) -> RawWorkbook:
         for name in wb.sheet_names:
             # skip_empty_area=False: the grid starts at A1, so list index + 1 is the row number.
             grid = wb.get_sheet_by_name(name).to_python(skip_empty_area=False)
-            tables[name] = _table(name, map(_blank_as_none, grid))
+            tables[name] = table_from_grid(name, map(_blank_as_none, grid))
     finally:
         wb.close()
     return RawWorkbook(name=path.name, tables=tables)
@@ -122,27 +121,7 @@ def read_xlsx_openpyxl(path: Path) -> RawWorkbook:
 def _openpyxl_table(ws: object) -> RawTable:
     # Some programs store a wrong sheet size; trusting it would silently drop cells.
     ws.reset_dimensions()  # type: ignore[attr-defined]
-    return _table(ws.title, ws.iter_rows(values_only=True))  # type: ignore[attr-defined]
-
-
-def _table(title: str, grid: Iterable[Sequence[object]]) -> RawTable:
-    """Row 1 is the header; data rows keep their spreadsheet numbers, blank ones are skipped."""
-    rows = iter(grid)
-    header = list(next(rows, []))
-    while header and header[-1] is None:  # readers differ on how far a row's empty end goes
-        header.pop()
-    width = len(header)
-    data = []
-    for number, values in enumerate(rows, start=2):
-        if _filled_first(values) or not is_blank_row(values):
-            data.append((number, values[:width] if len(values) > width else values))
-    return RawTable(title=title, header=header, rows=data)
-
-
-def _filled_first(values: Sequence[object]) -> bool:
-    # Most rows start with an id: a quick answer that spares the full blank-row check.
-    first = values[0] if values else None
-    return first is not None and (type(first) is not str or bool(first.strip()))
+    return table_from_grid(ws.title, ws.iter_rows(values_only=True))  # type: ignore[attr-defined]
 
 
 class XlsxSource:
