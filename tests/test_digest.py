@@ -24,6 +24,7 @@ from tests.digest_setup import (
     MEMBER_EMAILS,
     SAMPLE_MEETING,
     SAMPLE_NOW,
+    SAMPLE_TODAY,
     example_config_data,
     make_config,
     outbox_messages,
@@ -244,3 +245,24 @@ def contrast(a: str, b: str) -> float:
 
     hi, lo = sorted((lum(a), lum(b)), reverse=True)
     return (hi + 0.05) / (lo + 0.05)
+
+
+def test_no_digest_goes_out_when_confidential_actions_cannot_be_told_apart(
+    tmp_path: Path,
+) -> None:
+    from openpyxl import load_workbook
+
+    cfg, _ = sample(tmp_path)
+    assert cfg.source.path is not None
+    wb = load_workbook(cfg.source.path)
+    actions = wb["Actions"]
+    header = next(c for c in actions[1] if c.value == "Confidential")
+    header.value = "Confidential (Board only)"  # no longer recognised as the column
+    wb.save(cfg.source.path)
+    validation = validate(cfg, SAMPLE_TODAY)
+    missing = [f.column for f in validation.report.findings if f.rule == "schema.missing_column"]
+    assert missing == ["Confidential"]
+    outcomes = digest.send_due(cfg, validation, SAMPLE_NOW)
+    assert outcomes and all(o.status == "failed" for o in outcomes)
+    assert "no Confidential column" in outcomes[0].describe()
+    assert outbox_messages(cfg) == {}
