@@ -29,6 +29,7 @@ from .marks import (
     VALIDATION_TAB,
     VALIDATION_TITLE,
     MarkPlan,
+    check_validation_tab_is_ours,
     counts_line,
     merge_note,
     person_note,
@@ -106,6 +107,9 @@ def book_state(meta: Json) -> BookState:
 
 
 def plan_writes(state: BookState, plan: MarkPlan) -> Writes:
+    if VALIDATION_TAB in state.sheets:
+        values = state.validation_values or [[]]
+        check_validation_tab_is_ours(values[0][0] if values and values[0] else None)
     wanted: dict[str, dict[Cell, tuple[Severity, str]]] = defaultdict(dict)
     for mark in plan.cells:
         if mark.sheet in state.sheets and mark.sheet != VALIDATION_TAB:

@@ -131,6 +131,19 @@ SEVERITY_LABEL = {
 }
 
 
+def check_validation_tab_is_ours(title: object) -> None:
+    """Refuse to overwrite a tab called Validation that the check did not write (its A1 is not
+    our title): people often keep drop-down lists on a tab of that name."""
+    if title != VALIDATION_TITLE:
+        from .sources import SourceError
+
+        raise SourceError(
+            f"The workbook already has a tab called {VALIDATION_TAB!r} that the check did not "
+            "write, so nothing was changed. The check lists its findings on a tab of that "
+            "name: rename your tab (for example to 'Lists') and run again."
+        )
+
+
 def counts_line(counts: dict[str, int]) -> str:
     from .rules.dates import plural
 

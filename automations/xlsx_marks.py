@@ -41,6 +41,7 @@ from .marks import (
     CellMark,
     MarkPlan,
     WriteResult,
+    check_validation_tab_is_ours,
     counts_line,
     marks_by_sheet,
     merge_note,
@@ -248,12 +249,8 @@ def _marked_sheets(wb: Workbook) -> list[Worksheet]:
 
 
 def _check_tab_is_ours(wb: Workbook) -> None:
-    if VALIDATION_TAB in wb.sheetnames and wb[VALIDATION_TAB]["A1"].value != VALIDATION_TITLE:
-        raise SourceError(
-            f"The workbook already has a tab called {VALIDATION_TAB!r} that the check did not "
-            f"write, so nothing was changed. The check lists its findings on a tab of that "
-            f"name: rename your tab (for example to 'Lists') and run again."
-        )
+    if VALIDATION_TAB in wb.sheetnames:
+        check_validation_tab_is_ours(wb[VALIDATION_TAB]["A1"].value)
 
 
 def _replace_rules(ws: Worksheet, marks: list[CellMark]) -> None:

@@ -255,3 +255,13 @@ def test_same_marks_as_the_xlsx_backend(tmp_path, api, key_file):
     assert rules == set(expected.rules)
     assert notes == set(expected.notes)
     assert rows == list(expected.tab)
+
+
+def test_a_persons_own_validation_tab_is_never_overwritten(api, key_file):
+    data = edit(tables(), "actions", 0, Due=D(2024, 2, 20))
+    tabs = {**tabs_from_tables(data), VALIDATION_TAB: [["Status"], ["Open"], ["Done"]]}
+    api.add_spreadsheet(KEY, tabs, shared={EMAIL: "writer"})
+    with pytest.raises(SourceError, match="rename your tab"):
+        run(api, key_file)
+    assert "spreadsheets.batchUpdate" not in api.counts
+    assert api.book(KEY).sheet(VALIDATION_TAB).value("A2") == "Open"
