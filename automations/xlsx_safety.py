@@ -144,23 +144,26 @@ class FileStamp:
 def save_verified(wb: Workbook, target: Path, verify: Callable[[Path], None]) -> None:
     """Save to a temporary file beside ``target``, run ``verify`` on it, then rename it over
     ``target`` in one step. On any failure the temporary file goes and ``target`` is untouched."""
-    fd, name = tempfile.mkstemp(
-        prefix=f".{target.stem}.", suffix=f".tmp{target.suffix}", dir=target.parent
-    )
-    os.close(fd)
-    tmp = Path(name)
+    tmp: Path | None = None
     try:
+        fd, name = tempfile.mkstemp(
+            prefix=f".{target.stem}.", suffix=f".tmp{target.suffix}", dir=target.parent
+        )
+        os.close(fd)
+        tmp = Path(name)
         wb.save(tmp)
         if target.exists():
             shutil.copymode(target, tmp)  # mkstemp makes the file private; keep the original's
         verify(tmp)
         os.replace(tmp, target)
-    except PermissionError:
+    except OSError as exc:  # permission denied, a full disk, a read-only folder
         raise SourceError(
-            f"{target.name} could not be written: permission denied in {target.parent}."
+            f"{target.name} could not be written in {target.parent} ({exc.strerror}), so it "
+            "was not changed."
         ) from None
     finally:
-        tmp.unlink(missing_ok=True)
+        if tmp is not None:
+            tmp.unlink(missing_ok=True)
 
 
 def backup(path: Path, settings: WriteSettings, now: dt.datetime) -> Path:

@@ -69,3 +69,13 @@ def test_refusals_are_one_clear_line_and_exit_2(folder):
     assert locked.returncode == 2
     assert locked.stderr.startswith("coprod: board.xlsx is open in Excel or LibreOffice")
     assert "Traceback" not in locked.stderr
+
+
+def test_a_report_that_cannot_be_written_is_a_clear_message(folder):
+    before = (folder / "board.xlsx").read_bytes()
+    # /sys refuses new files even to root: the same as a folder the user may not write to.
+    result = coprod(folder, "--report", "/sys/marked.xlsx")
+    assert result.returncode == 2
+    assert "marked.xlsx could not be written in" in result.stderr
+    assert "Traceback" not in result.stderr and "unexpected error" not in result.stderr
+    assert (folder / "board.xlsx").read_bytes() == before
