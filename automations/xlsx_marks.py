@@ -79,10 +79,14 @@ RISKY_START = ("=", "+", "-", "@")
 # ---------------------------------------------------------------- entry points
 
 
-def write_xlsx_marks(path: Path, plan: MarkPlan, cfg: Config | None) -> WriteResult:
-    """Mark the workbook in place, safely; leave it byte-for-byte alone when nothing changed."""
+def write_xlsx_marks(
+    path: Path, plan: MarkPlan, cfg: Config | None, read_stamp: FileStamp | None = None
+) -> WriteResult:
+    """Mark the workbook in place, safely; leave it byte-for-byte alone when nothing changed.
+    ``read_stamp``: the file as it was when the findings were read (default: as it is now)."""
     settings = WriteSettings.from_config(cfg)
-    stamp = FileStamp.of(path)
+    stamp = read_stamp or FileStamp.of(path)
+    _refuse_if_saved_since(path, stamp)
     wb = _load(path, settings.keep_vba)
     if current_state(wb) == desired_state(wb, plan):
         # Reading is harmless while someone has the file open, so this needs no lock check.
@@ -100,11 +104,7 @@ def write_xlsx_marks(path: Path, plan: MarkPlan, cfg: Config | None) -> WriteRes
     def verify_then_backup(tmp: Path) -> None:
         _verify(tmp, before, settings.keep_vba, path.name)
         refuse_if_open(path)
-        if FileStamp.of(path) != stamp:
-            raise SourceError(
-                f"{path.name} was saved by someone else while it was being checked, so the "
-                "marks were not written. Run the check again."
-            )
+        _refuse_if_saved_since(path, stamp)
         kept.append(backup(path, settings, dt.datetime.now()))
 
     save_verified(wb, path, verify_then_backup)
@@ -118,6 +118,14 @@ def write_xlsx_marks(path: Path, plan: MarkPlan, cfg: Config | None) -> WriteRes
             f"{VALIDATION_TAB} tab. The previous version is kept as {kept[0]}."
         ),
     )
+
+
+def _refuse_if_saved_since(path: Path, stamp: FileStamp) -> None:
+    if FileStamp.of(path) != stamp:
+        raise SourceError(
+            f"{path.name} was saved by someone else while it was being checked, so the "
+            "marks were not written. Run the check again."
+        )
 
 
 def write_xlsx_report(path: Path, report: Path, plan: MarkPlan, cfg: Config | None) -> WriteResult:

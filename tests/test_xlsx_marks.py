@@ -247,3 +247,21 @@ def _report(path):
     from tests.builders import TODAY
 
     return validate(config(path), TODAY).report
+
+
+def test_marks_never_land_on_a_version_saved_after_the_check_read_it(tmp_path):
+    import os
+
+    from automations.marks import plan_marks
+    from automations.pipeline import validate
+
+    path = board_with_findings(tmp_path / "board.xlsx")
+    result = validate(config(path), dt.date(2024, 3, 1))
+    wb = load_workbook(path)
+    wb["Actions"]["D2"] = "Edited by an officer after the check read the file"
+    wb.save(path)
+    os.utime(path, ns=(path.stat().st_atime_ns, path.stat().st_mtime_ns + 1_000_000))
+    edited = path.read_bytes()
+    with pytest.raises(SourceError, match="saved by someone else"):
+        result.source.write_marks(plan_marks(result.report, dt.datetime(2024, 3, 1, 9)))
+    assert path.read_bytes() == edited

@@ -131,9 +131,13 @@ class XlsxSource:
         self.name = path.name
 
     def read(self) -> RawWorkbook:
+        from ..xlsx_safety import FileStamp
+
+        # Taken before reading: marks made from this read must not land on a newer save.
+        self.read_stamp = FileStamp.of(self.path) if self.path.is_file() else None
         return read_xlsx(self.path)
 
     def write_marks(self, plan: MarkPlan) -> WriteResult:
         from ..xlsx_marks import write_xlsx_marks
 
-        return write_xlsx_marks(self.path, plan, self.cfg)
+        return write_xlsx_marks(self.path, plan, self.cfg, getattr(self, "read_stamp", None))
