@@ -75,7 +75,7 @@ def friendly(fn: Callable[..., Any]) -> Callable[..., Any]:
 
 def load(config_path: Path, today: dt.date | None) -> tuple[Config, dt.date]:
     cfg = load_config(config_path)
-    return cfg, today or cfg.today or dt.date.today()
+    return cfg, today or cfg.today_or(dt.date.today())
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})

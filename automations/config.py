@@ -196,7 +196,7 @@ def _source(section: Section) -> SourceConfig:
 def parse_config(data: dict[str, Any], path: Path | None = None) -> Config:
     base = path.parent if path else Path.cwd()
     top = Section("", data, base)
-    paths = Section("paths", data.get("paths", {}), base)
+    paths = Section("paths", _table(data, "paths"), base)
     paths.reject_unknown({"schema_dir", "templates_dir", "state_dir"})
     return Config(
         path=path,

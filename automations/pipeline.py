@@ -29,7 +29,7 @@ def check(raw: RawWorkbook, cfg: Config, today: dt.date) -> tuple[Board, Report]
 
 
 def validate(cfg: Config, today: dt.date | None = None, source: Source | None = None) -> Validation:
-    day = today or cfg.today or dt.date.today()
+    day = today or cfg.today_or(dt.date.today())
     src = source or open_source(cfg)
     board, report = check(src.read(), cfg, day)
     return Validation(board, report, src)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
+import math
 import re
 import tomllib
 from dataclasses import dataclass, field
@@ -58,9 +59,6 @@ class Column:
     responsible: str | None = None
     task: str | None = None
     checked_by: str | None = None
-
-    def header_keys(self) -> set[str]:
-        return {normalize(n) for n in (self.name, *self.aliases)}
 
     def value_lookup(self) -> dict[str, str]:
         return self._value_lookup
@@ -277,6 +275,10 @@ DATE_HELP = "Write it as 29/11/2023, 29 Nov 2023 or 2023-11-29."
 
 
 def _make_date(year: int, month: int, day: int, raw: str) -> dt.date:
+    if not 1900 <= year <= 2200:  # "31/12/9999" as "never" would break date arithmetic
+        raise CellProblem(
+            "schema.type", f"{raw!r} is not a date the Board could mean (year {year}). "
+            "Leave the cell blank if there is no date.")
     try:
         return dt.date(year, month, day)
     except ValueError:
@@ -329,12 +331,16 @@ def parse_yesno(value: object) -> bool:
 
 
 def parse_number(value: object) -> float:
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        return float(value)
     try:
-        return float(str(value).strip())
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            number = float(value)
+        else:
+            number = float(str(value).strip())
     except ValueError:
-        raise CellProblem("schema.type", f"{display(value)!r} is not a number.") from None
+        number = math.nan
+    if not math.isfinite(number):  # float() also reads "nan" and "inf"
+        raise CellProblem("schema.type", f"{display(value)!r} is not a number.")
+    return number
 
 
 @lru_cache(maxsize=4096)

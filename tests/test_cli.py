@@ -138,3 +138,9 @@ def test_broken_schema_file_is_exit_two_naming_the_file(tmp_path):
                                     '[paths]\nschema_dir = "schemas"\n')
     code, _, err = run("validate", "--config", str(config))
     assert code == 2 and "actions.toml" in err and "'when'" in err
+
+
+def test_paths_that_is_not_a_table_names_the_key(tmp_path):
+    config = write_config(tmp_path, 'paths = 5\n[source]\npath = "b.xlsx"\n')
+    code, _, err = run("validate", "--config", str(config))
+    assert code == 2 and "paths: expected a [paths] table" in err

@@ -156,3 +156,22 @@ def test_references_by_id_name_or_email_ignore_case(tmp_path):
     data["meetings"][1]["Minute-taker"] = "m12@example.org"
     data["actions"][0]["Project ID"] = " p01"
     assert check(tmp_path, data).findings == ()
+
+
+def test_duplicate_meeting_date_is_shown_as_a_date(tmp_path):
+    data = edit(tables(), "meetings", 2, Date=tables()["meetings"][1]["Date"])
+    message = fired(check(tmp_path, data), "schema.duplicate_id")[0].message
+    assert message.startswith("Date 27 December 2023 is used on row 3 and on row 4")
+
+
+@pytest.mark.parametrize("value", ["31/12/9999", "1 Jan 1066", "2024-01-01 "])
+def test_dates_outside_any_plausible_year_are_reported_not_a_crash(tmp_path, value):
+    data = edit(tables(), "members", 0, Term_start=value)
+    found = where(check(tmp_path, data), "schema.type")
+    assert found == ([] if value.startswith("2024") else [("error", "Members", "J2")])
+
+
+@pytest.mark.parametrize("value", ["nan", "inf", "-inf"])
+def test_not_a_number_is_not_a_number(tmp_path, value):
+    data = edit(tables(), "meetings", 1, Length_hours=value)
+    assert where(check(tmp_path, data), "schema.type") == [("error", "Meetings", "B3")]

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from ..board import Board
 from ..config import TorConfig
-from ..findings import Finding, Severity, sort_findings
+from ..findings import Finding, Severity
 
 RuleFn = Callable[[Board, TorConfig, dt.date], Iterable[Finding]]
 
@@ -64,7 +64,7 @@ def run_rules(board: Board, tor: TorConfig, today: dt.date) -> list[Finding]:
     for r in catalogue():
         if r.fn is not None and _runnable(r, board):
             out.extend(r.fn(board, tor, today))
-    return sort_findings(out)
+    return out  # pipeline.check sorts these together with the reading findings
 
 
 def catalogue() -> list[Rule]:

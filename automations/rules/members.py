@@ -326,7 +326,7 @@ def tor_agreed(board: Board, tor: TorConfig, today: dt.date) -> Iterator[Finding
             yield board.members.finding(
                 "tor.members.tor_agreed",
                 W,
-                f"{m.label} has not agreed to follow the Terms of Reference (Agreed ToR is "
+                f"{m.label} has not agreed to follow the Terms of Reference (this cell is "
                 f"{'No' if m.agreed_tor is False else 'blank'}). Everyone on the Board needs to "
                 "agree to them. Ask them, then put Yes here.",
                 m,
@@ -347,8 +347,8 @@ def minimum_period(board: Board, tor: TorConfig, today: dt.date) -> Iterator[Fin
                 "tor.members.minimum_period",
                 INFO,
                 f"{m.label} joined on {long_date(m.joined)} and left on {long_date(m.left)}, "
-                f"before {plural(tor.minimum_membership_months, 'month')}. Representatives join "
-                "for a minimum of a year. No action is needed if this was agreed; you may want "
+                f"before {plural(tor.minimum_membership_months, 'month')}, the minimum a "
+                "representative joins for. No action is needed if this was agreed; you may want "
                 "to ask their organisation for a new representative.",
                 m,
                 "left",

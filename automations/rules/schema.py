@@ -9,6 +9,7 @@ from ..board import Board, Table
 from ..config import TorConfig
 from ..findings import Finding, Severity
 from . import Rule, register, rule
+from .dates import long_date
 
 E, W = Severity.ERROR, Severity.WARNING
 
@@ -21,6 +22,10 @@ for _id, _summary in (
     ("schema.email", "An email address is not valid."),
 ):
     register(Rule(_id, E, _summary))
+
+
+def _shown(value: object) -> str:
+    return long_date(value) if isinstance(value, dt.date) else str(value)
 
 
 def _key(value: object) -> str:
@@ -44,7 +49,7 @@ def duplicate_id(board: Board, tor: TorConfig, today: dt.date) -> Iterator[Findi
                 yield table.finding(
                     "schema.duplicate_id",
                     E,
-                    f"{header} {rec.raw.get(id_field)!s} is used on row {first[key]} and on row "
+                    f"{header} {_shown(value)} is used on row {first[key]} and on row "
                     f"{rec.row}. Each row needs its own {header}: change one of them.",
                     rec,
                     id_field,
