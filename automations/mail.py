@@ -148,9 +148,12 @@ class SmtpTransport:
             a for _, a in getaddresses(msg.get_all("To", []) + msg.get_all("Cc", []))
         )
         try:
-            with self._connect() as smtp:
+            smtp = self._connect()
+            try:
                 self._login(smtp)
                 refused = smtp.send_message(msg)
+            finally:
+                _quit_quietly(smtp)
         except smtplib.SMTPRecipientsRefused as exc:
             raise _refused(exc.recipients, ()) from None
         except smtplib.SMTPAuthenticationError as exc:
@@ -173,7 +176,18 @@ class SmtpTransport:
                 f"the secure connection to {self.host}:{self.port} failed ({exc.reason}). "
                 "Check mail.security and mail.ca_file."
             ) from None
-        except (smtplib.SMTPServerDisconnected, ConnectionError, TimeoutError, OSError) as exc:
+        except smtplib.SMTPServerDisconnected as exc:
+            raise TemporaryMailError(
+                f"the mail server at {self.host}:{self.port} closed the connection ({exc})",
+                recipients,
+                unreachable=True,
+            ) from None
+        except smtplib.SMTPException as exc:  # e.g. no login method both sides know
+            raise PermanentMailError(
+                f"the mail server at {self.host}:{self.port} and the service could not agree "
+                f"({exc}). Check mail.security and mail.username."
+            ) from None
+        except (ConnectionError, TimeoutError, OSError) as exc:
             raise TemporaryMailError(
                 f"could not reach the mail server at {self.host}:{self.port} "
                 f"({exc.__class__.__name__}: {exc})",
@@ -206,6 +220,15 @@ class SmtpTransport:
                 "is not set, so the service cannot log in to the mail server."
             )
         smtp.login(self.username, password)
+
+
+def _quit_quietly(smtp: smtplib.SMTP) -> None:
+    """Say goodbye. Once the server has accepted the message, a failed goodbye must not turn
+    the send into a failure (the digest would then be sent again)."""
+    try:
+        smtp.quit()
+    except (smtplib.SMTPException, OSError):
+        smtp.close()
 
 
 def _reply(exc: smtplib.SMTPResponseException) -> str:

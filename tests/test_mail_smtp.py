@@ -181,3 +181,65 @@ def test_an_untrusted_certificate_is_refused(tmp_path: Path, ca: CertAuthority) 
     assert outcomes[0].status == "failed"
     assert "secure connection" in outcomes[0].detail
     assert server.received == []
+
+
+class _RudeGoodbyeServer:
+    """A bare SMTP server on loopback that accepts every message, then answers QUIT with 421."""
+
+    def __init__(self) -> None:
+        import socket
+        import threading
+
+        self.messages = 0
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen()
+        self.port = self.sock.getsockname()[1]
+        self.thread = threading.Thread(target=self._serve, daemon=True)
+        self.thread.start()
+
+    def _serve(self) -> None:
+        while True:
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                return
+            with conn, conn.makefile("rwb") as f:
+                self._session(f)
+
+    def _session(self, f) -> None:  # type: ignore[no-untyped-def]
+        def say(line: str) -> None:
+            f.write(line.encode() + b"\r\n")
+            f.flush()
+
+        say("220 rude.example ready")
+        while line := f.readline():
+            verb = line.decode().strip().split(" ")[0].upper()
+            if verb == "DATA":
+                say("354 go on")
+                while f.readline() not in (b".\r\n", b""):
+                    pass
+                self.messages += 1
+                say("250 accepted")
+            elif verb == "QUIT":
+                say("421 cannot say goodbye properly")
+                return
+            else:
+                say("250 ok")
+
+    def close(self) -> None:
+        self.sock.close()
+
+
+def test_a_failed_goodbye_after_the_server_accepted_does_not_send_twice(tmp_path: Path) -> None:
+    server = _RudeGoodbyeServer()
+    try:
+        mail = {"transport": "smtp", "host": "127.0.0.1", "port": server.port,
+                "security": "none", "timeout": 5}
+        cfg, validation = sample(tmp_path, **with_mail({}, **mail))
+        outcomes = digest.send_due(cfg, validation, SAMPLE_NOW)
+        again = digest.send_due(cfg, validation, SAMPLE_NOW)
+    finally:
+        server.close()
+    assert [o.status for o in outcomes] == ["sent", "sent"]
+    assert again == [] and server.messages == 2
