@@ -96,10 +96,22 @@ def digest_settings(cfg: Config) -> DigestSettings:
         timezone=timezone(cfg),
         catch_up_days=section.integer("catch_up_days", 14, minimum=1),
         board_name=one_line(section.text("board_name", "Commissioning Co-Production Board")),
-        subject=section.text("subject", DEFAULT_SUBJECT),
+        subject=_subject(section),
         top_findings=section.integer("top_findings", 5),
         audiences=audiences,
     )
+
+
+def _subject(section: Section) -> str:
+    subject = section.text("subject", DEFAULT_SUBJECT)
+    try:  # find a mistyped {placeholder} now, not halfway through sending
+        subject.format(board="b", meeting="m", audience="a")
+    except (KeyError, IndexError, ValueError) as exc:
+        raise ConfigError(
+            f"digest.subject: {subject!r} cannot be filled in ({exc!r}); it may use "
+            "{board}, {meeting} and {audience}"
+        ) from None
+    return subject
 
 
 def _table(raw: Any, index: int) -> dict[str, Any]:

@@ -169,6 +169,10 @@ def test_bad_recipient_or_section_names_the_key(tmp_path: Path) -> None:
     data["audiences"][2]["sections"] = ["raised", "gossip"]
     with pytest.raises(ConfigError, match=r"digest\.audiences\[3\]\.sections: 'gossip'"):
         digest.digest_settings(sample(tmp_path / "b", digest=data)[0])
+    data = example_config_data()["digest"]
+    data["subject"] = "{board} - minutes of {date}"
+    with pytest.raises(ConfigError, match=r"digest\.subject: .*\{meeting\}"):
+        digest.digest_settings(sample(tmp_path / "c", digest=data)[0])
 
 
 def test_cli_preview_writes_files_and_send_respects_the_ledger(tmp_path: Path) -> None:
