@@ -277,7 +277,8 @@ def digest_command(
     """Send (or preview) the action-point digests for one meeting by hand.
 
     A digest already recorded as sent for that audience and meeting is not sent again.
-    Exit status: 0 all sent, 1 some could not be sent, 2 the config or workbook could not be read.
+    Exit status: 0 all sent, 1 some could not be sent, 2 the config or workbook could not be read,
+    3 the scheduled service is busy (nothing was sent; try again in a minute).
     """
     from .digest import DigestError, manual_jobs, preview, send_jobs
     from .pipeline import validate as run_validation
@@ -296,7 +297,15 @@ def digest_command(
         for path in paths:
             click.echo(f"Wrote {path}")
         return
-    outcomes = send_jobs(cfg, result, jobs, now)
+    from .lock import LockHeld, command_line, hold_lock
+
+    try:
+        # The scheduled service sends under this lock too: never both at once.
+        with hold_lock(cfg.state_dir, command_line()):
+            outcomes = send_jobs(cfg, result, jobs, now)
+    except LockHeld as exc:
+        click.echo(f"coprod: {exc}", err=True)
+        sys.exit(EXIT_LOCKED)
     for outcome in outcomes:
         click.echo(outcome.describe())
     sys.exit(EXIT_OK if all(o.ok for o in outcomes) else EXIT_FINDINGS)

@@ -196,6 +196,20 @@ def test_cli_preview_writes_files_and_send_respects_the_ledger(tmp_path: Path) -
     assert off.exit_code == 2 and "switched off" in off.output
 
 
+def test_sending_by_hand_never_races_the_service(tmp_path: Path) -> None:
+    from automations.lock import hold_lock
+
+    cfg, _ = sample(tmp_path)
+    (tmp_path / "config.toml").write_text(config_toml(tmp_path), encoding="utf-8")
+    args = ["digest", "--config", str(tmp_path / "config.toml"), "--today", "2024-03-07", "--send"]
+    with hold_lock(cfg.state_dir, "coprod serve (the test)"):
+        busy = CliRunner().invoke(cli, args)
+    assert busy.exit_code == 3 and "coprod serve (the test)" in busy.output
+    assert not (tmp_path / "outbox").exists()
+    assert CliRunner().invoke(cli, args).exit_code == 0
+    assert len(list((tmp_path / "outbox").glob("*.eml"))) == 2
+
+
 # ---------------------------------------------------------------- helpers
 
 
