@@ -177,7 +177,7 @@ def _send_one(
         return _outcome(
             job,
             "already-sent",
-            f"on {sent.sent_at:%d %b %Y at %H:%M}",
+            f"on {local(sent.sent_at, settings.timezone):%d %b %Y at %H:%M}",
             message_id=sent.message_id,
             recipients=sent.recipients,
         )

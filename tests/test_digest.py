@@ -284,3 +284,12 @@ def test_no_digest_goes_out_when_confidential_actions_cannot_be_told_apart(
     assert outcomes and all(o.status == "failed" for o in outcomes)
     assert "no Confidential column" in outcomes[0].describe()
     assert outbox_messages(cfg) == {}
+
+
+def test_already_sent_time_is_london_time_in_summer(tmp_path: Path) -> None:
+    cfg, validation = sample(tmp_path)
+    jobs = digest.manual_jobs(cfg, validation, SAMPLE_MEETING, "HBP", include_disabled=False)
+    summer = dt.datetime(2024, 4, 2, 10, 0, tzinfo=dt.UTC)  # 11:00 in London (BST)
+    assert [o.status for o in digest.send_jobs(cfg, validation, jobs, summer)] == ["sent"]
+    again = digest.send_jobs(cfg, validation, jobs, summer)
+    assert again[0].status == "already-sent" and "02 Apr 2024 at 11:00" in again[0].detail
