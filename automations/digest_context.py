@@ -31,7 +31,8 @@ ACRONYMS = {
     "QA": "Quality Assurance",
 }
 _ACRONYM = re.compile(r"(?<![(\w])(" + "|".join(ACRONYMS) + r")(?![\w)])")
-_EMAIL = re.compile(r"[\w.!#$%&'*+/=?^`{|}~-]+@[\w-]+(?:\.[\w-]+)+")
+# Anything with text before an @: valid addresses and mistyped ones ("jo@example", "a@@b.org").
+_EMAIL = re.compile(r"""[^\s'"<>()\[\]]+@[^\s'"<>()\[\]]*""")
 
 
 def spell_out(text: str) -> str:

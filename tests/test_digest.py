@@ -293,3 +293,21 @@ def test_already_sent_time_is_london_time_in_summer(tmp_path: Path) -> None:
     assert [o.status for o in digest.send_jobs(cfg, validation, jobs, summer)] == ["sent"]
     again = digest.send_jobs(cfg, validation, jobs, summer)
     assert again[0].status == "already-sent" and "02 Apr 2024 at 11:00" in again[0].detail
+
+
+def test_a_mistyped_member_email_never_reaches_a_digest(tmp_path: Path) -> None:
+    from openpyxl import load_workbook
+
+    cfg, _ = sample(tmp_path)
+    assert cfg.source.path is not None
+    wb = load_workbook(cfg.source.path)
+    wb["Members"]["C6"] = "amina.hassan@example"  # no dot after the @: a schema.email error
+    wb["Members"]["C7"] = "kwame.mensah@@example.org"
+    wb.save(cfg.source.path)
+    validation = validate(cfg, SAMPLE_TODAY)
+    assert len([f for f in validation.report.findings if f.rule == "schema.email"]) == 2
+    audience = digest.digest_settings(cfg).audience("Senior Head")  # gets board health
+    rendered = digest.render_digest(cfg, validation, audience, SAMPLE_MEETING, SAMPLE_NOW)
+    for part in (rendered.text, rendered.html):
+        assert "amina.hassan@" not in part and "kwame.mensah@" not in part
+    assert "[email address removed]" in rendered.text
