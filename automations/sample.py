@@ -14,6 +14,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
+from .board import STAGES
 from .paths import data_path
 from .schema import TableSchema, load_schemas
 
@@ -412,10 +413,9 @@ def _project(p: tuple, schema: TableSchema, today: dt.date) -> dict[str, object]
         "start": today + D(days=start),
         "target_end": today + D(days=end),
     }
-    stages = ["Pre-initiation", "Initiation", "During", "After completion", "Conclusion"]
-    reached = stages.index(stage) if stage in stages else len(stages)
+    reached = STAGES.index(stage)
     for col in schema.duty_columns:
-        done = stages.index(col.duty) < reached
+        done = STAGES.index(col.duty) < reached or stage == "Closed"
         row[col.field] = YES if done else None
     if duty_state == "Initiation-missing":
         row["duty_advertised_groups"] = NO

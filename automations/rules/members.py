@@ -63,9 +63,8 @@ def cap(board: Board, tor: TorConfig, today: dt.date) -> Iterator[Finding]:
     needs=("members.role",),
 )
 def cochair_count(board: Board, tor: TorConfig, today: dt.date) -> Iterator[Finding]:
-    active = board.active_members(today)
     for role, words in CHAIR_WORDS.items():
-        holders = [m for m in active if m.role == role]
+        holders = _cochairs(board, today, role)
         if not holders:
             yield board.members.finding(
                 "tor.cochairs.count",

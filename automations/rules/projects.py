@@ -8,12 +8,13 @@ from collections.abc import Iterator
 from ..board import STAGES, Board, Project
 from ..config import TorConfig
 from ..findings import Finding, Severity
+from ..schema import is_blank
 from . import rule
 from .dates import long_date
+from .members import RESIDENT_VOICES
 
 E, W, INFO = Severity.ERROR, Severity.WARNING, Severity.INFO
 INITIATION = STAGES.index("Initiation")
-LIVED_EXPERIENCE = ("Resident", "Carer or advocate")
 
 
 def _from_initiation(board: Board) -> Iterator[Project]:
@@ -22,11 +23,13 @@ def _from_initiation(board: Board) -> Iterator[Project]:
             yield p
 
 
-def _duties(board: Board, p: Project) -> Iterator[tuple[str, str, str, str]]:
+def _duties(board: Board) -> list[tuple[str, str, str, str]]:
     """(field, stage, task, responsible) for each duty column present on the tab."""
-    for col in board.projects.schema.duty_columns:
-        if board.projects.has(col.field):
-            yield col.field, col.duty or "", col.task or col.name, col.responsible or ""
+    return [
+        (col.field, col.duty or "", col.task or col.name, col.responsible or "")
+        for col in board.projects.schema.duty_columns
+        if board.projects.has(col.field)
+    ]
 
 
 @rule(
@@ -36,11 +39,12 @@ def _duties(board: Board, p: Project) -> Iterator[tuple[str, str, str, str]]:
     needs=("projects.stage",),
 )
 def stage_duties(board: Board, tor: TorConfig, today: dt.date) -> Iterator[Finding]:
+    duties = _duties(board)
     for p in board.projects.records:
         if p.stage_index is None:
             continue
         closed = p.stage == "Closed"
-        for field_name, stage, task, who in _duties(board, p):
+        for field_name, stage, task, who in duties:
             earlier = STAGES.index(stage) < p.stage_index or closed
             if earlier and not p.duties.get(field_name) and _unparsed_ok(p, field_name):
                 yield board.projects.finding(
@@ -61,8 +65,9 @@ def stage_duties(board: Board, tor: TorConfig, today: dt.date) -> Iterator[Findi
     needs=("projects.stage",),
 )
 def current_duties(board: Board, tor: TorConfig, today: dt.date) -> Iterator[Finding]:
+    duties = _duties(board)
     for p in board.projects.records:
-        for field_name, stage, task, who in _duties(board, p):
+        for field_name, stage, task, who in duties:
             if stage == p.stage and not p.duties.get(field_name) and _unparsed_ok(p, field_name):
                 yield board.projects.finding(
                     "tor.projects.current_duties",
@@ -76,8 +81,7 @@ def current_duties(board: Board, tor: TorConfig, today: dt.date) -> Iterator[Fin
 
 def _unparsed_ok(p: Project, field_name: str) -> bool:
     # A cell that could not be read is reported by schema.type; do not report it twice.
-    raw = p.raw.get(field_name)
-    return field_name in p.duties or raw is None or (isinstance(raw, str) and not raw.strip())
+    return field_name in p.duties or is_blank(p.raw.get(field_name))
 
 
 @rule(
@@ -129,7 +133,7 @@ def members_assigned(board: Board, tor: TorConfig, today: dt.date) -> Iterator[F
 def lived_experience(board: Board, tor: TorConfig, today: dt.date) -> Iterator[Finding]:
     for p in _from_initiation(board):
         assigned = [board.member(ref) for ref in p.assigned_members]
-        if p.assigned_members and not any(m and m.category in LIVED_EXPERIENCE for m in assigned):
+        if p.assigned_members and not any(m and m.category in RESIDENT_VOICES for m in assigned):
             yield board.projects.finding(
                 "tor.projects.lived_experience",
                 W,
