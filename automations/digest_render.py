@@ -39,9 +39,7 @@ class RenderedDigest:
         return len(self.message.as_bytes())
 
 
-def message_id(
-    settings: DigestSettings, sender: Address, audience: Audience, meeting: dt.date
-) -> str:
+def message_id(sender: Address, audience: Audience, meeting: dt.date) -> str:
     # From audience + meeting only, so a resend after a crash carries the same id.
     return f"<coprod-digest.{meeting.isoformat()}.{audience.slug}@{sender.domain}>"
 
@@ -49,10 +47,8 @@ def message_id(
 def template_env(templates_dir: Path) -> jinja2.Environment:
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(templates_dir)),
-        # HTML templates and the shared HTML macros escape; the plain-text ones must not.
-        autoescape=lambda name: (
-            bool(name) and (name.endswith((".html.j2", ".html")) or name == "_macros.j2")
-        ),
+        # Every HTML template (macros included) escapes; the plain-text ones must not.
+        autoescape=lambda name: bool(name) and name.endswith((".html.j2", ".html")),
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
@@ -139,7 +135,7 @@ def render_digest(
     if mail.reply_to:
         msg["Reply-To"] = mail.reply_to
     msg["Date"] = format_datetime(local(now, settings.timezone))
-    msg["Message-ID"] = message_id(settings, mail.sender, audience, meeting)
+    msg["Message-ID"] = message_id(mail.sender, audience, meeting)
     msg["Auto-Submitted"] = "auto-generated"
     msg.set_content(text)
     msg.add_alternative(html, subtype="html")
