@@ -8,6 +8,7 @@ import tomllib
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from .paths import data_path
 
@@ -155,6 +156,17 @@ class Section:
                 close = difflib.get_close_matches(key, sorted(known), n=1)
                 hint = f"; did you mean {close[0]!r}?" if close else ""
                 raise ConfigError(f"{self.key(key)}: not a setting{hint}")
+
+
+def board_timezone(cfg: Config) -> ZoneInfo:
+    """[schedule] timezone (default Europe/London): the clock of every time the Board sees."""
+    name = cfg.section("schedule").text("timezone", "Europe/London")
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ConfigError(
+            f"schedule.timezone: {name!r} is not a time zone name like 'Europe/London'"
+        ) from None
 
 
 def _tor(section: Section) -> TorConfig:

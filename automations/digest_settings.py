@@ -7,9 +7,9 @@ import re
 from dataclasses import dataclass
 from email.headerregistry import Address
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
-from .config import Config, ConfigError, Section
+from .config import Config, ConfigError, Section, board_timezone
 from .digest_context import SECTIONS
 from .mail import (
     checked_address,
@@ -69,16 +69,6 @@ class DigestSettings:
         raise ConfigError(f"digest.audiences: no audience called {name!r} (there are: {known})")
 
 
-def timezone(cfg: Config) -> ZoneInfo:
-    name = cfg.section("schedule").text("timezone", "Europe/London")
-    try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise ConfigError(
-            f"schedule.timezone: {name!r} is not a time zone name like 'Europe/London'"
-        ) from None
-
-
 def digest_settings(cfg: Config) -> DigestSettings:
     section = cfg.section("digest")
     section.reject_unknown(DIGEST_KEYS)
@@ -93,7 +83,7 @@ def digest_settings(cfg: Config) -> DigestSettings:
     return DigestSettings(
         send_after_days=section.integer("send_after_days", 1),
         send_time=section.time("send_time", "00:00"),  # type: ignore[arg-type]
-        timezone=timezone(cfg),
+        timezone=board_timezone(cfg),
         catch_up_days=section.integer("catch_up_days", 14, minimum=1),
         board_name=one_line(section.text("board_name", "Commissioning Co-Production Board")),
         subject=_subject(section),

@@ -13,9 +13,9 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterator
 from dataclasses import dataclass
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
-from .config import Config, ConfigError
+from .config import Config, ConfigError, board_timezone
 
 CHECK, DIGESTS = "check", "digests"
 JOBS = (CHECK, DIGESTS)
@@ -48,13 +48,7 @@ class Schedule:
 def load_schedule(cfg: Config) -> Schedule:
     s = cfg.section("schedule")
     s.reject_unknown(KNOWN_KEYS)
-    name = s.text("timezone", "Europe/London")
-    try:
-        tz = ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise ConfigError(
-            f'schedule.timezone: {name!r} is not a time zone name like "Europe/London"'
-        ) from None
+    tz = board_timezone(cfg)
     every = s.integer("check_every_minutes", 30, minimum=1)
     start = s.time("working_hours_start", "08:00")
     end = s.time("working_hours_end", "18:00")
