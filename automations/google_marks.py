@@ -31,11 +31,13 @@ from .marks import (
     MarkPlan,
     check_validation_tab_is_ours,
     counts_line,
+    link_label,
     merge_note,
     person_note,
     rule_formula,
     rule_severity,
     stamp_line,
+    without_stamp,
 )
 from .marks import validation_rows as validation_rows_of
 
@@ -48,7 +50,6 @@ METADATA_FIELDS = (
     "sheets(properties(sheetId,title,index,sheetType,gridProperties(rowCount,columnCount,"
     "frozenRowCount)),conditionalFormats,basicFilter.range,data.rowData.values.note)"
 )
-STAMP_ROW = 3  # the only row of the Validation tab that changes with the clock
 OWNER_NOTE = "Written by the Co-Production Board check: edits made on this tab are lost."
 SEVERITY_ORDER = (Severity.ERROR, Severity.WARNING, Severity.INFO)
 _LINK_LABEL = re.compile(r', "((?:[^"]|"")*)"\)$')
@@ -270,8 +271,7 @@ def validation_rows(state: BookState, plan: MarkPlan) -> list[list[Json]]:
 
 def fingerprint(rows: list[list[Json]]) -> str:
     """A digest of the tab without its stamp row, so a new time alone does not force a write."""
-    body = json.dumps([r for i, r in enumerate(rows, start=1) if i != STAMP_ROW],
-                      sort_keys=True, ensure_ascii=False)
+    body = json.dumps(without_stamp(rows), sort_keys=True, ensure_ascii=False)
     return hashlib.sha256(body.encode()).hexdigest()[:16]
 
 
@@ -322,11 +322,7 @@ def _unchanged(sheet: SheetState, values: list[list[object]] | None, rows: list[
         return True
     shown = [[_shown(cell) for cell in row] for row in rows]
     now = [[None if v == "" else v for v in row] for row in values]
-    return _without_stamp(_trim(shown)) == _without_stamp(_trim(now))
-
-
-def _without_stamp(rows: list[list[object]]) -> list[list[object]]:
-    return [r for i, r in enumerate(rows, start=1) if i != STAMP_ROW]
+    return without_stamp(_trim(shown)) == without_stamp(_trim(now))
 
 
 def _trim(rows: list[list[object]]) -> list[list[object]]:
@@ -358,7 +354,7 @@ def _text(value: str, fmt: Json | None = None) -> Json:
 
 def _link(sheet_id: int, cell: str, sheet: str) -> Json:
     """A link to the cell (or the tab) that shows the same words as the .xlsx backend's."""
-    label = f"Go to {cell}" if cell else f"Go to {sheet}"
+    label = link_label(sheet, cell)
     target = f"#gid={sheet_id}" + (f"&range={cell}" if cell else "")
     formula = f'=HYPERLINK("{target}", "{label.replace(chr(34), chr(34) * 2)}")'
     return {"userEnteredValue": {"formulaValue": formula},

@@ -123,6 +123,7 @@ def merge_note(existing: str | None, ours: str | None) -> str | None:
 # tab is its own), row 2 the counts, row 3 when the marks last changed, row 4 the header.
 VALIDATION_TITLE = "Co-Production Board check: what needs attention"
 VALIDATION_HEADER = ("Severity", "Rule", "Sheet", "Cell", "Message", "Link")
+STAMP_ROW = 3  # the only row of the tab that changes with the clock
 HEADER_ROW = 4  # the frozen header; findings start on the row below
 SEVERITY_LABEL = {
     Severity.ERROR: "Error",
@@ -142,6 +143,15 @@ def check_validation_tab_is_ours(title: object) -> None:
             "write, so nothing was changed. The check lists its findings on a tab of that "
             "name: rename your tab (for example to 'Lists') and run again."
         )
+
+
+def without_stamp(rows: list[list[object]]) -> list[list[object]]:
+    """The tab's rows but the stamp: what decides whether the tab must be rewritten."""
+    return [r for i, r in enumerate(rows, start=1) if i != STAMP_ROW]
+
+
+def link_label(sheet: str, cell: str) -> str:
+    return f"Go to {cell}" if cell else f"Go to {sheet}"
 
 
 def counts_line(counts: dict[str, int]) -> str:

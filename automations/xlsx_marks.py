@@ -43,6 +43,7 @@ from .marks import (
     WriteResult,
     check_validation_tab_is_ours,
     counts_line,
+    link_label,
     marks_by_sheet,
     merge_note,
     our_note,
@@ -51,6 +52,7 @@ from .marks import (
     rule_severity,
     stamp_line,
     validation_rows,
+    without_stamp,
 )
 from .sources import SourceError
 from .xlsx_safety import (
@@ -68,7 +70,6 @@ from .xlsx_snapshot import differences, snapshot
 if TYPE_CHECKING:
     from .config import Config
 
-STAMP_ROW = 3  # the only row of the Validation tab that changes with the clock
 NOTE_WIDTH_PX = 320
 NOTE_CHARS_PER_LINE = 46
 NOTE_LINE_PX = 16
@@ -205,18 +206,19 @@ def desired_state(wb: Workbook, plan: MarkPlan) -> MarksState:
     rules = {(m.sheet, m.severity.value, m.cell) for m in marks}
     notes = {(m.sheet, _anchor(wb[m.sheet], m.cell).coordinate, _clean(m.note)) for m in marks}
     rows = tab_rows(plan, present)
-    return MarksState(frozenset(rules), frozenset(notes), _without_stamp(rows))
+    return MarksState(frozenset(rules), frozenset(notes), _frozen(rows))
 
 
 def _tab_now(wb: Workbook) -> tuple[tuple[Any, ...], ...] | None:
     if VALIDATION_TAB not in wb.sheetnames:
         return None
     rows = [list(r) for r in wb[VALIDATION_TAB].iter_rows(values_only=True)]
-    return _without_stamp([_trim(r) for r in rows])
+    return _frozen([_trim(r) for r in rows])
 
 
-def _without_stamp(rows: list[list[Any]]) -> tuple[tuple[Any, ...], ...]:
-    return tuple(tuple(r) for i, r in enumerate(rows, start=1) if i != STAMP_ROW)
+def _frozen(rows: list[list[Any]]) -> tuple[tuple[Any, ...], ...]:
+    """The tab without its stamp row, in a form that compares and hashes."""
+    return tuple(tuple(r) for r in without_stamp(rows))
 
 
 def _trim(row: list[Any]) -> list[Any]:
@@ -341,15 +343,11 @@ def tab_rows(plan: MarkPlan, sheets: set[str]) -> list[list[Any]]:
         list(VALIDATION_HEADER),
     ]
     for severity, rule, sheet, cell, message in validation_rows(plan):
-        link = _link_text(sheet, cell) if sheet in sheets and sheet != VALIDATION_TAB else ""
+        link = link_label(sheet, cell) if sheet in sheets and sheet != VALIDATION_TAB else ""
         rows.append(_trim([_clean(v) for v in (severity, rule, sheet, cell, message, link)]))
     if not plan.findings:
         rows.append(["Nothing needs attention: every check passed."])
     return rows
-
-
-def _link_text(sheet: str, cell: str) -> str:
-    return f"Go to {cell}" if cell else f"Go to {sheet}"
 
 
 def _write_tab(wb: Workbook, plan: MarkPlan) -> None:
