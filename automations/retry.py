@@ -34,12 +34,12 @@ class RetryPolicy:
     give_up_after: float = 120.0  # seconds from the first try
 
     @classmethod
-    def from_section(cls, section: Section, prefix: str = "retry_") -> RetryPolicy:
+    def from_section(cls, section: Section) -> RetryPolicy:
         d = cls()
         policy = cls(
-            attempts=section.integer(f"{prefix}attempts", d.attempts, minimum=1),
-            first_wait=float(section.number(f"{prefix}first_wait_seconds", d.first_wait)),
-            max_wait=float(section.number(f"{prefix}max_wait_seconds", d.max_wait)),
+            attempts=section.integer("retry_attempts", d.attempts, minimum=1),
+            first_wait=float(section.number("retry_first_wait_seconds", d.first_wait)),
+            max_wait=float(section.number("retry_max_wait_seconds", d.max_wait)),
             give_up_after=float(section.number("give_up_after_seconds", d.give_up_after)),
         )
         return policy

@@ -219,11 +219,12 @@ class GoogleSheetSource:
     def write_marks(self, plan: MarkPlan) -> WriteResult:
         from ..marks import WriteResult
 
-        first = [self._state]
+        held, self._state = self._state, None  # what we hold is out of date after a write
 
         def attempt() -> Any:
             # After a failed write we cannot know what was applied: read again and re-plan.
-            state = first.pop() if first and first[0] else book_state(self._metadata())
+            nonlocal held
+            state, held = held or book_state(self._metadata()), None
             writes = plan_writes(state, plan)
             if writes.requests:
                 self.http.batch_update(self.key, {"requests": writes.requests})
@@ -232,7 +233,6 @@ class GoogleSheetSource:
         with self._explained(), self.http.without_retries():
             writes = call_with_retry(attempt, policy=self.settings.retry, transient=is_transient,
                                      describe=describe_failure, min_wait=retry_after)
-        self._state = None  # what we hold is now out of date
         if not writes.requests:
             return WriteResult(changed=False, cells_marked=writes.marked,
                                message=f"{self.name}: no change, the sheet already shows "
