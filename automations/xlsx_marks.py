@@ -89,7 +89,8 @@ def write_xlsx_marks(
     stamp = read_stamp or FileStamp.of(path)
     _refuse_if_saved_since(path, stamp)
     wb = _load(path, settings.keep_vba)
-    if current_state(wb) == desired_state(wb, plan):
+    shown = current_state(wb)
+    if shown == desired_state(wb, plan):
         # Reading is harmless while someone has the file open, so this needs no lock check.
         return WriteResult(
             changed=False,
@@ -99,7 +100,7 @@ def write_xlsx_marks(
     refuse_if_open(path)
     refuse_if_at_risk(path, settings.keep_vba)
     before = snapshot(wb)
-    cleared = apply_marks(wb, plan)
+    cleared = apply_marks(wb, plan, shown)
     kept: list[Path] = []
 
     def verify_then_backup(tmp: Path) -> None:
@@ -239,11 +240,12 @@ def _cells_of(sqref: MultiCellRange) -> set[str]:
 # ---------------------------------------------------------------- changing the workbook
 
 
-def apply_marks(wb: Workbook, plan: MarkPlan) -> int:
-    """Replace the service's marks with the plan's; returns how many cells lost their mark."""
+def apply_marks(wb: Workbook, plan: MarkPlan, before: MarksState | None = None) -> int:
+    """Replace the service's marks with the plan's; returns how many cells lost their mark.
+    ``before``: current_state(wb), when the caller has already worked it out."""
     _check_tab_is_ours(wb)
     by_sheet = marks_by_sheet(plan)
-    before = current_state(wb)
+    before = before or current_state(wb)
     for ws in _marked_sheets(wb):
         marks = by_sheet.get(ws.title, [])
         _replace_rules(ws, marks)
