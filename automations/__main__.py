@@ -1,3 +1,6 @@
-from .cli import main
+"""python -m automations: the same as the coprod command."""
 
-main()
+from automations.cli import main
+
+if __name__ == "__main__":
+    main()

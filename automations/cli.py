@@ -12,9 +12,8 @@ from typing import Any
 
 import click
 
-from .config import Config, ConfigError, load_config
-from .schema import SchemaError
-from .sources import SourceError
+from automations.core.config import Config, load_config
+from automations.core.errors import ConfigError, SchemaError, SourceError
 
 EXIT_OK, EXIT_FINDINGS, EXIT_FAILED = 0, 1, 2
 USER_ERRORS = (ConfigError, SourceError, SchemaError)
@@ -96,7 +95,7 @@ def cli() -> None:
 @friendly
 def init(directory: Path, force: bool, today: dt.date | None) -> None:
     """Write a config.toml and a sample board.xlsx into DIRECTORY (existing files are kept)."""
-    from .setup import init_directory
+    from automations.starter.folder import init_directory
 
     for line in init_directory(directory, force=force, today=today or dt.date.today()):
         click.echo(line)
@@ -128,8 +127,8 @@ def validate(
     Exit status: 0 no errors, 1 at least one error, 2 the config or workbook could not be read
     (or the marks could not be written safely).
     """
-    from .pipeline import validate as run_validation
-    from .text_report import render_table
+    from automations.pipeline import validate as run_validation
+    from automations.text_report import render_table
 
     if write_back and report_path:
         raise click.UsageError("Use either --write-back or --report FILE.xlsx, not both.")
@@ -137,7 +136,7 @@ def validate(
     result = run_validation(cfg, day)
     click.echo(result.report.dumps() if fmt == "json" else render_table(result.report))
     if write_back or report_path:
-        from .marks import write_back as write_marks
+        from automations.app import write_back as write_marks
 
         outcome = write_marks(cfg, result, dt.datetime.now(), report_path)
         click.echo(outcome.message, err=True)
@@ -150,7 +149,7 @@ def validate(
 )
 def rules_command(fmt: str) -> None:
     """List every rule with its id, severity and what it checks."""
-    from .rules import catalogue
+    from automations.rules import catalogue
 
     if fmt == "markdown":
         click.echo(rules_markdown())
@@ -160,7 +159,7 @@ def rules_command(fmt: str) -> None:
 
 
 def rules_markdown() -> str:
-    from .rules import catalogue
+    from automations.rules import catalogue
 
     lines = ["| rule | severity | what it checks |", "|---|---|---|"]
     lines += [f"| `{r.id}` | {r.severity.value} | {r.summary} |" for r in catalogue()]
@@ -179,7 +178,7 @@ def service_options(fn: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def _service_config(config_path: Path, verbose: int) -> Config:
-    from .log import setup_logging
+    from automations.core.log import setup_logging
 
     cfg = load_config(config_path)
     setup_logging(cfg, verbose)
@@ -196,9 +195,9 @@ def run_command(once: bool, config_path: Path, verbose: int) -> None:
     Exit status: 0 done (or nothing was due), 2 a job failed or the config is wrong,
     3 another copy is running (nothing was done).
     """
-    from .lock import LockHeld
-    from .service import run_once_locked
-    from .status import render_pass
+    from automations.core.errors import LockHeld
+    from automations.service.loop import run_once_locked
+    from automations.service.status import render_pass
 
     if not once:
         click.echo("coprod: say `coprod run --once`; use `coprod serve` to keep running", err=True)
@@ -222,8 +221,8 @@ def serve_command(config_path: Path, verbose: int) -> None:
     Stops cleanly on SIGTERM or Ctrl-C (the pass under way finishes first). Exit status 3 when
     another copy is running.
     """
-    from .lock import LockHeld
-    from .service import serve
+    from automations.core.errors import LockHeld
+    from automations.service.loop import serve
 
     cfg = _service_config(config_path, verbose)
     try:
@@ -243,7 +242,7 @@ def status_command(config_path: Path, verbose: int, fmt: str) -> None:
     """What the service last did, what is due next, the last error and who holds the lock."""
     import json
 
-    from .status import render_status, status
+    from automations.service.status import render_status, status
 
     data = status(_service_config(config_path, verbose))
     click.echo(json.dumps(data, indent=2) if fmt == "json" else render_status(data))
@@ -280,8 +279,8 @@ def digest_command(
     Exit status: 0 all sent, 1 some could not be sent, 2 the config or workbook could not be read,
     3 the scheduled service is busy (nothing was sent; try again in a minute).
     """
-    from .digest import DigestError, manual_jobs, preview, send_jobs
-    from .pipeline import validate as run_validation
+    from automations.digests.send import DigestError, manual_jobs, preview, send_jobs
+    from automations.pipeline import validate as run_validation
 
     if send == bool(preview_dir):
         raise click.UsageError("give either --send or --preview DIR")
@@ -297,7 +296,8 @@ def digest_command(
         for path in paths:
             click.echo(f"Wrote {path}")
         return
-    from .lock import LockHeld, command_line, hold_lock
+    from automations.core.errors import LockHeld
+    from automations.service.lock import command_line, hold_lock
 
     try:
         # The scheduled service sends under this lock too: never both at once.
@@ -319,7 +319,7 @@ def check_access_command(config_path: Path) -> None:
 
     Exit status: 0 read and write, 1 read only, 2 cannot read (the message says why).
     """
-    from .sources.access import check_access
+    from automations.backends.access import check_access
 
     can_write, line = check_access(load_config(config_path))
     click.echo(line)

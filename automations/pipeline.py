@@ -6,12 +6,14 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from .board import Board, build_board
-from .config import Config
-from .findings import Report, sort_findings
-from .rules import run_rules
-from .schema import load_schemas
-from .sources import RawWorkbook, Source, open_source
+from automations.backends import open_source
+from automations.backends.base import Source
+from automations.core.config import Config
+from automations.core.findings import Report, sort_findings
+from automations.model.board import Board, build_board
+from automations.model.raw import RawWorkbook
+from automations.model.schema import load_schemas
+from automations.rules import run_rules
 
 
 @dataclass(frozen=True)

@@ -5,8 +5,8 @@ from __future__ import annotations
 import textwrap
 from itertools import groupby
 
-from .findings import Finding, Report
-from .rules.dates import long_date, plural
+from automations.core.findings import Finding, Report
+from automations.core.text import long_date, plural
 
 WIDTH = 80
 INDENT = " " * 11

@@ -19,8 +19,8 @@ from typing import Any
 
 from openpyxl import Workbook
 
-from automations.paths import data_path
-from automations.schema import TableSchema, load_schemas
+from automations.core.paths import data_path
+from automations.model.schema import TableSchema, load_schemas
 
 TODAY = dt.date(2024, 3, 1)
 DATA_DIR = Path(__file__).resolve().parent / "data"

@@ -13,8 +13,9 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from automations.config import parse_config
-from automations.marks import plan_marks, write_back
+from automations.app import write_back
+from automations.backends.marks import plan_marks
+from automations.core.config import parse_config
 from automations.pipeline import validate
 
 KEY = "1BenchBoardKey_abcdefghijkl"

@@ -18,8 +18,8 @@ from typing import Any
 from openpyxl import load_workbook
 from python_calamine import CalamineWorkbook
 
-from automations.config import Config, parse_config
-from automations.paths import data_path
+from automations.core.config import Config, parse_config
+from automations.core.paths import data_path
 from automations.pipeline import Validation, validate
 
 REPO = Path(__file__).resolve().parent.parent
@@ -76,7 +76,7 @@ def digest_renderers(
 ) -> dict[str, Callable[[], object]]:
     """One step per enabled audience: render its digest for the latest meeting held, with the
     templates already compiled (a sending pass compiles them once for all its emails)."""
-    from automations import digest
+    from automations.digests import send as digest
 
     settings = digest.digest_settings(cfg)
     meeting = digest.latest_held_meeting(validation)
@@ -93,7 +93,7 @@ def digest_renderers(
 def render_pass(cfg: Config, validation: Validation, now: dt.datetime) -> int:
     """What a sending pass renders: settings and templates loaded, then every enabled audience's
     digest for the latest meeting held (as digest.send_jobs does, without sending)."""
-    from automations import digest
+    from automations.digests import send as digest
 
     settings = digest.digest_settings(cfg)
     meeting = digest.latest_held_meeting(validation)

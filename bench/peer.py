@@ -12,8 +12,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from automations.paths import data_path
-from automations.schema import load_schemas
+from automations.core.paths import data_path
+from automations.model.schema import load_schemas
 
 STATUSES = ["Open", "In progress", "Done", "Dropped"]
 

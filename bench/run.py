@@ -74,7 +74,7 @@ def measure_size(rows: int, repeat: int, with_peer: bool) -> SizeResult:
     cfg = measure.config_for(path, TODAY)
     validation = measure.run_validate(cfg, TODAY)
     result = SizeResult(rows, findings=len(validation.report.findings))
-    from automations.marks import plan_marks
+    from automations.backends.marks import plan_marks
 
     result.marked = len(plan_marks(validation.report, NOW).cells)
     steps: dict[str, Callable[[], object]] = {

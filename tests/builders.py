@@ -13,11 +13,11 @@ from typing import Any
 
 from openpyxl import Workbook
 
-from automations.config import parse_config
-from automations.findings import Finding, Report
-from automations.paths import data_path
+from automations.core.config import parse_config
+from automations.core.findings import Finding, Report
+from automations.core.paths import data_path
+from automations.model.schema import load_schemas, normalize
 from automations.pipeline import validate
-from automations.schema import load_schemas, normalize
 
 TODAY = dt.date(2024, 3, 1)
 D = dt.date

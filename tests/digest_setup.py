@@ -12,10 +12,10 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from automations.config import Config, parse_config
-from automations.paths import data_path
+from automations.core.config import Config, parse_config
+from automations.core.paths import data_path
 from automations.pipeline import Validation, validate
-from automations.sample import MEMBERS, build_sample
+from automations.starter.sample import MEMBERS, build_sample
 
 LONDON = ZoneInfo("Europe/London")
 # A Thursday: the sample's latest meeting is the day before (Wednesday 6 March 2024).

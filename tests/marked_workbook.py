@@ -17,9 +17,9 @@ from openpyxl.styles import PatternFill
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.hyperlink import Hyperlink
 
-from automations.config import parse_config
-from automations.findings import Finding, Report, Severity
-from automations.marks import MarkPlan, plan_marks
+from automations.backends.marks import MarkPlan, plan_marks
+from automations.core.config import parse_config
+from automations.core.findings import Finding, Report, Severity
 from automations.pipeline import validate
 from tests.builders import TODAY, tables, write_workbook
 

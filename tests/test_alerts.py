@@ -8,10 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from automations.alerts import alert_settings
-from automations.config import ConfigError, load_config
-from automations.service import run_once
-from automations.state import open_state
+from automations.core.config import load_config
+from automations.core.errors import ConfigError
+from automations.service.alerts import alert_settings
+from automations.service.loop import run_once
+from automations.service.state import open_state
 from tests.test_service_support import london, make_board, outbox, write_config
 
 START = london(2024, 2, 29, 9, 0)
@@ -98,7 +99,7 @@ def test_without_alerts_to_the_failure_is_logged_as_an_error(
     ("alerts", "message"),
     [
         ('to = ["not an address"]', "alerts.to"),
-        ("alert_after_failures = 0", "alerts.alert_after_failures: must be at least 1"),
+        ("alert_after_failures = 0", "alerts.alert_after_failures: must be from 1 to 1000, got 0"),
         ('too = ["a@example.org"]', "did you mean 'to'"),
     ],
 )

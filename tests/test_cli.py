@@ -127,7 +127,7 @@ def test_rules_command_lists_every_rule():
 def test_broken_schema_file_is_exit_two_naming_the_file(tmp_path):
     import shutil
 
-    from automations.paths import data_path
+    from automations.core.paths import data_path
 
     schemas = tmp_path / "schemas"
     shutil.copytree(data_path("sheets_schema"), schemas)

@@ -12,10 +12,10 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from automations import digest
 from automations.cli import cli
-from automations.config import ConfigError
-from automations.paths import data_path
+from automations.core.errors import ConfigError
+from automations.core.paths import data_path
+from automations.digests import send as digest
 from automations.pipeline import validate
 from tests import builders
 from tests.digest_setup import (
@@ -197,7 +197,7 @@ def test_cli_preview_writes_files_and_send_respects_the_ledger(tmp_path: Path) -
 
 
 def test_sending_by_hand_never_races_the_service(tmp_path: Path) -> None:
-    from automations.lock import hold_lock
+    from automations.service.lock import hold_lock
 
     cfg, _ = sample(tmp_path)
     (tmp_path / "config.toml").write_text(config_toml(tmp_path), encoding="utf-8")

@@ -6,8 +6,8 @@ import re
 from html.parser import HTMLParser
 from pathlib import Path
 
-from automations import digest
-from automations.digest_context import ACRONYMS, SECTIONS, spell_out
+from automations.digests import send as digest
+from automations.digests.context import ACRONYMS, SECTIONS, spell_out
 from tests.digest_setup import SAMPLE_MEETING, SAMPLE_NOW, example_config_data, sample
 
 BLOCKS = {"p", "li", "h1", "h2", "h3", "dt", "dd", "div", "title", "tr", "td", "th", "caption"}

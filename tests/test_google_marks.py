@@ -12,9 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from automations.config import parse_config
-from automations.findings import Severity
-from automations.marks import (
+from automations.app import write_back
+from automations.backends.marks import (
     FILL,
     HEADER_ROW,
     NOTE_BEGIN,
@@ -23,10 +22,11 @@ from automations.marks import (
     VALIDATION_TAB,
     VALIDATION_TITLE,
     rule_severity,
-    write_back,
 )
+from automations.core.config import parse_config
+from automations.core.errors import SourceError
+from automations.core.findings import Severity
 from automations.pipeline import validate
-from automations.sources import SourceError
 from tests.builders import TODAY, D, edit, tables
 from tests.sheets_api_server import (
     EMAIL,
@@ -207,7 +207,7 @@ def test_read_only_access_says_to_share_as_editor(api, key_file):
 
 def google_marks_state(book) -> tuple[set, set, list]:
     """(rules, notes, Validation rows without the stamp) in the shape xlsx_marks reports."""
-    from automations.marks import our_note
+    from automations.backends.marks import our_note
     from tests.sheets_api_server import column_letter
 
     rules, notes = set(), set()
@@ -236,7 +236,7 @@ def google_marks_state(book) -> tuple[set, set, list]:
 def test_same_marks_as_the_xlsx_backend(tmp_path, api, key_file):
     from openpyxl import load_workbook
 
-    from automations.xlsx_marks import current_state
+    from automations.backends.xlsx.marks import current_state
     from tests.builders import config_for, write_workbook
     from tests.sheets_api_server import tabs_from_xlsx
 

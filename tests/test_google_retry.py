@@ -12,13 +12,14 @@ from pathlib import Path
 
 import pytest
 
-from automations.config import parse_config
-from automations.findings import Severity
-from automations.marks import rule_severity, write_back
+from automations.app import write_back
+from automations.backends.google.source import GoogleSheetSource
+from automations.backends.marks import rule_severity
+from automations.core.config import parse_config
+from automations.core.errors import SourceError
+from automations.core.findings import Severity
+from automations.core.retry import GaveUp, RetryPolicy, call_with_retry
 from automations.pipeline import validate
-from automations.retry import GaveUp, RetryPolicy, call_with_retry
-from automations.sources import SourceError
-from automations.sources.google import GoogleSheetSource
 from tests.builders import TODAY, D, edit, tables
 from tests.sheets_api_server import (
     EMAIL,
@@ -61,7 +62,7 @@ def test_server_error_forever_gives_up_with_a_clear_message(api, key_file):
 def test_time_limit_ends_retries_before_the_tries_run_out(api, key_file):
     board(api)
     api.fail_always(503)
-    settings = {"retry_attempts": 1000, "retry_first_wait_seconds": 0.05,
+    settings = {"retry_attempts": 50, "retry_first_wait_seconds": 0.05,
                 "retry_max_wait_seconds": 0.05, "give_up_after_seconds": 0.2}
     with pytest.raises(SourceError, match=r"and the 0\.2 seconds allowed"):
         GoogleSheetSource.from_config(cfg(api, key_file, **settings)).read()

@@ -11,11 +11,11 @@ from pathlib import Path
 
 import pytest
 
-from automations.config import parse_config
+from automations.backends.google.source import GoogleSheetSource, raw_table, spreadsheet_key
+from automations.core.config import parse_config
+from automations.core.errors import SourceError
 from automations.pipeline import validate
-from automations.sample import build_sample
-from automations.sources import SourceError
-from automations.sources.google import GoogleSheetSource, raw_table, spreadsheet_key
+from automations.starter.sample import build_sample
 from tests.builders import TODAY, D, Tables, config_for, edit, tables, write_workbook
 from tests.sheets_api_server import (
     EMAIL,
@@ -132,7 +132,7 @@ def test_spreadsheet_key_from_address_or_key():
     url = f"https://docs.google.com/spreadsheets/d/{KEY}/edit#gid=0"
     assert spreadsheet_key(url) == KEY
     assert spreadsheet_key(f"  {KEY} ") == KEY
-    from automations.config import ConfigError
+    from automations.core.errors import ConfigError
 
     with pytest.raises(ConfigError, match=r"source\.spreadsheet: 'my board' is not a Google"):
         spreadsheet_key("my board")
@@ -174,7 +174,7 @@ def test_key_from_environment_variable(api, key_file, monkeypatch):
     raw = GoogleSheetSource.from_config(parse_config(data, None)).read()
     assert raw.tables["Members"].rows == [(2, ("Ada",))]
     monkeypatch.delenv("COPROD_TEST_KEY")
-    from automations.config import ConfigError
+    from automations.core.errors import ConfigError
 
     with pytest.raises(ConfigError, match="COPROD_TEST_KEY is not set"):
         GoogleSheetSource.from_config(parse_config(data, None))

@@ -5,8 +5,8 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-from automations import ledger
-from automations.config import parse_config
+from automations.core.config import parse_config
+from automations.digests import ledger
 
 
 def test_connect_creates_the_state_file_and_records_round_trip(tmp_path: Path) -> None:

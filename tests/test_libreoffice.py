@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 from openpyxl import load_workbook
 
-from automations.findings import Severity
-from automations.marks import rule_formula
+from automations.backends.marks import rule_formula
+from automations.backends.xlsx.marks import write_xlsx_marks
+from automations.core.findings import Severity
 from automations.pipeline import validate
-from automations.xlsx_marks import write_xlsx_marks
 from tests.builders import TODAY
 from tests.marked_workbook import (
     EMAIL_CELL,

@@ -10,8 +10,9 @@ import subprocess
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from automations.config import Config
-from automations.lock import LockHeld, current_holder, hold_lock
+from automations.core.config import Config
+from automations.core.errors import LockHeld
+from automations.service.lock import current_holder, hold_lock
 from tests.test_service_support import (
     Inbox,
     Lines,

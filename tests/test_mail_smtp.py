@@ -6,9 +6,11 @@ from pathlib import Path
 
 import pytest
 
-from automations import digest, ledger
-from automations.config import Config
-from automations.mail import PermanentMailError, make_transport
+from automations.core.config import Config
+from automations.core.errors import PermanentMailError
+from automations.digests import ledger
+from automations.digests import send as digest
+from automations.mail.transport import make_transport
 from automations.pipeline import Validation
 from tests.digest_setup import (
     CONFIDENTIAL_TEXTS,

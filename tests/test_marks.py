@@ -2,8 +2,7 @@
 
 import datetime as dt
 
-from automations.findings import Finding, Report, Severity
-from automations.marks import (
+from automations.backends.marks import (
     NOTE_BEGIN,
     NOTE_END,
     VALIDATION_HEADER,
@@ -17,6 +16,7 @@ from automations.marks import (
     stamp_line,
     validation_rows,
 )
+from automations.core.findings import Finding, Report, Severity
 
 AT = dt.datetime(2024, 3, 1, 9, 30)
 

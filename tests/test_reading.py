@@ -6,9 +6,9 @@ import zipfile
 
 from openpyxl import load_workbook
 
+from automations.backends.xlsx.source import read_xlsx
+from automations.core.errors import SourceError
 from automations.pipeline import validate
-from automations.sources import SourceError
-from automations.sources.xlsx import read_xlsx
 from tests.builders import TODAY, check, config_for, edit, fired, tables, where, write_workbook
 from tests.office import convert
 

@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from automations.rules.dates import add_months
+from automations.core.text import add_months
 from tests.builders import TODAY, D, check, edit, member, tables, where
 
 

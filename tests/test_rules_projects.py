@@ -4,8 +4,8 @@ import datetime as dt
 
 import pytest
 
-from automations.paths import data_path
-from automations.schema import load_schemas
+from automations.core.paths import data_path
+from automations.model.schema import load_schemas
 from tests.builders import TODAY, check, edit, tables, where
 
 PROJECTS = load_schemas(data_path("sheets_schema"))["projects"]

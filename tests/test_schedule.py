@@ -13,10 +13,11 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 
-from automations.config import Config, ConfigError, parse_config
-from automations.due import CHECK, DIGESTS, latest_slot, load_schedule, next_slot, slots_on
-from automations.service import build_scheduler
-from automations.state import open_state
+from automations.core.config import Config, parse_config
+from automations.core.errors import ConfigError
+from automations.service.due import CHECK, DIGESTS, latest_slot, load_schedule, next_slot, slots_on
+from automations.service.loop import build_scheduler
+from automations.service.state import open_state
 from tests.test_service_support import ALL_DAYS, london, make_board
 
 LONDON = ZoneInfo("Europe/London")

@@ -11,8 +11,8 @@ import time_machine
 from click.testing import CliRunner
 
 from automations.cli import cli
-from automations.service import build_scheduler, run_once
-from automations.state import open_state
+from automations.service.loop import build_scheduler, run_once
+from automations.service.state import open_state
 from tests.test_service_support import Inbox, london, make_board, smtp_fixture  # noqa: F401
 
 MEETING = dt.date(2024, 2, 28)  # a Wednesday: its digests fall due on Thursday 29 February

@@ -22,7 +22,7 @@ from typing import IO, Any
 import pytest
 from aiosmtpd.controller import Controller
 
-from automations.config import Config, load_config
+from automations.core.config import Config, load_config
 from tests.builders import clean_tables, meeting, write_workbook
 
 ALL_DAYS = '["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]'

@@ -9,9 +9,7 @@ import pytest
 from openpyxl import load_workbook
 from openpyxl.formatting.rule import FormulaRule
 
-from automations.config import ConfigError
-from automations.findings import Severity
-from automations.marks import (
+from automations.backends.marks import (
     FILL,
     NOTE_BEGIN,
     TEXT,
@@ -20,9 +18,10 @@ from automations.marks import (
     plan_marks,
     rule_formula,
 )
-from automations.sources import SourceError
-from automations.xlsx_marks import write_xlsx_marks, write_xlsx_report
-from automations.xlsx_snapshot import differences, snapshot
+from automations.backends.xlsx.marks import write_xlsx_marks, write_xlsx_report
+from automations.backends.xlsx.snapshot import differences, snapshot
+from automations.core.errors import ConfigError, SourceError
+from automations.core.findings import Severity
 from tests.marked_workbook import (
     EMAIL_CELL,
     OTHER_NOTE,
@@ -236,7 +235,7 @@ def test_the_proof_names_what_a_save_would_change(board, tmp_path):
 
 
 def test_marks_settings_are_checked(board):
-    with pytest.raises(ConfigError, match=r"marks\.backups: must be at least 1"):
+    with pytest.raises(ConfigError, match=r"marks\.backups: must be from 1 to 1000, got 0"):
         mark(board, backups=0)
     with pytest.raises(ConfigError, match=r"marks\.backup: not a setting; did you mean"):
         mark(board, backup=3)
@@ -252,7 +251,7 @@ def _report(path):
 def test_marks_never_land_on_a_version_saved_after_the_check_read_it(tmp_path):
     import os
 
-    from automations.marks import plan_marks
+    from automations.backends.marks import plan_marks
     from automations.pipeline import validate
 
     path = board_with_findings(tmp_path / "board.xlsx")

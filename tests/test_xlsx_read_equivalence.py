@@ -13,8 +13,8 @@ from pathlib import Path
 
 from openpyxl import Workbook
 
-from automations.sources import RawWorkbook
-from automations.sources.xlsx import read_xlsx, read_xlsx_calamine, read_xlsx_openpyxl
+from automations.backends.xlsx.source import read_xlsx, read_xlsx_calamine, read_xlsx_openpyxl
+from automations.model.raw import RawWorkbook
 from bench.generate import write_board
 from tests.builders import tables, write_workbook
 from tests.office import convert

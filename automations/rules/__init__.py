@@ -12,9 +12,9 @@ import importlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-from ..board import Board
-from ..config import TorConfig
-from ..findings import Finding, Severity
+from automations.core.config import TorConfig
+from automations.core.findings import Finding, Severity
+from automations.model.board import Board
 
 RuleFn = Callable[[Board, TorConfig, dt.date], Iterable[Finding]]
 

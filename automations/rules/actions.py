@@ -6,12 +6,12 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterator
 
-from ..board import Board
-from ..config import TorConfig
-from ..findings import Finding, Severity
-from ..schema import is_blank
-from . import rule
-from .dates import long_date, plural
+from automations.core.config import TorConfig
+from automations.core.findings import Finding, Severity
+from automations.core.text import long_date, plural
+from automations.model.board import Board
+from automations.model.schema import is_blank
+from automations.rules import rule
 
 E, W, INFO = Severity.ERROR, Severity.WARNING, Severity.INFO
 

@@ -6,11 +6,11 @@ import datetime as dt
 import itertools
 from collections.abc import Iterator
 
-from ..board import Board
-from ..config import TorConfig
-from ..findings import Finding, Severity
-from . import rule
-from .dates import long_date, plural
+from automations.core.config import TorConfig
+from automations.core.findings import Finding, Severity
+from automations.core.text import long_date, plural
+from automations.model.board import Board
+from automations.rules import rule
 
 E, W, INFO = Severity.ERROR, Severity.WARNING, Severity.INFO
 

@@ -6,15 +6,14 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterator
 
-from ..board import COMMISSIONER_CHAIR, RESIDENT_CHAIR, Board, Member
-from ..config import TorConfig
-from ..findings import Finding, Severity
-from . import rule
-from .dates import add_months, long_date, plural
+from automations.core.config import TorConfig
+from automations.core.findings import Finding, Severity
+from automations.core.text import add_months, long_date, plural
+from automations.model.board import COMMISSIONER_CHAIR, RESIDENT_CHAIR, Board, Member
+from automations.model.tor import CHAIR_WORDS, RESIDENT_VOICES, STAFF, balance_counts, term_end
+from automations.rules import rule
 
 E, W, INFO = Severity.ERROR, Severity.WARNING, Severity.INFO
-RESIDENT_VOICES = ("Resident", "Carer or advocate")
-STAFF = ("Health and social care staff", "Council officer")
 SINGLE_SEATS = (
     "JPB representative",
     "Disability Action Haringey",
@@ -27,7 +26,6 @@ SEAT_WORDS = {
     "JPB representative": "Joint Partnership Board (JPB) representative",
     "ICB": "Integrated Care Board (ICB) representative",
 }
-CHAIR_WORDS = {RESIDENT_CHAIR: "resident co-chair", COMMISSIONER_CHAIR: "commissioner co-chair"}
 
 
 def _names(members: list[Member]) -> str:
@@ -153,18 +151,6 @@ def chairs_other_group(board: Board, tor: TorConfig, today: dt.date) -> Iterator
             )
 
 
-def term_end(m: Member, tor: TorConfig) -> dt.date | None:
-    if m.term_start is None:
-        return None
-    if m.role == RESIDENT_CHAIR:
-        months = tor.resident_term_months + (
-            tor.resident_extension_months if m.term_extended else 0
-        )
-    else:
-        months = tor.commissioner_term_months
-    return add_months(m.term_start, months)
-
-
 @rule(
     "tor.cochairs.term",
     W,
@@ -219,14 +205,6 @@ def _term_words(m: Member, tor: TorConfig) -> str:
         )
         return f"a {tor.resident_term_months}-month term{extra}"
     return f"a {tor.commissioner_term_months}-month term"
-
-
-def balance_counts(active: list[Member]) -> tuple[int, int, int]:
-    """Residents, carers or advocates, and staff (health and social care staff or council
-    officers) among ``active``: the three voices the Terms of Reference ask to balance."""
-    residents = sum(m.category == "Resident" for m in active)
-    carers = sum(m.category == "Carer or advocate" for m in active)
-    return residents, carers, sum(m.category in STAFF for m in active)
 
 
 @rule(

@@ -5,13 +5,13 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterator
 
-from ..board import STAGES, Board, Project
-from ..config import TorConfig
-from ..findings import Finding, Severity
-from ..schema import is_blank
-from . import rule
-from .dates import long_date
-from .members import RESIDENT_VOICES
+from automations.core.config import TorConfig
+from automations.core.findings import Finding, Severity
+from automations.core.text import long_date
+from automations.model.board import STAGES, Board, Project
+from automations.model.schema import is_blank
+from automations.model.tor import RESIDENT_VOICES
+from automations.rules import rule
 
 E, W, INFO = Severity.ERROR, Severity.WARNING, Severity.INFO
 INITIATION = STAGES.index("Initiation")

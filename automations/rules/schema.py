@@ -5,11 +5,11 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterator
 
-from ..board import Board, Table
-from ..config import TorConfig
-from ..findings import Finding, Severity
-from . import Rule, register, rule
-from .dates import long_date
+from automations.core.config import TorConfig
+from automations.core.findings import Finding, Severity
+from automations.core.text import long_date
+from automations.model.board import Board, Table
+from automations.rules import Rule, register, rule
 
 E, W = Severity.ERROR, Severity.WARNING
 

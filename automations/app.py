@@ -1,0 +1,78 @@
+"""The use cases, one function each: the CLI and the service call these and nothing below them.
+
+Everything here takes a checked Config (settings.load_settings) and raises only CoprodError
+children for problems a person can fix.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+from automations.backends.access import check_access as _check_access
+from automations.backends.marks import WriteResult, plan_marks
+from automations.core.config import Config, board_timezone
+from automations.core.errors import DigestError, SourceError
+from automations.digests.send import SendOutcome, manual_jobs, preview, send_jobs
+from automations.pipeline import Validation, validate
+
+__all__ = ["check_access", "preview_digests", "send_digests", "validate", "write_back"]
+
+
+def board_now(cfg: Config, now: dt.datetime | None = None) -> dt.datetime:
+    """The time on the Board's clock ([schedule] timezone), to the second. A time without a
+    zone is taken as already on that clock."""
+    tz = board_timezone(cfg)
+    when = now or dt.datetime.now(dt.UTC)
+    when = when.replace(tzinfo=tz) if when.tzinfo is None else when.astimezone(tz)
+    return when.replace(microsecond=0)
+
+
+def write_back(
+    cfg: Config, validation: Validation, now: dt.datetime | None = None, report: Path | None = None
+) -> WriteResult:
+    """Mark the source (or, given ``report``, write a marked .xlsx copy and leave the source
+    alone), stamped in the Board's time zone. The one write path of the CLI and the service."""
+    plan = plan_marks(validation.report, board_now(cfg, now))
+    if report is None:
+        return validation.source.write_marks(plan)
+    if cfg.source.kind != "xlsx" or cfg.source.path is None:
+        raise SourceError("--report FILE.xlsx makes a marked copy of an .xlsx workbook only.")
+    from automations.backends.xlsx.marks import write_xlsx_report
+
+    return write_xlsx_report(cfg.source.path, report, plan, cfg)
+
+
+def preview_digests(
+    cfg: Config,
+    validation: Validation,
+    folder: Path,
+    meeting: dt.date | None = None,
+    audience: str | None = None,
+    now: dt.datetime | None = None,
+) -> list[Path]:
+    """Write the digests of one meeting as .eml and .html into ``folder``; send nothing.
+    Every enabled audience, or the one named (even when it is switched off)."""
+    jobs = manual_jobs(cfg, validation, meeting, audience, include_disabled=audience is not None)
+    try:
+        return preview(cfg, validation, jobs, folder, board_now(cfg, now))
+    except DigestError as exc:
+        raise DigestError(f"could not render the digest: {exc}") from None
+
+
+def send_digests(
+    cfg: Config,
+    validation: Validation,
+    meeting: dt.date | None = None,
+    audience: str | None = None,
+    now: dt.datetime | None = None,
+) -> list[SendOutcome]:
+    """Send one meeting's digests by hand (each audience at most once per meeting). The caller
+    holds the service's lock (service.loop.send_by_hand)."""
+    jobs = manual_jobs(cfg, validation, meeting, audience)
+    return send_jobs(cfg, validation, jobs, board_now(cfg, now))
+
+
+def check_access(cfg: Config) -> tuple[bool, str]:
+    """(can write, one line for people). Raises SourceError when the sheet cannot be read."""
+    return _check_access(cfg)

@@ -1,0 +1,370 @@
+"""A MarkPlan -> the Google Sheets batchUpdate requests that make the sheet show it.
+
+Pure: it compares what the sheet already shows (read once, in the metadata call) with what it
+should show, and asks only for the difference, so a run that changes nothing writes nothing.
+It mirrors the .xlsx design in marks.py:
+- fills are conditional-format rules that we own (one per severity per tab, recognised by
+  marks.rule_severity), so a person's own fills and rules are never touched;
+- notes keep a person's text and hold ours inside the NOTE_BEGIN ... NOTE_END block;
+- the Validation tab is ours: rewritten whole when its content changes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from automations.backends.marks import (
+    FILL,
+    HEADER_ROW,
+    NOTE_BEGIN,
+    TEXT,
+    VALIDATION_HEADER,
+    VALIDATION_TAB,
+    VALIDATION_TITLE,
+    MarkPlan,
+    check_validation_tab_is_ours,
+    counts_line,
+    link_label,
+    merge_note,
+    person_note,
+    rule_formula,
+    rule_severity,
+    stamp_line,
+    without_stamp,
+)
+from automations.backends.marks import validation_rows as validation_rows_of
+from automations.core.findings import Severity
+
+Json = dict[str, Any]
+Cell = tuple[int, int]  # 0-based row, column
+
+# Fields the metadata call asks for: enough to read the tabs and to compare marks, nothing more.
+METADATA_FIELDS = (
+    "properties.title,"
+    "sheets(properties(sheetId,title,index,sheetType,gridProperties(rowCount,columnCount,"
+    "frozenRowCount)),conditionalFormats,basicFilter.range,data.rowData.values.note)"
+)
+OWNER_NOTE = "Written by the Co-Production Board check: edits made on this tab are lost."
+SEVERITY_ORDER = (Severity.ERROR, Severity.WARNING, Severity.INFO)
+_LINK_LABEL = re.compile(r', "((?:[^"]|"")*)"\)$')
+
+
+@dataclass
+class SheetState:
+    sheet_id: int
+    title: str
+    rows: int
+    cols: int
+    frozen: int
+    notes: dict[Cell, str] = field(default_factory=dict)
+    rules: list[Json] = field(default_factory=list)
+    filter_range: Json | None = None
+
+
+@dataclass
+class BookState:
+    title: str
+    sheets: dict[str, SheetState]
+    validation_values: list[list[object]] | None = None  # as read; None when not read
+
+
+@dataclass
+class Writes:
+    requests: list[Json]
+    marked: int
+    cleared: int
+
+
+def book_state(meta: Json) -> BookState:
+    sheets = {}
+    for entry in meta.get("sheets", []):
+        props = entry.get("properties", {})
+        if props.get("sheetType", "GRID") != "GRID":
+            continue
+        grid = props.get("gridProperties", {})
+        sheet = SheetState(
+            sheet_id=props.get("sheetId", 0),
+            title=props.get("title", ""),
+            rows=grid.get("rowCount", 0),
+            cols=grid.get("columnCount", 0),
+            frozen=grid.get("frozenRowCount", 0),
+            rules=list(entry.get("conditionalFormats", [])),
+            filter_range=(entry.get("basicFilter") or {}).get("range"),
+        )
+        for block in entry.get("data", []):
+            r0, c0 = block.get("startRow", 0), block.get("startColumn", 0)
+            for r, row in enumerate(block.get("rowData", [])):
+                for c, value in enumerate(row.get("values", [])):
+                    if value.get("note"):
+                        sheet.notes[(r0 + r, c0 + c)] = value["note"]
+        sheets[sheet.title] = sheet
+    return BookState(meta.get("properties", {}).get("title", ""), sheets)
+
+
+def plan_writes(state: BookState, plan: MarkPlan) -> Writes:
+    if VALIDATION_TAB in state.sheets:
+        values = state.validation_values or [[]]
+        check_validation_tab_is_ours(values[0][0] if values and values[0] else None)
+    wanted: dict[str, dict[Cell, tuple[Severity, str]]] = defaultdict(dict)
+    for mark in plan.cells:
+        if mark.sheet in state.sheets and mark.sheet != VALIDATION_TAB:
+            wanted[mark.sheet][(mark.row - 1, mark.column - 1)] = (mark.severity, mark.note)
+    requests: list[Json] = []
+    cleared: set[tuple[str, Cell]] = set()
+    for sheet in state.sheets.values():
+        if sheet.title == VALIDATION_TAB:
+            continue
+        cells = wanted.get(sheet.title, {})
+        requests += _fill_requests(sheet, cells, cleared)
+        requests += _note_requests(sheet, cells, cleared)
+    requests += validation_requests(state, plan)
+    return Writes(requests, len(plan.cells), len(cleared))
+
+
+# ---------------------------------------------------------------- fills
+
+
+def _fill_requests(sheet: SheetState, cells: dict[Cell, tuple[Severity, str]],
+                   cleared: set[tuple[str, Cell]]) -> list[Json]:
+    want: dict[Severity, set[Cell]] = defaultdict(set)
+    for cell, (severity, _) in cells.items():
+        want[severity].add(cell)
+    ours = [(i, rule) for i, rule in enumerate(sheet.rules) if _severity_of(rule)]
+    have: dict[Severity, set[Cell]] = defaultdict(set)
+    for _, rule in ours:
+        have[_severity_of(rule)].update(_cells(rule.get("ranges", [])))  # type: ignore[index]
+    cleared.update((sheet.title, c) for cells_ in have.values() for c in cells_ if c not in cells)
+    one_each = len(ours) == len(have) and all(_format_ok(r) for _, r in ours)
+    if one_each and have == want:
+        return []
+    requests: list[Json] = [
+        {"deleteConditionalFormatRule": {"sheetId": sheet.sheet_id, "index": i}}
+        for i, _ in sorted(ours, reverse=True)  # from the end, so earlier indexes stay put
+    ]
+    # Ours go first so that a mark shows even where a person's own rule also applies.
+    present = [s for s in SEVERITY_ORDER if want.get(s)]
+    for index, severity in enumerate(present):
+        requests.append({"addConditionalFormatRule": {
+            "index": index, "rule": _rule(sheet.sheet_id, severity, want[severity])}})
+    return requests
+
+
+def _severity_of(rule: Json) -> Severity | None:
+    condition = (rule.get("booleanRule") or {}).get("condition") or {}
+    if condition.get("type") != "CUSTOM_FORMULA":
+        return None
+    values = condition.get("values") or [{}]
+    return rule_severity(values[0].get("userEnteredValue", ""))
+
+
+def _format_ok(rule: Json) -> bool:
+    severity = _severity_of(rule)
+    return severity is not None and rule["booleanRule"].get("format") == _format(severity)
+
+
+def _format(severity: Severity) -> Json:
+    return {"backgroundColor": _colour(FILL[severity]),
+            "textFormat": {"foregroundColor": _colour(TEXT)}}
+
+
+def _colour(hex_rgb: str) -> Json:
+    # Rounded so that the colour we write compares equal to the colour we read back.
+    return {name: round(int(hex_rgb[i:i + 2], 16) / 255, 4)
+            for name, i in (("red", 0), ("green", 2), ("blue", 4))}
+
+
+def _rule(sheet_id: int, severity: Severity, cells: Iterable[Cell]) -> Json:
+    return {
+        "ranges": _ranges(sheet_id, cells),
+        "booleanRule": {
+            "condition": {"type": "CUSTOM_FORMULA",
+                          "values": [{"userEnteredValue": "=" + rule_formula(severity)}]},
+            "format": _format(severity),
+        },
+    }
+
+
+def _ranges(sheet_id: int, cells: Iterable[Cell]) -> list[Json]:
+    """Cells -> grid ranges, joining runs of rows in one column (marks cluster in columns)."""
+    by_column: dict[int, list[int]] = defaultdict(list)
+    for r, c in cells:
+        by_column[c].append(r)
+    ranges = []
+    for c in sorted(by_column):
+        rows = sorted(by_column[c])
+        start = prev = rows[0]
+        for r in [*rows[1:], None]:
+            if r is not None and r == prev + 1:
+                prev = r
+                continue
+            ranges.append({"sheetId": sheet_id, "startRowIndex": start, "endRowIndex": prev + 1,
+                           "startColumnIndex": c, "endColumnIndex": c + 1})
+            if r is not None:
+                start = prev = r
+    return ranges
+
+
+def _cells(ranges: Iterable[Json]) -> set[Cell]:
+    out = set()
+    for gr in ranges:
+        for r in range(gr.get("startRowIndex", 0), gr.get("endRowIndex", 0)):
+            for c in range(gr.get("startColumnIndex", 0), gr.get("endColumnIndex", 0)):
+                out.add((r, c))
+    return out
+
+
+# ---------------------------------------------------------------- notes
+
+
+def _note_requests(sheet: SheetState, cells: dict[Cell, tuple[Severity, str]],
+                   cleared: set[tuple[str, Cell]]) -> list[Json]:
+    ours_before = {c for c, note in sheet.notes.items() if NOTE_BEGIN in note}
+    requests = []
+    for cell in sorted(ours_before | set(cells)):
+        existing = sheet.notes.get(cell)
+        if cell in cells:
+            desired = merge_note(existing, cells[cell][1])
+        else:
+            desired = person_note(existing)
+            cleared.add((sheet.title, cell))
+        if (desired or None) == (existing or None):
+            continue
+        requests.append({"updateCells": {
+            "start": {"sheetId": sheet.sheet_id, "rowIndex": cell[0], "columnIndex": cell[1]},
+            "rows": [{"values": [{"note": desired} if desired else {}]}],
+            "fields": "note",
+        }})
+    return requests
+
+
+# ---------------------------------------------------------------- the Validation tab
+# Same words and layout as the .xlsx backend (marks.py): title, counts, stamp, header, findings.
+
+
+def validation_rows(state: BookState, plan: MarkPlan) -> list[list[Json]]:
+    """The tab as CellData rows. Text is always a stringValue, so "=..." stays text."""
+    bold = {"textFormat": {"bold": True}}
+    header_format = {"backgroundColor": _colour("1F4E79"),
+                     "textFormat": {"bold": True, "foregroundColor": _colour("FFFFFF")}}
+    rows = [[_text(VALIDATION_TITLE, {"textFormat": {"bold": True, "fontSize": 14}})],
+            [_text(counts_line(plan.counts or {}), bold)],
+            [_text(stamp_line(plan.checked_at))],
+            [_text(h, header_format) for h in VALIDATION_HEADER]]
+    for f, (severity, rule, sheet, cell, message) in zip(plan.findings, validation_rows_of(plan),
+                                                         strict=True):
+        target = state.sheets.get(sheet)
+        link = (_link(target.sheet_id, cell, sheet)
+                if target and sheet != VALIDATION_TAB else {})
+        rows.append([_text(severity, {"backgroundColor": _colour(FILL[f.severity])}),
+                     _text(rule), _text(sheet), _text(cell),
+                     _text(message, {"wrapStrategy": "WRAP", "verticalAlignment": "TOP"}), link])
+    if not plan.findings:
+        rows.append([_text("Nothing needs attention: every check passed.")])
+    return rows
+
+
+def fingerprint(rows: list[list[Json]]) -> str:
+    """A digest of the tab without its stamp row, so a new time alone does not force a write."""
+    body = json.dumps(without_stamp(rows), sort_keys=True, ensure_ascii=False)
+    return hashlib.sha256(body.encode()).hexdigest()[:16]
+
+
+def validation_requests(state: BookState, plan: MarkPlan) -> list[Json]:
+    rows = validation_rows(state, plan)
+    note = f"{OWNER_NOTE}\n(version {fingerprint(rows)})"
+    rows[0][0] = {**rows[0][0], "note": note}
+    needed_rows, width = len(rows), len(VALIDATION_HEADER)
+    existing = state.sheets.get(VALIDATION_TAB)
+    filter_range = {"startRowIndex": HEADER_ROW - 1,
+                    "endRowIndex": HEADER_ROW + len(plan.findings),
+                    "startColumnIndex": 0, "endColumnIndex": width}
+    requests: list[Json] = []
+    if existing is None:
+        sheet_id = _new_sheet_id(state)
+        requests.append({"addSheet": {"properties": {
+            "sheetId": sheet_id, "title": VALIDATION_TAB, "index": len(state.sheets),
+            "gridProperties": {"rowCount": max(needed_rows + 50, 200), "columnCount": width,
+                               "frozenRowCount": HEADER_ROW}}}})
+    else:
+        sheet_id = existing.sheet_id
+        if _unchanged(existing, state.validation_values, rows, note, filter_range):
+            return []
+        if existing.rows < needed_rows or existing.cols < width or existing.frozen != HEADER_ROW:
+            requests.append({"updateSheetProperties": {
+                "properties": {"sheetId": sheet_id, "gridProperties": {
+                    "rowCount": max(existing.rows, needed_rows + 50),
+                    "columnCount": max(existing.cols, width), "frozenRowCount": HEADER_ROW}},
+                "fields": "gridProperties.rowCount,gridProperties.columnCount,"
+                          "gridProperties.frozenRowCount"}})
+    requests.append({"updateCells": {
+        "range": {"sheetId": sheet_id},  # the whole tab: cells the rows leave out are cleared
+        "rows": [{"values": row} for row in rows],
+        "fields": "userEnteredValue,note,userEnteredFormat",
+    }})
+    requests.append({"setBasicFilter": {"filter": {"range": {"sheetId": sheet_id,
+                                                            **filter_range}}}})
+    return requests
+
+
+def _unchanged(sheet: SheetState, values: list[list[object]] | None, rows: list[list[Json]],
+               note: str, filter_range: Json) -> bool:
+    if sheet.notes != {(0, 0): note} or sheet.frozen != HEADER_ROW:
+        return False
+    if {k: v for k, v in (sheet.filter_range or {}).items() if k != "sheetId"} != filter_range:
+        return False
+    if values is None:  # not read this time: the version in the note is all we have
+        return True
+    shown = [[_shown(cell) for cell in row] for row in rows]
+    now = [[None if v == "" else v for v in row] for row in values]
+    return without_stamp(_trim(shown)) == without_stamp(_trim(now))
+
+
+def _trim(rows: list[list[object]]) -> list[list[object]]:
+    out = []
+    for row in rows:
+        row = list(row)
+        while row and row[-1] is None:
+            row.pop()
+        out.append(row)
+    while out and not out[-1]:
+        out.pop()
+    return out
+
+
+def _shown(cell: Json) -> object:
+    """What the sheet displays for a cell we write (a link shows its label)."""
+    value = cell.get("userEnteredValue") or {}
+    if "stringValue" in value:
+        return value["stringValue"] or None
+    if "formulaValue" in value and (m := _LINK_LABEL.search(value["formulaValue"])):
+        return m[1].replace('""', '"')
+    return None
+
+
+def _text(value: str, fmt: Json | None = None) -> Json:
+    data: Json = {"userEnteredValue": {"stringValue": value}} if value else {}
+    return {**data, "userEnteredFormat": fmt} if fmt else data
+
+
+def _link(sheet_id: int, cell: str, sheet: str) -> Json:
+    """A link to the cell (or the tab) that shows the same words as the .xlsx backend's."""
+    label = link_label(sheet, cell)
+    target = f"#gid={sheet_id}" + (f"&range={cell}" if cell else "")
+    formula = f'=HYPERLINK("{target}", "{label.replace(chr(34), chr(34) * 2)}")'
+    return {"userEnteredValue": {"formulaValue": formula},
+            "userEnteredFormat": {"textFormat": {"underline": True,
+                                                 "foregroundColor": _colour("0563C1")}}}
+
+
+def _new_sheet_id(state: BookState) -> int:
+    used = {s.sheet_id for s in state.sheets.values()}
+    candidate = 7_000_001  # any unused id; fixed so that tests and logs are predictable
+    while candidate in used:
+        candidate += 1
+    return candidate

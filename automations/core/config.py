@@ -1,0 +1,286 @@
+"""config.toml -> a frozen Config. Every error names the key and says what is wrong."""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import math
+import tomllib
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from automations.core.errors import ConfigError
+from automations.core.paths import data_path
+
+
+@dataclass(frozen=True)
+class TorConfig:
+    """Every number the Terms of Reference rules use (names as in the rule catalogue)."""
+
+    max_members: int = 20
+    resident_term_months: int = 12
+    resident_extension_months: int = 12
+    commissioner_term_months: int = 24
+    term_warning_days: int = 60
+    balance_tolerance: int = 2
+    minimum_membership_months: int = 12
+    membership_review_months: int = 12
+    meeting_gap_days: int = 35
+    meeting_hours: float = 2
+    easy_read_minutes_days: int = 14
+    overdue_error_days: int = 30
+    due_soon_days: int = 7
+    stale_days: int = 45
+
+
+@dataclass(frozen=True)
+class SourceConfig:
+    kind: str = "xlsx"
+    path: Path | None = None
+    spreadsheet: str | None = None
+    credentials: str | None = None
+
+
+@dataclass(frozen=True)
+class Config:
+    path: Path | None
+    source: SourceConfig
+    tor: TorConfig
+    today: dt.date | None
+    schema_dir: Path
+    templates_dir: Path
+    state_dir: Path
+    raw: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def base_dir(self) -> Path:
+        return self.path.parent if self.path else Path.cwd()
+
+    def section(self, name: str) -> Section:
+        """A typed reader for a config section that another module owns."""
+        value = self.raw.get(name, {})
+        if not isinstance(value, dict):
+            raise ConfigError(f"{name}: expected a [{name}] table, got {type(value).__name__}")
+        return Section(name, value, self.base_dir)
+
+    def today_or(self, fallback: dt.date) -> dt.date:
+        return self.today or fallback
+
+
+# No setting of this service is sensibly larger: days, minutes, members, retries, seconds.
+PLAUSIBLE = 100_000
+
+
+def _short(value: object) -> str:
+    text = repr(value)
+    return text if len(text) <= 24 else text[:20] + "…"
+
+
+class Section:
+    """Reads typed values from one config table; errors name ``section.key``."""
+
+    def __init__(self, name: str, data: dict[str, Any], base_dir: Path) -> None:
+        self.name, self.data, self.base_dir = name, data, base_dir
+
+    def key(self, key: str) -> str:
+        return f"{self.name}.{key}" if self.name else key
+
+    def _get(self, key: str, default: Any, kinds: tuple[type, ...], what: str) -> Any:
+        if key not in self.data:
+            return default
+        value = self.data[key]
+        if isinstance(value, bool) and bool not in kinds:
+            raise ConfigError(f"{self.key(key)}: expected {what}, got {value!r}")
+        if not isinstance(value, kinds):
+            raise ConfigError(f"{self.key(key)}: expected {what}, got {value!r}")
+        return value
+
+    def text(self, key: str, default: str | None = None, choices: tuple[str, ...] = ()) -> Any:
+        value = self._get(key, default, (str,), "text in quotes")
+        if choices and value is not None and value not in choices:
+            raise ConfigError(
+                f"{self.key(key)}: {value!r} is not one of {', '.join(map(repr, choices))}"
+            )
+        return value
+
+    def integer(
+        self, key: str, default: int | None = None, minimum: int = 0, maximum: int = PLAUSIBLE
+    ) -> Any:
+        value = self._get(key, default, (int,), "a whole number")
+        if value is not None and not minimum <= value <= maximum:
+            raise ConfigError(
+                f"{self.key(key)}: must be from {minimum} to {maximum}, got {_short(value)}"
+            )
+        return value
+
+    def number(
+        self, key: str, default: float | None = None, minimum: float = 0, maximum: float = PLAUSIBLE
+    ) -> Any:
+        value = self._get(key, default, (int, float), "a number")
+        if value is not None and not (math.isfinite(value) and minimum <= value <= maximum):
+            raise ConfigError(
+                f"{self.key(key)}: must be a number from {minimum:g} to {maximum:g}, "
+                f"got {_short(value)}"
+            )
+        return value
+
+    def flag(self, key: str, default: bool | None = None) -> Any:
+        return self._get(key, default, (bool,), "true or false")
+
+    def items(self, key: str, default: list[Any] | None = None) -> Any:
+        return self._get(key, default if default is not None else [], (list,), "a list [...]")
+
+    def path(self, key: str, default: str | None = None) -> Path | None:
+        value = self.text(key, default)
+        if value is None:
+            return None
+        p = Path(value).expanduser()
+        return p if p.is_absolute() else self.base_dir / p
+
+    def time(self, key: str, default: str | None = None) -> dt.time | None:
+        value = self.text(key, default)
+        if value is None:
+            return None
+        try:
+            return dt.time.fromisoformat(value)
+        except ValueError:
+            raise ConfigError(
+                f'{self.key(key)}: expected a time like "08:00", got {value!r}'
+            ) from None
+
+    def date(self, key: str) -> dt.date | None:
+        value = self.data.get(key)
+        if value is None:
+            return None
+        if isinstance(value, dt.datetime):
+            return value.date()
+        if isinstance(value, dt.date):
+            return value
+        if isinstance(value, str):
+            try:
+                return dt.date.fromisoformat(value.strip())
+            except ValueError:
+                pass
+        raise ConfigError(f"{self.key(key)}: expected a date like 2024-03-01, got {value!r}")
+
+    def reject_unknown(self, known: set[str], where: str = "") -> None:
+        for key in self.data:
+            if key not in known:
+                close = difflib.get_close_matches(key, sorted(known), n=1)
+                hint = f"; did you mean {close[0]!r}?" if close else ""
+                context = f" {where}" if where else ""
+                raise ConfigError(f"{self.key(key)}: not a setting{context}{hint}")
+
+
+def board_timezone(cfg: Config) -> ZoneInfo:
+    """[schedule] timezone (default Europe/London): the clock of every time the Board sees."""
+    name = cfg.section("schedule").text("timezone", "Europe/London")
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ConfigError(
+            f"schedule.timezone: {name!r} is not a time zone name like 'Europe/London'"
+        ) from None
+
+
+# Plausible ranges, so that a slip of the keyboard is caught rather than checked against.
+TOR_RANGES: dict[str, tuple[int, int]] = {
+    "max_members": (2, 500),
+    "balance_tolerance": (0, 500),
+    "meeting_hours": (1, 12),
+}
+
+
+def _range_for(name: str) -> tuple[int, int]:
+    if name.endswith("_months"):
+        return (0, 120)  # ten years
+    return (0, 3650)  # days: ten years
+
+
+def _tor(section: Section) -> TorConfig:
+    names = {f.name: f for f in fields(TorConfig)}
+    section.reject_unknown(set(names))
+    values: dict[str, Any] = {}
+    for name, f in names.items():
+        low, high = TOR_RANGES.get(name, _range_for(name))
+        if f.type == "float":
+            values[name] = section.number(name, f.default, low, high)
+        else:
+            values[name] = section.integer(name, f.default, low, high)
+    return TorConfig(**values)
+
+
+SOURCE_KEYS = {"xlsx": {"kind", "path"}, "google": {"kind", "spreadsheet", "credentials"}}
+
+
+def _source(section: Section) -> SourceConfig:
+    kind = section.text("kind", "xlsx", choices=tuple(SOURCE_KEYS))
+    section.reject_unknown(SOURCE_KEYS[kind], f'with kind = "{kind}"')
+    if kind == "xlsx":
+        path = section.path("path")
+        if path is None:
+            raise ConfigError(
+                'source.path: missing; give the workbook file, e.g. path = "board.xlsx"'
+            )
+        return SourceConfig(kind=kind, path=path)
+    spreadsheet = section.text("spreadsheet")
+    if not spreadsheet:
+        raise ConfigError("source.spreadsheet: missing; give the Google Sheet's key or URL")
+    return SourceConfig(kind=kind, spreadsheet=spreadsheet, credentials=section.text("credentials"))
+
+
+def parse_config(data: dict[str, Any], path: Path | None = None) -> Config:
+    base = path.parent if path else Path.cwd()
+    top = Section("", data, base)
+    paths = Section("paths", _table(data, "paths"), base)
+    paths.reject_unknown({"schema_dir", "templates_dir", "state_dir"})
+    return Config(
+        path=path,
+        source=_source(Section("source", _table(data, "source"), base)),
+        tor=_tor(Section("tor", _table(data, "tor"), base)),
+        today=top.date("today"),
+        schema_dir=paths.path("schema_dir") or data_path("sheets_schema"),
+        templates_dir=paths.path("templates_dir") or data_path("templates"),
+        state_dir=paths.path("state_dir") or base / "state",
+        raw=data,
+    )
+
+
+def _table(data: dict[str, Any], name: str) -> dict[str, Any]:
+    value = data.get(name, {})
+    if not isinstance(value, dict):
+        raise ConfigError(f"{name}: expected a [{name}] table")
+    return value
+
+
+def load_config(path: Path) -> Config:
+    if path.is_dir():
+        raise ConfigError(f"{path} is a folder, not a config file. Give the config.toml inside it.")
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise ConfigError(
+            f"No config file at {path}. Create one with `coprod init DIR`, "
+            "or copy config.example.toml."
+        ) from None
+    except OSError as exc:
+        raise ConfigError(f"Cannot read the config file {path}: {exc.strerror}") from None
+    return parse_config(_toml(path, data), path.resolve())
+
+
+def _toml(path: Path, data: bytes) -> dict[str, Any]:
+    try:
+        # utf-8-sig: Windows Notepad starts a file it saves as UTF-8 with a byte-order mark.
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise ConfigError(
+            f"{path}, line {line}: byte {data[exc.start]:#04x} is not UTF-8 text. Save the file "
+            "as UTF-8 (in Notepad: Save as, Encoding: UTF-8)."
+        ) from None
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path} is not valid TOML: {exc}") from None

@@ -1,0 +1,286 @@
+"""The scheduled service: `run_once` does one pass of everything due now; `serve` repeats it.
+
+Two jobs, each with its own slots in `[schedule]` (see due.py):
+- check: read the board, run the rules, mark the sheet (every N minutes in working hours);
+- digests: send the action-point digests that are due (once a day at `digest_time`); which
+  digests are due, and whether one was already sent, comes from the data and the send ledger.
+
+A failed job keeps its slot open, so the next pass (the next tick, or the next cron run) tries it
+again; the state file counts consecutive failed passes and alerts.py emails someone about them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import signal
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import schedule
+
+from automations.core.config import Config
+from automations.core.errors import ConfigError
+from automations.core.log import event, get
+from automations.pipeline import Validation, validate
+from automations.service import alerts
+from automations.service.due import CHECK, DIGESTS, JOBS, Schedule, due_slot, load_schedule
+from automations.service.lock import command_line, hold_lock
+from automations.service.state import State, open_state
+
+log = get("service")
+
+
+@dataclass(frozen=True)
+class JobOutcome:
+    job: str
+    slot: dt.datetime
+    ok: bool
+    summary: str  # one plain-English line
+    counts: dict[str, int] = field(default_factory=dict)
+    error: str | None = None
+
+
+@dataclass(frozen=True)
+class PassResult:
+    started_at: dt.datetime
+    finished_at: dt.datetime
+    jobs: tuple[JobOutcome, ...] = ()
+    notice: str | None = None  # "alert" or "recovery" when one was emailed this pass
+
+    @property
+    def nothing_due(self) -> bool:
+        return not self.jobs
+
+    @property
+    def ok(self) -> bool:
+        return all(j.ok for j in self.jobs)
+
+    @property
+    def outcome(self) -> str:
+        return "nothing due" if self.nothing_due else "ok" if self.ok else "failed"
+
+    @property
+    def error(self) -> str | None:
+        errors = [f"{j.job}: {j.error}" for j in self.jobs if j.error]
+        return "; ".join(errors) or None
+
+    def summary(self) -> dict[str, Any]:
+        return {
+            j.job: {
+                "ok": j.ok,
+                "summary": j.summary,
+                "counts": j.counts,
+                "slot": j.slot.isoformat(),
+            }
+            for j in self.jobs
+        }
+
+
+# ---------------------------------------------------------------- one pass
+
+
+def run_once(cfg: Config, now: dt.datetime | None = None) -> PassResult:
+    """One pass of every job due at `now` (an aware time; default the real time)."""
+    sc = load_schedule(cfg)
+    alerts.alert_settings(cfg)  # a bad [alerts] section stops the run before any work
+    now = now or dt.datetime.now(dt.UTC)
+    if now.tzinfo is None:
+        raise ValueError("run_once needs an aware time (with a time zone)")
+    began = time.monotonic()
+    with open_state(cfg) as state:
+        state.touch("last_tick_at", now)
+        due = [
+            (job, slot)
+            for job in JOBS
+            if (slot := due_slot(job, now, state.job(job).done_slot, sc))
+        ]
+        if not due:
+            event(log, logging.DEBUG, "pass.nothing_due", at=sc.local(now))
+            return PassResult(now, now)
+        pass_id = state.begin_pass(now)
+        event(log, logging.INFO, "pass.started", at=sc.local(now), jobs=",".join(j for j, _ in due))
+        outcomes = tuple(_run_jobs(cfg, sc, state, due, now))
+        finished = now + dt.timedelta(seconds=time.monotonic() - began)
+        result = PassResult(now, finished, outcomes)
+        state.finish_pass(pass_id, finished, result.outcome, result.summary(), result.error)
+        notice = alerts.after_pass(cfg, state, result.ok, result.error, finished, sc.tz)
+    level = logging.INFO if result.ok else logging.ERROR
+    event(
+        log,
+        level,
+        "pass.finished",
+        result=result.outcome,
+        error=result.error,
+        seconds=round((finished - now).total_seconds(), 2),
+        notice=notice,
+    )
+    return PassResult(now, finished, outcomes, notice)
+
+
+def _run_jobs(
+    cfg: Config, sc: Schedule, state: State, due: list[tuple[str, dt.datetime]], now: dt.datetime
+) -> list[JobOutcome]:
+    try:
+        # One read of the board serves every job in the pass. The service follows the clock:
+        # "today" is the date in the configured time zone, whatever [today] says.
+        validation = validate(cfg, sc.local(now).date())
+    except Exception as exc:  # a failing job must never stop the loop
+        error = _describe(exc, "reading the board")
+        outcomes = [
+            JobOutcome(job, slot, False, f"could not read the board: {error}", error=error)
+            for job, slot in due
+        ]
+    else:
+        outcomes = [_run_job(cfg, sc, validation, job, slot, now) for job, slot in due]
+    for o in outcomes:
+        if o.ok:
+            state.job_done(o.job, o.slot, now)
+        else:
+            state.job_failed(o.job, o.error or o.summary, now)
+        event(
+            log,
+            logging.INFO if o.ok else logging.ERROR,
+            f"job.{o.job}",
+            ok=o.ok,
+            slot=sc.local(o.slot),
+            summary=o.summary,
+            **o.counts,
+        )
+    return outcomes
+
+
+def _run_job(
+    cfg: Config, sc: Schedule, validation: Validation, job: str, slot: dt.datetime, now: dt.datetime
+) -> JobOutcome:
+    run: Callable[..., JobOutcome] = {CHECK: check_job, DIGESTS: digests_job}[job]
+    try:
+        return run(cfg, sc, validation, slot, now)
+    except Exception as exc:  # a failing job must never stop the loop
+        error = _describe(exc, job)
+        return JobOutcome(job, slot, False, f"failed: {error}", error=error)
+
+
+def check_job(
+    cfg: Config, sc: Schedule, validation: Validation, slot: dt.datetime, now: dt.datetime
+) -> JobOutcome:
+    """Mark the sheet with the findings; the Validation tab gets the time of this check."""
+    from automations.backends.marks import plan_marks
+
+    report = validation.report
+    written = validation.source.write_marks(plan_marks(report, sc.local(now)))
+    counts = {
+        "errors": report.counts.get("error", 0),
+        "warnings": report.counts.get("warning", 0),
+        "info": report.counts.get("info", 0),
+        "cells_marked": written.cells_marked,
+        "cells_cleared": written.cells_cleared,
+        "rewritten": int(written.changed),
+    }
+    summary = (
+        f"checked {report.source}: {counts['errors']} errors, {counts['warnings']} "
+        f"warnings, {counts['info']} for information. {written.message}"
+    )
+    return JobOutcome(CHECK, slot, True, summary.strip(), counts)
+
+
+def digests_job(
+    cfg: Config, sc: Schedule, validation: Validation, slot: dt.datetime, now: dt.datetime
+) -> JobOutcome:
+    """Send the digests that are due; the ledger makes a second send impossible."""
+    from automations.digests.send import send_due
+
+    outcomes = send_due(cfg, validation, now)
+    sent = [o for o in outcomes if o.status == "sent"]
+    failed = [o for o in outcomes if not o.ok]
+    counts = {"sent": len(sent), "failed": len(failed)}
+    if not outcomes:
+        return JobOutcome(DIGESTS, slot, True, "no digest is due", counts)
+    lines = "; ".join(o.describe() for o in outcomes)
+    error = "; ".join(o.describe() for o in failed) or None
+    return JobOutcome(DIGESTS, slot, not failed, lines, counts, error)
+
+
+def _describe(exc: BaseException, doing: str) -> str:
+    """A message for people: ours are already plain English; anything else is a bug, logged."""
+    from automations.core.errors import MailError, SchemaError, SourceError
+
+    if isinstance(exc, SourceError | SchemaError | ConfigError | MailError):
+        return str(exc)
+    log.error("unexpected error while %s", doing, exc_info=exc)
+    return f"unexpected problem while {doing} ({type(exc).__name__}: {exc})"
+
+
+# ---------------------------------------------------------------- the loop
+
+
+def tick(cfg: Config) -> PassResult | None:
+    """One scheduled pass; nothing it raises may stop the loop."""
+    try:
+        return run_once(cfg)
+    except Exception as exc:  # logged; the next tick tries again
+        event(log, logging.ERROR, "pass.crashed", error=_describe(exc, "running a pass"))
+        return None
+
+
+def build_scheduler(cfg: Config) -> schedule.Scheduler:
+    """A tick at the start of every minute. What runs on a tick is decided by due.py on the
+    configured wall clock, not by `schedule`'s own time-zone handling, so a clock change can
+    delay a tick but never makes a job fire twice or at the wrong hour."""
+    scheduler = schedule.Scheduler()
+    scheduler.every().minute.at(":00").do(tick, cfg)
+    return scheduler
+
+
+def serve(cfg: Config, stop: threading.Event | None = None) -> int:
+    """Run passes until SIGTERM or Ctrl-C; the pass under way finishes, then the lock is freed.
+
+    Raises LockHeld when another copy is running.
+    """
+    load_schedule(cfg)
+    alerts.alert_settings(cfg)
+    stop = stop or threading.Event()
+    with hold_lock(cfg.state_dir, command_line()) as me:
+        restore = _on_stop_signals(stop)
+        try:
+            event(log, logging.INFO, "serve.started", pid=me.pid, state=cfg.state_dir)
+            with open_state(cfg) as state:
+                state.touch("serving_since", dt.datetime.now(dt.UTC))
+            scheduler = build_scheduler(cfg)
+            tick(cfg)  # catch up at once: anything missed while stopped is due now
+            while not stop.is_set():
+                scheduler.run_pending()
+                idle = scheduler.idle_seconds
+                stop.wait(timeout=min(max(idle if idle is not None else 1.0, 0.05), 1.0))
+        finally:
+            restore()
+    event(log, logging.INFO, "serve.stopped", pid=me.pid)
+    return 0
+
+
+def _on_stop_signals(stop: threading.Event) -> Callable[[], None]:
+    if threading.current_thread() is not threading.main_thread():
+        return lambda: None  # signals can only be caught on the main thread
+
+    def handler(signum: int, frame: object) -> None:
+        event(
+            log,
+            logging.INFO,
+            "serve.stopping",
+            signal=signal.Signals(signum).name,
+            note="finishing the current pass",
+        )
+        stop.set()
+
+    old = {s: signal.signal(s, handler) for s in (signal.SIGTERM, signal.SIGINT)}
+    return lambda: [signal.signal(s, h) for s, h in old.items()] and None
+
+
+def run_once_locked(cfg: Config, now: dt.datetime | None = None) -> PassResult:
+    """`coprod run --once`: one pass under the lock (raises LockHeld if another copy runs)."""
+    load_schedule(cfg)
+    with hold_lock(cfg.state_dir, command_line()):
+        return run_once(cfg, now)

@@ -1,0 +1,64 @@
+"""The one settings load: read config.toml and check every section and key up front, for every
+command, so a misspelt key is named before any work is done rather than when it is first used.
+
+Each section is checked by the module that owns it; this table is the only list of sections.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from automations.backends.google.source import connection_settings
+from automations.backends.xlsx.safety import WriteSettings
+from automations.core.config import Config, board_timezone, load_config
+from automations.core.errors import ConfigError
+from automations.core.log import configured_level
+from automations.digests.settings import digest_settings
+from automations.mail.transport import mail_settings
+from automations.service.alerts import alert_settings
+from automations.service.due import load_schedule
+
+
+def _built_in(cfg: Config) -> None:
+    """[source], [tor] and [paths] are checked as the Config is built."""
+
+
+SECTIONS: dict[str, Callable[[Config], Any]] = {
+    "source": _built_in,
+    "tor": _built_in,
+    "paths": _built_in,
+    "schedule": lambda cfg: (board_timezone(cfg), load_schedule(cfg)),
+    "digest": digest_settings,
+    "mail": mail_settings,
+    "alerts": alert_settings,
+    "google": connection_settings,
+    "marks": WriteSettings.from_config,
+    "logging": configured_level,
+}
+TOP_LEVEL_KEYS = {"today"}
+
+
+def load_settings(path: Path) -> Config:
+    """The checked Config, or ConfigError naming the first wrong section or key."""
+    cfg = load_config(path)
+    check_names(cfg.raw)
+    for check in SECTIONS.values():
+        check(cfg)
+    return cfg
+
+
+def check_names(data: dict[str, Any]) -> None:
+    for name, value in data.items():
+        if name in SECTIONS or name in TOP_LEVEL_KEYS:
+            continue
+        close = difflib.get_close_matches(name, sorted(SECTIONS), n=1)
+        if isinstance(value, dict):
+            hint = f"; did you mean [{close[0]}]?" if close else ""
+            raise ConfigError(f"[{name}]: not a section{hint}")
+        hint = f"; did you mean [{close[0]}]?" if close else ""
+        raise ConfigError(
+            f"{name}: not a setting at the top of the file (only 'today' goes there){hint}"
+        )
