@@ -163,13 +163,14 @@ class Table:
 
     def finding(
         self,
-        rule: str,
         severity: Severity,
         message: str,
         record: Record | None = None,
         field_name: str | None = None,
+        rule: str = "",
     ) -> Finding:
-        """A finding at a record's cell; with no record, at the column's header cell."""
+        """A finding at a record's cell; with no record, at the column's header cell. A rule
+        function leaves ``rule`` out: its decorator fills in the rule's id."""
         column = self.header(field_name) if field_name else None
         index = self.match.positions.get(field_name) if (self.match and field_name) else None
         row = record.row if record is not None else (1 if index is not None else None)
@@ -333,11 +334,11 @@ def _build_record(
         except CellProblem as problem:
             findings.append(
                 table.finding(
-                    problem.rule,
                     Severity.ERROR,
                     _cell_message(table, col.field, problem.message),
                     record,
                     col.field,
+                    rule=problem.rule,
                 )
             )
             continue
@@ -353,9 +354,7 @@ def _cell_message(table: Table, field_name: str, problem: str) -> str:
     return f"{table.header(field_name)}: {problem}"
 
 
-def _required(
-    table: Table, record: Record, today: dt.date, columns: list[Column]
-) -> list[Finding]:
+def _required(table: Table, record: Record, today: dt.date, columns: list[Column]) -> list[Finding]:
     """``columns``: the tab's columns that can be required and are present (worked out once
     per tab: checking every column of every row was a fifth of the time on a large tracker)."""
     out = []
@@ -367,11 +366,11 @@ def _required(
             why = _REQUIRED_WHY.get(col.required_when or "", "")
             out.append(
                 table.finding(
-                    "schema.required",
                     Severity.ERROR,
                     f"{col.name} is blank{why}. Please fill it in.",
                     record,
                     col.field,
+                    rule="schema.required",
                 )
             )
     return out

@@ -8,9 +8,10 @@ column is itself reported), so one missing header does not flood the report.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import importlib
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, replace
 
 from automations.core.config import TorConfig
 from automations.core.findings import Finding, Severity
@@ -42,9 +43,17 @@ def register(rule: Rule) -> Rule:
 def rule(
     rule_id: str, severity: Severity, summary: str, needs: tuple[str, ...] = ()
 ) -> Callable[[RuleFn], RuleFn]:
+    """Register a rule function. Its findings leave the id out; the rule stamps its own id on
+    them, so the id is written once, here."""
+
     def wrap(fn: RuleFn) -> RuleFn:
-        register(Rule(rule_id, severity, summary, needs, fn, fn.__module__.rsplit(".", 1)[-1]))
-        return fn
+        @functools.wraps(fn)
+        def stamped(board: Board, tor: TorConfig, today: dt.date) -> Iterator[Finding]:
+            for f in fn(board, tor, today):
+                yield f if f.rule else replace(f, rule=rule_id)
+
+        register(Rule(rule_id, severity, summary, needs, stamped, fn.__module__.rsplit(".", 1)[-1]))
+        return stamped
 
     return wrap
 

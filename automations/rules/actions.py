@@ -34,7 +34,6 @@ def overdue(board: Board, tor: TorConfig, today: dt.date) -> Iterator[Finding]:
             owner = board.member(a.owner)
             who = owner.label if owner else (a.owner or "its owner")
             yield board.actions.finding(
-                "tor.actions.overdue",
                 severity,
                 f"{_what(a)} was due on {long_date(a.due)} and is {plural(late, 'day')} late. "
                 f"The co-chairs follow up every action at each meeting: ask {who} for an update, "
@@ -56,7 +55,6 @@ def due_soon(board: Board, tor: TorConfig, today: dt.date) -> Iterator[Finding]:
         if a.is_open and a.due and today <= a.due <= horizon:
             when = "today" if a.due == today else f"on {long_date(a.due)}"
             yield board.actions.finding(
-                "tor.actions.due_soon",
                 INFO,
                 f"{_what(a)} is due {when}. A reminder only: nothing is wrong yet.",
                 a,
@@ -76,7 +74,6 @@ def stale(board: Board, tor: TorConfig, today: dt.date) -> Iterator[Finding]:
         if a.is_open and since and (today - since).days > tor.stale_days:
             field_name = "last_update" if board.actions.has("last_update") else "raised"
             yield board.actions.finding(
-                "tor.actions.stale",
                 W,
                 f"{_what(a)} has had no update since {long_date(since)} "
                 f"({plural((today - since).days, 'day')}). Members progress actions between "
@@ -99,7 +96,6 @@ def owner(board: Board, tor: TorConfig, today: dt.date) -> Iterator[Finding]:
         member = board.member(a.owner)
         if member is None:
             yield board.actions.finding(
-                "tor.actions.owner",
                 W,
                 f"{_what(a)} is owned by {a.owner!r}, who is not on the Members tab. That is fine "
                 "for an officer outside the Board, but a Board member should follow it up. "
@@ -109,7 +105,6 @@ def owner(board: Board, tor: TorConfig, today: dt.date) -> Iterator[Finding]:
             )
         elif not member.active_on(today):
             yield board.actions.finding(
-                "tor.actions.owner",
                 W,
                 f"{_what(a)} is owned by {member.label}, who has left the Board. Give the action "
                 "to an active member.",
@@ -129,7 +124,6 @@ def completed_on(board: Board, tor: TorConfig, today: dt.date) -> Iterator[Findi
         # An unreadable date is reported by schema.type, not again here.
         if a.status == "Done" and is_blank(a.raw.get("completed_on")):
             yield board.actions.finding(
-                "tor.actions.completed_on",
                 W,
                 f"{_what(a)} is marked Done but Completed on is blank. Enter the date it was "
                 "finished, so the digest can report it.",

@@ -31,7 +31,6 @@ def cadence(board: Board, tor: TorConfig, today: dt.date) -> Iterator[Finding]:
         gap = (after.date - before.date).days
         if gap > tor.meeting_gap_days:
             yield board.meetings.finding(
-                "tor.meetings.cadence",
                 W,
                 f"There are {plural(gap, 'day')} between the meeting on "
                 f"{long_date(before.date)} and this one. The Terms of Reference say the Board "
@@ -55,7 +54,6 @@ def next_scheduled(board: Board, tor: TorConfig, today: dt.date) -> Iterator[Fin
         return
     latest = meetings[-1] if meetings else None
     yield board.meetings.finding(
-        "tor.meetings.next_scheduled",
         W,
         f"No meeting is planned between {long_date(today)} and {long_date(horizon)}. The Board "
         "meets monthly: add the date of the next meeting on a new row.",
@@ -74,7 +72,6 @@ def minute_taker(board: Board, tor: TorConfig, today: dt.date) -> Iterator[Findi
     for m in board.held_meetings(today):
         if not m.minute_taker:
             yield board.meetings.finding(
-                "tor.meetings.minute_taker",
                 E,
                 f"The meeting on {long_date(m.date)} has no minute-taker. The Terms of "
                 "Reference say every meeting is minuted by a nominated Board member. Enter who "
@@ -107,7 +104,6 @@ def cochairs_present(board: Board, tor: TorConfig, today: dt.date) -> Iterator[F
                 continue
             state = "was not there" if present is False else "is not recorded as present"
             yield board.meetings.finding(
-                "tor.meetings.cochairs_present",
                 W,
                 f"At the meeting on {long_date(m.date)} the {who} {state} and no deputy is "
                 "named. The Terms of Reference say co-chairs attend every meeting, or a deputy "
@@ -127,7 +123,6 @@ def actions_followed_up(board: Board, tor: TorConfig, today: dt.date) -> Iterato
     for m in board.held_meetings(today):
         if not m.actions_followed_up:
             yield board.meetings.finding(
-                "tor.meetings.actions_followed_up",
                 W,
                 f"The meeting on {long_date(m.date)} does not record that the actions were "
                 "followed up. The Terms of Reference say the co-chairs follow up all actions "
@@ -147,7 +142,6 @@ def length(board: Board, tor: TorConfig, today: dt.date) -> Iterator[Finding]:
     for m in board.meetings.records:
         if m.length_hours is not None and m.length_hours != tor.meeting_hours:
             yield board.meetings.finding(
-                "tor.meetings.length",
                 INFO,
                 f"This meeting is set at {plural(float(m.length_hours), 'hour')}. The Terms of "
                 f"Reference say meetings last {plural(float(tor.meeting_hours), 'hour')}. "
@@ -168,7 +162,6 @@ def minutes_easy_read(board: Board, tor: TorConfig, today: dt.date) -> Iterator[
         days = (today - m.date).days
         if days > tor.easy_read_minutes_days and not m.easy_read_minutes:
             yield board.meetings.finding(
-                "access.minutes_easy_read",
                 W,
                 f"The minutes of the meeting on {long_date(m.date)} are not marked as available "
                 f"in easy read, {plural(days, 'day')} later. The Terms of Reference promise "

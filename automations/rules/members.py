@@ -43,7 +43,6 @@ def cap(board: Board, tor: TorConfig, today: dt.date) -> Iterator[Finding]:
     if len(active) > tor.max_members:
         over = active[tor.max_members]
         yield board.members.finding(
-            "tor.members.cap",
             E,
             f"The Board has {len(active)} active members. The Terms of Reference allow "
             f"{tor.max_members}, including the two co-chairs. {over.label} (this row) is "
@@ -65,7 +64,6 @@ def cochair_count(board: Board, tor: TorConfig, today: dt.date) -> Iterator[Find
         holders = _cochairs(board, today, role)
         if not holders:
             yield board.members.finding(
-                "tor.cochairs.count",
                 E,
                 f"There is no active {words}. The Terms of Reference say the Board has two "
                 "co-chairs: one resident and one from the Commissioning Team. Set Role to "
@@ -75,7 +73,6 @@ def cochair_count(board: Board, tor: TorConfig, today: dt.date) -> Iterator[Find
             )
         for extra in holders[1:]:
             yield board.members.finding(
-                "tor.cochairs.count",
                 E,
                 f"There are {len(holders)} active {words}s ({_names(holders)}). The Terms of "
                 f"Reference allow one. Change the Role of anyone who is no longer {words} "
@@ -95,12 +92,11 @@ ELIGIBLE = {
 }
 
 
-def _ineligible(board: Board, today: dt.date, role: str, rule_id: str) -> Iterator[Finding]:
+def _ineligible(board: Board, today: dt.date, role: str) -> Iterator[Finding]:
     allowed, who = ELIGIBLE[role]
     for m in _cochairs(board, today, role):
         if m.category and m.category not in allowed:
             yield board.members.finding(
-                rule_id,
                 E,
                 f"{m.label} is the {CHAIR_WORDS[role]} but their Category is {m.category!r}. "
                 f"The Terms of Reference say this co-chair is {who}. Check the Category "
@@ -117,7 +113,7 @@ def _ineligible(board: Board, today: dt.date, role: str, rule_id: str) -> Iterat
     needs=("members.role", "members.category"),
 )
 def resident_eligibility(board: Board, tor: TorConfig, today: dt.date) -> Iterator[Finding]:
-    return _ineligible(board, today, RESIDENT_CHAIR, "tor.cochairs.resident_eligibility")
+    return _ineligible(board, today, RESIDENT_CHAIR)
 
 
 @rule(
@@ -127,7 +123,7 @@ def resident_eligibility(board: Board, tor: TorConfig, today: dt.date) -> Iterat
     needs=("members.role", "members.category"),
 )
 def commissioner_eligibility(board: Board, tor: TorConfig, today: dt.date) -> Iterator[Finding]:
-    return _ineligible(board, today, COMMISSIONER_CHAIR, "tor.cochairs.commissioner_eligibility")
+    return _ineligible(board, today, COMMISSIONER_CHAIR)
 
 
 @rule(
@@ -140,7 +136,6 @@ def chairs_other_group(board: Board, tor: TorConfig, today: dt.date) -> Iterator
     for m in _cochairs(board, today, RESIDENT_CHAIR):
         if m.chairs_other_group:
             yield board.members.finding(
-                "tor.cochairs.chairs_other_group",
                 E,
                 f"{m.label} is the resident co-chair and also chairs another group. The "
                 "selection rules say the resident co-chair should not currently chair a "
@@ -165,7 +160,6 @@ def cochair_term(board: Board, tor: TorConfig, today: dt.date) -> Iterator[Findi
         end = term_end(m, tor)
         if end is None:
             yield board.members.finding(
-                "tor.cochairs.term",
                 E,
                 f"{m.label} is {words} but Term start is blank, so nobody can tell when the "
                 "term ends. Enter the date the Board voted them in.",
@@ -177,7 +171,6 @@ def cochair_term(board: Board, tor: TorConfig, today: dt.date) -> Iterator[Findi
         length = _term_words(m, tor)
         if left <= 0:
             yield board.members.finding(
-                "tor.cochairs.term",
                 E,
                 f"{m.label}'s term as {words} ended on {long_date(end)} ({length}). The Board "
                 "needs to vote: re-elect, extend where the Terms of Reference allow it, or "
@@ -187,7 +180,6 @@ def cochair_term(board: Board, tor: TorConfig, today: dt.date) -> Iterator[Findi
             )
         elif left <= tor.term_warning_days:
             yield board.members.finding(
-                "tor.cochairs.term",
                 W,
                 f"{m.label}'s term as {words} ends on {long_date(end)}, in "
                 f"{plural(left, 'day')} ({length}). Plan the vote at a meeting before then.",
@@ -224,7 +216,6 @@ def balance(board: Board, tor: TorConfig, today: dt.date) -> Iterator[Finding]:
     )
     if residents + carers < staff:
         yield board.members.finding(
-            "tor.members.balance",
             E,
             f"Among active members there are {counts}. Residents and carers together are "
             "fewer than staff. The Terms of Reference ask the co-chairs to keep a balance so "
@@ -235,7 +226,6 @@ def balance(board: Board, tor: TorConfig, today: dt.date) -> Iterator[Finding]:
         )
     elif max(residents, carers, staff) - min(residents, carers, staff) > tor.balance_tolerance:
         yield board.members.finding(
-            "tor.members.balance",
             W,
             f"Among active members there are {counts}. These differ by more than "
             f"{tor.balance_tolerance}. The Terms of Reference ask the co-chairs to keep a "
@@ -261,7 +251,6 @@ def one_per_org(board: Board, tor: TorConfig, today: dt.date) -> Iterator[Findin
         org = f" for {first.organisation}" if first.organisation else ""
         for other in members[1:]:
             yield board.members.finding(
-                "tor.members.one_per_org",
                 W,
                 f"{other.label} and {first.label} both hold the "
                 f"{SEAT_WORDS.get(seat, seat)} seat{org}. The Terms of Reference allow one "
@@ -281,7 +270,6 @@ def jpb_overlap(board: Board, tor: TorConfig, today: dt.date) -> Iterator[Findin
     for m in board.active_members(today):
         if m.seat == "JPB representative" and m.is_cochair:
             yield board.members.finding(
-                "tor.members.jpb_overlap",
                 E,
                 f"{m.label} is both the Joint Partnership Board (JPB) representative and a "
                 "co-chair. The Terms of Reference say the JPB representative must not overlap "
@@ -301,7 +289,6 @@ def tor_agreed(board: Board, tor: TorConfig, today: dt.date) -> Iterator[Finding
     for m in board.active_members(today):
         if not m.agreed_tor:
             yield board.members.finding(
-                "tor.members.tor_agreed",
                 W,
                 f"{m.label} has not agreed to follow the Terms of Reference (this cell is "
                 f"{'No' if m.agreed_tor is False else 'blank'}). Everyone on the Board needs to "
@@ -321,7 +308,6 @@ def minimum_period(board: Board, tor: TorConfig, today: dt.date) -> Iterator[Fin
     for m in board.members.records:
         if m.left and m.joined and m.left < add_months(m.joined, tor.minimum_membership_months):
             yield board.members.finding(
-                "tor.members.minimum_period",
                 INFO,
                 f"{m.label} joined on {long_date(m.joined)} and left on {long_date(m.left)}, "
                 f"before {plural(tor.minimum_membership_months, 'month')}, the minimum a "
@@ -352,7 +338,6 @@ def review_due(board: Board, tor: TorConfig, today: dt.date) -> Iterator[Finding
             else "No meeting has recorded a membership review yet."
         )
         yield board.meetings.finding(
-            "tor.members.review_due",
             W,
             f"{last} The Board reviews its membership at least every "
             f"{plural(tor.membership_review_months, 'month')}. Put it on the next agenda, and "

@@ -48,7 +48,6 @@ def stage_duties(board: Board, tor: TorConfig, today: dt.date) -> Iterator[Findi
             earlier = STAGES.index(stage) < p.stage_index or closed
             if earlier and not p.duties.get(field_name) and _unparsed_ok(p, field_name):
                 yield board.projects.finding(
-                    "tor.projects.stage_duties",
                     E,
                     f"{p.label} is at stage {p.stage!r}, but the {stage} duty "
                     f'"{task}" ({who}) is not marked done. The Terms of Reference list it '
@@ -70,7 +69,6 @@ def current_duties(board: Board, tor: TorConfig, today: dt.date) -> Iterator[Fin
         for field_name, stage, task, who in duties:
             if stage == p.stage and not p.duties.get(field_name) and _unparsed_ok(p, field_name):
                 yield board.projects.finding(
-                    "tor.projects.current_duties",
                     INFO,
                     f'Still to do at stage {stage!r} for {p.label}: "{task}" ({who}). '
                     "A reminder only.",
@@ -94,7 +92,6 @@ def objectives(board: Board, tor: TorConfig, today: dt.date) -> Iterator[Finding
     for p in _from_initiation(board):
         if not p.objectives:
             yield board.projects.finding(
-                "tor.projects.objectives",
                 E,
                 f"{p.label} is at stage {p.stage!r} but has no Objectives. The Terms of "
                 "Reference say the Board defines specific objectives for each project. Write "
@@ -114,7 +111,6 @@ def members_assigned(board: Board, tor: TorConfig, today: dt.date) -> Iterator[F
     for p in _from_initiation(board):
         if not p.assigned_members:
             yield board.projects.finding(
-                "tor.projects.members_assigned",
                 E,
                 f"{p.label} is at stage {p.stage!r} but no Board members are assigned. At "
                 "Initiation the Terms of Reference say the Board agrees the work and assigns "
@@ -135,7 +131,6 @@ def lived_experience(board: Board, tor: TorConfig, today: dt.date) -> Iterator[F
         assigned = [board.member(ref) for ref in p.assigned_members]
         if p.assigned_members and not any(m and m.category in RESIDENT_VOICES for m in assigned):
             yield board.projects.finding(
-                "tor.projects.lived_experience",
                 W,
                 f"None of the members assigned to {p.label} is a resident, carer or advocate. "
                 "Co-production means people with lived experience shape the work, not just "
@@ -155,7 +150,6 @@ def eqia(board: Board, tor: TorConfig, today: dt.date) -> Iterator[Finding]:
     for p in _from_initiation(board):
         if not p.eqia_completed:
             yield board.projects.finding(
-                "tor.projects.eqia",
                 W,
                 f"{p.label} is at stage {p.stage!r} and its Equality Impact Assessment (EQIA) is "
                 "not marked complete. The assessment checks the project is fair to everyone "
@@ -185,7 +179,6 @@ def subgroup_lead(board: Board, tor: TorConfig, today: dt.date) -> Iterator[Find
         else:
             problem = f"is led by {lead.label}, who has left the Board"
         yield board.projects.finding(
-            "tor.projects.subgroup_lead",
             W,
             f"The sub-group {p.sub_group!r} of {p.label} {problem}. Sub-groups are set up by "
             "the Board and answer to it, so an active Board member should lead each one.",
@@ -204,7 +197,6 @@ def past_end(board: Board, tor: TorConfig, today: dt.date) -> Iterator[Finding]:
     for p in board.projects.records:
         if p.target_end and p.target_end < today and p.stage not in ("Conclusion", "Closed", None):
             yield board.projects.finding(
-                "tor.projects.past_end",
                 W,
                 f"{p.label} was due to end on {long_date(p.target_end)} but is still at stage "
                 f"{p.stage!r}. Agree a new Target end, or move the project on.",

@@ -47,7 +47,6 @@ def duplicate_id(board: Board, tor: TorConfig, today: dt.date) -> Iterator[Findi
             if key in first:
                 header = table.header(id_field)
                 yield table.finding(
-                    "schema.duplicate_id",
                     E,
                     f"{header} {_shown(value)} is used on row {first[key]} and on row "
                     f"{rec.row}. Each row needs its own {header}: change one of them.",
@@ -65,7 +64,6 @@ def _member_refs(
     if unknown:
         names = ", ".join(repr(u) for u in unknown)
         yield table.finding(
-            "schema.reference",
             W,
             f"{table.header(field_name)}: {names} is not on the Members tab (looked up by "
             "Member ID, name and email). Check the spelling, or add the person to Members.",
@@ -81,7 +79,6 @@ def reference(board: Board, tor: TorConfig, today: dt.date) -> Iterator[Finding]
         for a in board.actions.records:
             if a.project_id and board.project(a.project_id) is None:
                 yield board.actions.finding(
-                    "schema.reference",
                     W,
                     f"Project ID {a.project_id!r} is not on the Projects tab. Check the "
                     "spelling, or add the project to Projects.",
