@@ -292,7 +292,7 @@ def test_already_sent_time_is_london_time_in_summer(tmp_path: Path) -> None:
     summer = dt.datetime(2024, 4, 2, 10, 0, tzinfo=dt.UTC)  # 11:00 in London (BST)
     assert [o.status for o in digest.send_jobs(cfg, validation, jobs, summer)] == ["sent"]
     again = digest.send_jobs(cfg, validation, jobs, summer)
-    assert again[0].status == "already-sent" and "02 Apr 2024 at 11:00" in again[0].detail
+    assert again[0].status == "already-sent" and "Tuesday 2 April 2024 at 11:00" in again[0].detail
 
 
 def test_a_mistyped_member_email_never_reaches_a_digest(tmp_path: Path) -> None:

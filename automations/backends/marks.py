@@ -15,7 +15,7 @@ from pathlib import Path
 
 from automations.core.errors import SourceError
 from automations.core.findings import Finding, Report, Severity
-from automations.core.text import plural
+from automations.core.text import plural, shown_time
 
 VALIDATION_TAB = "Validation"
 NOTE_BEGIN = "[Co-Production Board check]"
@@ -159,7 +159,7 @@ def counts_line(counts: dict[str, int]) -> str:
 def stamp_line(checked_at: dt.datetime) -> str:
     """Row 3. A later check that finds exactly the same leaves the tab (and file) as it is, so
     this is when the marks last changed; `coprod status` shows the last check."""
-    when = f"{checked_at:%A} {checked_at.day} {checked_at:%B %Y at %H:%M}"
+    when = shown_time(checked_at)
     return (
         f"Marks last changed on {when}. This tab is rewritten by the check: "
         "edit the other tabs, not this one."

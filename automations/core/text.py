@@ -1,4 +1,4 @@
-"""Calendar arithmetic the rules share."""
+"""Dates, times and counts in words: the one way each is shown to people."""
 
 from __future__ import annotations
 
@@ -21,3 +21,9 @@ def long_date(day: dt.date) -> str:
 def plural(n: int | float, word: str, many: str | None = None) -> str:
     n_text = f"{n:g}" if isinstance(n, float) else str(n)
     return f"{n_text} {word if n == 1 else (many or word + 's')}"
+
+
+def shown_time(when: dt.datetime, tz: dt.tzinfo | None = None) -> str:
+    """Tuesday 1 December 2026 at 21:08: the one way a time is shown (in ``tz`` if given)."""
+    local = when.astimezone(tz) if tz is not None else when
+    return f"{local:%A} {long_date(local.date())} at {local:%H:%M}"

@@ -30,7 +30,7 @@ from automations.core.errors import (
     PermanentMailError,
     TemporaryMailError,
 )
-from automations.core.text import long_date
+from automations.core.text import long_date, shown_time
 from automations.digests import ledger
 from automations.digests.render import RenderedDigest, render_digest, template_env
 from automations.digests.settings import Audience, DigestSettings, digest_settings, local
@@ -171,7 +171,7 @@ def _send_one(
         return _outcome(
             job,
             "already-sent",
-            f"on {local(sent.sent_at, settings.timezone):%d %b %Y at %H:%M}",
+            f"on {shown_time(sent.sent_at, settings.timezone)}",
             message_id=sent.message_id,
             recipients=sent.recipients,
         )

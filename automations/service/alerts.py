@@ -18,6 +18,7 @@ from email.utils import format_datetime, make_msgid
 from automations.core.config import Config
 from automations.core.errors import MailError
 from automations.core.log import event, get
+from automations.core.text import shown_time
 from automations.mail.transport import checked_address, mail_settings, make_transport
 from automations.service.state import Health, State
 
@@ -104,7 +105,7 @@ def _send(
 
 
 def _when(t: dt.datetime | None, tz: dt.tzinfo) -> str:
-    return t.astimezone(tz).strftime("%A %d %B %Y at %H:%M") if t else "an unknown time"
+    return shown_time(t, tz) if t else "an unknown time"
 
 
 def _base(cfg: Config, settings: AlertSettings, subject: str, now: dt.datetime) -> EmailMessage:

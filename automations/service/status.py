@@ -10,6 +10,7 @@ import datetime as dt
 from typing import Any
 
 from automations.core.config import Config
+from automations.core.text import shown_time
 from automations.service.alerts import alert_settings
 from automations.service.due import JOBS, due_slot, load_schedule, next_slot
 from automations.service.lock import current_holder
@@ -74,7 +75,7 @@ def _when(text: str | None) -> str:
     if not text:
         return "never"
     t = dt.datetime.fromisoformat(text)
-    return f"{t:%a %d %b %Y %H:%M}"
+    return shown_time(t)
 
 
 def render_status(s: dict[str, Any]) -> str:
@@ -139,7 +140,7 @@ def render_pass(cfg: Config, result: Any, now: dt.datetime | None = None) -> str
     failed = {j.job for j in result.jobs if not j.ok}
     for job in JOBS:
         nxt = next_slot(job, after, sc)
-        when = f"{sc.local(nxt):%a %d %b %Y %H:%M}" if nxt else "not scheduled"
+        when = shown_time(sc.local(nxt)) if nxt else "not scheduled"
         if job in failed:
             when = "tried again on the next pass"
         lines.append(f"Next {job}: {when} ({sc.tz} time).")
@@ -152,7 +153,7 @@ def _last_pass_lines(cfg: Config) -> list[str]:
         last = state.last_pass(with_work=True)
     if last is None:
         return []
-    lines = [f"The last pass, on {sc.local(last.started_at):%a %d %b %Y %H:%M}:"]
+    lines = [f"The last pass, on {shown_time(sc.local(last.started_at))}:"]
     lines += [
         f"  {job}: {'ok' if info['ok'] else 'FAILED'} - {info['summary']}"
         for job, info in last.summary.items()
