@@ -1,25 +1,45 @@
-"""The `coprod` command: parses arguments and calls the library. No logic lives here."""
+"""The `coprod` command: parses arguments, loads the settings, calls one function of app or
+service, and turns the outcome into a message and an exit status. No logic lives here."""
 
 from __future__ import annotations
 
 import datetime as dt
 import functools
+import json
 import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import click
 
-from automations.core.config import Config, load_config
-from automations.core.errors import ConfigError, SchemaError, SourceError
+from automations import app
+from automations.core.config import Config
+from automations.core.errors import CoprodError, LockHeld
+from automations.core.log import setup_logging
+from automations.settings import load_settings
 
-EXIT_OK, EXIT_FINDINGS, EXIT_FAILED = 0, 1, 2
-USER_ERRORS = (ConfigError, SourceError, SchemaError)
+# Exit statuses: one meaning each (README "Exit statuses"; `coprod --help`).
+EXIT_OK = 0  # done; nothing needs attention
+EXIT_FINDINGS = 1  # validate: the workbook has at least one error finding
+EXIT_FAILED = 2  # the config, workbook or state could not be used; the message says what to fix
+EXIT_LOCKED = 3  # another copy of the service is running; nothing was done
+EXIT_NOT_SENT = 4  # some digests could not be sent, or a scheduled job failed
+EXIT_READ_ONLY = 5  # check-access: the sheet can be read but not written
+EXIT_BUG = 70  # an unexpected error (a bug); the message says how to report it
+EXIT_STATUSES = f"""\b
+Exit statuses:
+  {EXIT_OK}   done; nothing needs attention
+  {EXIT_FINDINGS}   validate found at least one error in the workbook
+  {EXIT_FAILED}   the config, workbook or state folder could not be used (the message says why)
+  {EXIT_LOCKED}   another copy of the service is running; nothing was done
+  {EXIT_NOT_SENT}   some digests could not be sent, or a scheduled job failed
+  {EXIT_READ_ONLY}   check-access: the sheet can be read but not written
+  {EXIT_BUG}  an unexpected error: please report it"""
 
 
-def _today(ctx: click.Context, param: click.Parameter, value: str | None) -> dt.date | None:
+def _date(ctx: click.Context, param: click.Parameter, value: str | None) -> dt.date | None:
     if value is None:
         return None
     try:
@@ -36,48 +56,65 @@ config_option = click.option(
     show_default="config.toml or $COPROD_CONFIG",
     help="The config file.",
 )
+today_option = click.option(
+    "--today",
+    callback=_date,
+    metavar="YYYY-MM-DD",
+    help="Check as if it were this day (default: [today] in config, else the real date).",
+)
 
 
 def config_options(fn: Callable[..., Any]) -> Callable[..., Any]:
     """--config and --today, shared by every command that reads the board."""
-    fn = click.option(
-        "--today",
-        callback=_today,
-        metavar="YYYY-MM-DD",
-        help="Check as if it were this day (default: [today] in config, else the real date).",
-    )(fn)
+    return config_option(today_option(fn))
+
+
+def service_options(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """--config and -v for the service commands (they follow the clock, so no --today)."""
+    fn = click.option("-v", "--verbose", count=True, help="Log every step (debug level).")(fn)
     return config_option(fn)
 
 
 def friendly(fn: Callable[..., Any]) -> Callable[..., Any]:
-    """Expected problems become one clear message and exit status 2, never a traceback."""
+    """Problems a person can fix become one clear message, never a traceback."""
 
     @functools.wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
             return fn(*args, **kwargs)
-        except USER_ERRORS as exc:
-            click.secho(f"coprod: {exc}", err=True, fg="red")
-            sys.exit(EXIT_FAILED)
+        except LockHeld as exc:
+            _fail(exc, EXIT_LOCKED)
+        except CoprodError as exc:
+            _fail(exc, EXIT_FAILED)
+        except (click.ClickException, click.exceptions.Exit):
+            raise  # click's own usage messages (exit 2) and exits
         except KeyboardInterrupt:
             sys.exit(130)
         except Exception as exc:  # a bug: say so in one line; COPROD_DEBUG=1 shows the traceback
             if os.environ.get("COPROD_DEBUG"):
                 raise
-            click.secho(f"coprod: unexpected error ({type(exc).__name__}: {exc}). "
-                        "Run again with COPROD_DEBUG=1 for details, and please report it.",
-                        err=True, fg="red")
-            sys.exit(EXIT_FAILED)
+            _fail(
+                f"unexpected error ({type(exc).__name__}: {exc}). "
+                "Run again with COPROD_DEBUG=1 for details, and please report it.",
+                EXIT_BUG,
+            )
 
     return wrapper
 
 
-def load(config_path: Path, today: dt.date | None) -> tuple[Config, dt.date]:
-    cfg = load_config(config_path)
-    return cfg, today or cfg.today_or(dt.date.today())
+def _fail(message: object, status: int) -> NoReturn:
+    click.secho(f"coprod: {message}", err=True, fg="red")
+    sys.exit(status)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+def settings(config_path: Path, verbose: int = 0) -> Config:
+    """Every command starts here: the whole config is checked before any work is done."""
+    cfg = load_settings(config_path)
+    setup_logging(cfg, verbose)
+    return cfg
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]}, epilog=EXIT_STATUSES)
 @click.version_option(package_name="coprod-automations")
 def cli() -> None:
     """Checks, highlights and digests for the Commissioning Co-Production Board."""
@@ -87,10 +124,7 @@ def cli() -> None:
 @click.argument("directory", type=click.Path(path_type=Path))
 @click.option("--force", is_flag=True, help="Overwrite an existing config.toml and board.xlsx.")
 @click.option(
-    "--today",
-    callback=_today,
-    metavar="YYYY-MM-DD",
-    help="Date the sample around this day (default: the real date).",
+    "--today", callback=_date, metavar="YYYY-MM-DD", help="Date the sample around this day."
 )
 @friendly
 def init(directory: Path, force: bool, today: dt.date | None) -> None:
@@ -127,19 +161,15 @@ def validate(
     Exit status: 0 no errors, 1 at least one error, 2 the config or workbook could not be read
     (or the marks could not be written safely).
     """
-    from automations.pipeline import validate as run_validation
     from automations.text_report import render_table
 
     if write_back and report_path:
         raise click.UsageError("Use either --write-back or --report FILE.xlsx, not both.")
-    cfg, day = load(config_path, today)
-    result = run_validation(cfg, day)
+    cfg = settings(config_path)
+    result = app.validate(cfg, today)
     click.echo(result.report.dumps() if fmt == "json" else render_table(result.report))
     if write_back or report_path:
-        from automations.app import write_back as write_marks
-
-        outcome = write_marks(cfg, result, dt.datetime.now(), report_path)
-        click.echo(outcome.message, err=True)
+        click.echo(app.write_back(cfg, result, report=report_path).message, err=True)
     sys.exit(EXIT_FINDINGS if result.report.has_errors else EXIT_OK)
 
 
@@ -168,22 +198,6 @@ def rules_markdown() -> str:
 
 # ---------------------------------------------------------------- the scheduled service
 
-EXIT_LOCKED = 3  # another copy holds the lock: nothing was done (systemd: SuccessExitStatus=3)
-
-
-def service_options(fn: Callable[..., Any]) -> Callable[..., Any]:
-    """--config and -v for the service commands (they follow the clock, so no --today)."""
-    fn = click.option("-v", "--verbose", count=True, help="Log every step (debug level).")(fn)
-    return config_option(fn)
-
-
-def _service_config(config_path: Path, verbose: int) -> Config:
-    from automations.core.log import setup_logging
-
-    cfg = load_config(config_path)
-    setup_logging(cfg, verbose)
-    return cfg
-
 
 @cli.command("run")
 @click.option("--once", is_flag=True, help="Do everything that is due now, then exit.")
@@ -192,24 +206,18 @@ def _service_config(config_path: Path, verbose: int) -> Config:
 def run_command(once: bool, config_path: Path, verbose: int) -> None:
     """Do one pass of everything due now (for cron or a systemd timer).
 
-    Exit status: 0 done (or nothing was due), 2 a job failed or the config is wrong,
-    3 another copy is running (nothing was done).
+    Exit status: 0 done (or nothing was due), 2 the config is wrong, 3 another copy is running
+    (nothing was done), 4 a job failed (the next pass tries it again).
     """
-    from automations.core.errors import LockHeld
     from automations.service.loop import run_once_locked
     from automations.service.status import render_pass
 
     if not once:
-        click.echo("coprod: say `coprod run --once`; use `coprod serve` to keep running", err=True)
-        sys.exit(EXIT_FAILED)
-    cfg = _service_config(config_path, verbose)
-    try:
-        result = run_once_locked(cfg)
-    except LockHeld as exc:
-        click.echo(f"coprod: {exc}", err=True)
-        sys.exit(EXIT_LOCKED)
+        _fail("say `coprod run --once`; use `coprod serve` to keep running", EXIT_FAILED)
+    cfg = settings(config_path, verbose)
+    result = run_once_locked(cfg)
     click.echo(render_pass(cfg, result))
-    sys.exit(EXIT_OK if result.ok else EXIT_FAILED)
+    sys.exit(EXIT_OK if result.ok else EXIT_NOT_SENT)
 
 
 @cli.command("serve")
@@ -221,15 +229,9 @@ def serve_command(config_path: Path, verbose: int) -> None:
     Stops cleanly on SIGTERM or Ctrl-C (the pass under way finishes first). Exit status 3 when
     another copy is running.
     """
-    from automations.core.errors import LockHeld
     from automations.service.loop import serve
 
-    cfg = _service_config(config_path, verbose)
-    try:
-        sys.exit(serve(cfg))
-    except LockHeld as exc:
-        click.echo(f"coprod: {exc}", err=True)
-        sys.exit(EXIT_LOCKED)
+    sys.exit(serve(settings(config_path, verbose)))
 
 
 @cli.command("status")
@@ -240,11 +242,9 @@ def serve_command(config_path: Path, verbose: int) -> None:
 @friendly
 def status_command(config_path: Path, verbose: int, fmt: str) -> None:
     """What the service last did, what is due next, the last error and who holds the lock."""
-    import json
-
     from automations.service.status import render_status, status
 
-    data = status(_service_config(config_path, verbose))
+    data = status(settings(config_path, verbose))
     click.echo(json.dumps(data, indent=2) if fmt == "json" else render_status(data))
 
 
@@ -259,11 +259,16 @@ def status_command(config_path: Path, verbose: int, fmt: str) -> None:
 )
 @click.option(
     "--meeting",
-    callback=_today,
+    callback=_date,
     metavar="YYYY-MM-DD",
     help="The meeting to report on (default: the latest one before today).",
 )
-@click.option("--audience", metavar="NAME", help="Only this audience (default: every enabled one).")
+@click.option(
+    "--audience",
+    metavar="NAME",
+    help="Only this audience (default: every enabled one; --preview shows a switched-off "
+    "audience only when named here).",
+)
 @friendly
 def digest_command(
     config_path: Path,
@@ -276,39 +281,23 @@ def digest_command(
     """Send (or preview) the action-point digests for one meeting by hand.
 
     A digest already recorded as sent for that audience and meeting is not sent again.
-    Exit status: 0 all sent, 1 some could not be sent, 2 the config or workbook could not be read,
-    3 the scheduled service is busy (nothing was sent; try again in a minute).
+    Exit status: 0 all sent, 2 the config or workbook could not be read, 3 the scheduled
+    service is busy (nothing was sent; try again in a minute), 4 some could not be sent.
     """
-    from automations.digests.send import DigestError, manual_jobs, preview, send_jobs
-    from automations.pipeline import validate as run_validation
+    from automations.service.loop import send_by_hand
 
     if send == bool(preview_dir):
         raise click.UsageError("give either --send or --preview DIR")
-    cfg, day = load(config_path, today)
-    result = run_validation(cfg, day)
-    now = dt.datetime.now().astimezone()
-    jobs = manual_jobs(cfg, result, meeting, audience, include_disabled=bool(preview_dir))
+    cfg = settings(config_path)
+    result = app.validate(cfg, today)
     if preview_dir:
-        try:
-            paths = preview(cfg, result, jobs, preview_dir, now)
-        except DigestError as exc:
-            raise ConfigError(f"could not render the digest: {exc}") from None
-        for path in paths:
+        for path in app.preview_digests(cfg, result, preview_dir, meeting, audience):
             click.echo(f"Wrote {path}")
         return
-    from automations.core.errors import LockHeld
-    from automations.service.lock import command_line, hold_lock
-
-    try:
-        # The scheduled service sends under this lock too: never both at once.
-        with hold_lock(cfg.state_dir, command_line()):
-            outcomes = send_jobs(cfg, result, jobs, now)
-    except LockHeld as exc:
-        click.echo(f"coprod: {exc}", err=True)
-        sys.exit(EXIT_LOCKED)
+    outcomes = send_by_hand(cfg, result, meeting, audience)
     for outcome in outcomes:
         click.echo(outcome.describe())
-    sys.exit(EXIT_OK if all(o.ok for o in outcomes) else EXIT_FINDINGS)
+    sys.exit(EXIT_OK if all(o.ok for o in outcomes) else EXIT_NOT_SENT)
 
 
 @cli.command("check-access")
@@ -317,13 +306,11 @@ def digest_command(
 def check_access_command(config_path: Path) -> None:
     """Say in one line whether the service can read and write the board's sheet.
 
-    Exit status: 0 read and write, 1 read only, 2 cannot read (the message says why).
+    Exit status: 0 read and write, 2 cannot read (the message says why), 5 read only.
     """
-    from automations.backends.access import check_access
-
-    can_write, line = check_access(load_config(config_path))
+    can_write, line = app.check_access(settings(config_path))
     click.echo(line)
-    sys.exit(EXIT_OK if can_write else EXIT_FINDINGS)
+    sys.exit(EXIT_OK if can_write else EXIT_READ_ONLY)
 
 
 def main() -> None:

@@ -31,7 +31,7 @@ def check_access(config: Path) -> tuple[int, str]:
 
 @pytest.mark.parametrize(("role", "code", "line"), [
     ("writer", 0, f"Can read and write 'Board tracker' as {EMAIL}."),
-    ("reader", 1, f"Can read 'Board tracker' but cannot write to it: share it with {EMAIL} "
+    ("reader", 5, f"Can read 'Board tracker' but cannot write to it: share it with {EMAIL} "
                   "as Editor."),
 ])
 def test_one_line_for_editor_and_viewer(tmp_path, api, role, code, line):

@@ -22,9 +22,11 @@ from typing import Any
 
 import schedule
 
+from automations import app
+from automations.core.errors import CoprodError
 from automations.core.config import Config
-from automations.core.errors import ConfigError
 from automations.core.log import event, get
+from automations.digests.send import SendOutcome
 from automations.pipeline import Validation, validate
 from automations.service import alerts
 from automations.service.due import CHECK, DIGESTS, JOBS, Schedule, due_slot, load_schedule
@@ -168,10 +170,8 @@ def check_job(
     cfg: Config, sc: Schedule, validation: Validation, slot: dt.datetime, now: dt.datetime
 ) -> JobOutcome:
     """Mark the sheet with the findings; the Validation tab gets the time of this check."""
-    from automations.backends.marks import plan_marks
-
     report = validation.report
-    written = validation.source.write_marks(plan_marks(report, sc.local(now)))
+    written = app.write_back(cfg, validation, now)
     counts = {
         "errors": report.counts.get("error", 0),
         "warnings": report.counts.get("warning", 0),
@@ -206,9 +206,7 @@ def digests_job(
 
 def _describe(exc: BaseException, doing: str) -> str:
     """A message for people: ours are already plain English; anything else is a bug, logged."""
-    from automations.core.errors import MailError, SchemaError, SourceError
-
-    if isinstance(exc, SourceError | SchemaError | ConfigError | MailError):
+    if isinstance(exc, CoprodError):
         return str(exc)
     log.error("unexpected error while %s", doing, exc_info=exc)
     return f"unexpected problem while {doing} ({type(exc).__name__}: {exc})"
@@ -277,6 +275,15 @@ def _on_stop_signals(stop: threading.Event) -> Callable[[], None]:
 
     old = {s: signal.signal(s, handler) for s in (signal.SIGTERM, signal.SIGINT)}
     return lambda: [signal.signal(s, h) for s, h in old.items()] and None
+
+
+def send_by_hand(
+    cfg: Config, validation: Validation, meeting: dt.date | None, audience: str | None
+) -> list[SendOutcome]:
+    """`coprod digest --send`: under the service's lock, so a hand send never races a
+    scheduled one (raises LockHeld when the service is busy)."""
+    with hold_lock(cfg.state_dir, command_line()):
+        return app.send_digests(cfg, validation, meeting, audience)
 
 
 def run_once_locked(cfg: Config, now: dt.datetime | None = None) -> PassResult:
