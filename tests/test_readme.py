@@ -40,5 +40,21 @@ def write_rule_list() -> None:
     (ROOT / "README.md").write_text(text)
 
 
+def test_module_map_matches_the_tree():
+    """Every module and folder of the package is in the README's map, and every file the map
+    names exists."""
+    table = README.split("<!-- modules:begin -->")[1].split("<!-- modules:end -->")[0]
+    package = ROOT / "automations"
+    for row in table.strip().splitlines()[2:]:
+        first, names = row.split("|")[1:3]
+        folder = first.strip().strip("`") if first.strip().endswith("/`") else ""
+        for name in re.findall(r"`([\w/]+\.py)`", first + names):
+            assert any((package / folder).rglob(name)), f"{folder}{name}"
+    mentioned = set(re.findall(r"`([\w]+(?:/|\.py))`", table))
+    present = {p.name + "/" for p in package.iterdir() if p.is_dir() and p.name != "__pycache__"}
+    present |= {p.name for p in package.glob("*.py")} - {"__init__.py", "__main__.py"}
+    assert present <= mentioned, present - mentioned
+
+
 if __name__ == "__main__":
     write_rule_list()
