@@ -23,8 +23,8 @@ from typing import Any
 import schedule
 
 from automations import app
-from automations.core.errors import CoprodError
 from automations.core.config import Config
+from automations.core.errors import CoprodError
 from automations.core.log import event, get
 from automations.digests.send import SendOutcome
 from automations.pipeline import Validation, validate
