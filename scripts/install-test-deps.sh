@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# The system packages the tests use, installed only when missing (Debian or Ubuntu, as root or
+# with sudo). The README's test command and .ci/run both start with this script.
+#   libreoffice-calc  tests that workbooks written or re-saved by LibreOffice are read and marked
+#   chromium          digests looked at in a real headless browser (Playwright drives it)
+#   postfix           a real mail server on loopback for the delivery-fault tests
+set -euo pipefail
+
+missing=()
+command -v soffice >/dev/null 2>&1 || missing+=(libreoffice-calc)
+command -v chromium >/dev/null 2>&1 || missing+=(chromium)
+[ -x /usr/sbin/postfix ] || missing+=(postfix)
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+sudo=""
+if [ "$(id -u)" -ne 0 ]; then
+  command -v sudo >/dev/null 2>&1 || {
+    echo "install-test-deps: need root or sudo to install: ${missing[*]}" >&2
+    exit 1
+  }
+  sudo="sudo"
+fi
+export DEBIAN_FRONTEND=noninteractive
+echo "install-test-deps: installing ${missing[*]} (apt-get)" >&2
+$sudo apt-get update -qq
+# postfix asks a question at install time unless told not to.
+echo "postfix postfix/main_mailer_type select No configuration" | $sudo debconf-set-selections
+$sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
