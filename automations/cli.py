@@ -17,7 +17,7 @@ import click
 from automations import app
 from automations.core.config import Config
 from automations.core.errors import CoprodError, LockHeld
-from automations.core.log import setup_logging
+from automations.core.log import capture_library_warnings, setup_logging
 from automations.settings import load_settings
 
 # Exit statuses: one meaning each (README "Exit statuses"; `coprod --help`).
@@ -314,4 +314,5 @@ def check_access_command(config_path: Path) -> None:
 
 
 def main() -> None:
+    capture_library_warnings()
     cli(prog_name="coprod")

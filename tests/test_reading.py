@@ -106,7 +106,7 @@ def _source_error(path) -> str:
 def test_file_that_is_not_xlsx(tmp_path):
     path = tmp_path / "board.xlsx"
     path.write_text("Member ID,Name\nM01,Ada\n")
-    assert "not a readable Excel workbook" in _source_error(path)
+    assert "looks like a CSV or text file saved with an .xlsx name" in _source_error(path)
 
 
 def test_damaged_xlsx(tmp_path):

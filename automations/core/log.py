@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import sys
+import warnings
 from typing import Any
 
 from automations.core.config import Config
@@ -72,3 +73,23 @@ def event(logger: logging.Logger, level: int, name: str, **fields: Any) -> None:
 
 def get(name: str) -> logging.Logger:
     return logging.getLogger(f"{ROOT}.{name}")
+
+
+def capture_library_warnings() -> None:
+    """A library's Python warning (openpyxl's "Data Validation extension is not supported",
+    say) is about its internals, not something a person can act on: it goes to our log at
+    debug level (`-v` shows it), never straight to the terminal."""
+    warnings.simplefilter("default")
+    log = get("library")
+
+    def show(
+        message: Warning | str,
+        category: type[Warning],
+        filename: str,
+        lineno: int,
+        file: Any = None,
+        line: str | None = None,
+    ) -> None:
+        event(log, logging.DEBUG, "library.warning", kind=category.__name__, text=str(message))
+
+    warnings.showwarning = show

@@ -47,3 +47,40 @@ def _filled_first(values: Sequence[object]) -> bool:
     # Most rows start with an id: a quick answer that spares the full blank-row check.
     first = values[0] if values else None
     return first is not None and (type(first) is not str or bool(first.strip()))
+
+
+
+class Uncalculated:
+    """A formula cell that holds no calculated value (a workbook written by a script and never
+    opened in a spreadsheet program). Not blank: the check says what it is instead."""
+
+    __slots__ = ()
+
+    def __str__(self) -> str:
+        return "(a formula that has not been calculated)"
+
+    __repr__ = __str__
+
+
+UNCALCULATED = Uncalculated()
+
+
+def mark_uncalculated(raw: RawWorkbook, cells: dict[str, set[tuple[int, int]]]) -> None:
+    """Put UNCALCULATED in each (row, column) of ``cells`` that the reader gave as blank."""
+    for title, positions in cells.items():
+        table = raw.tables.get(title)
+        if table is None:
+            continue
+        by_row: dict[int, list[int]] = {}
+        for row, column in positions:
+            by_row.setdefault(row, []).append(column)
+        rows = dict(table.rows)
+        for number, columns in by_row.items():
+            values = list(rows.get(number, ()))
+            for column in columns:
+                if column <= len(table.header):
+                    values += [None] * (column - len(values))
+                    if values[column - 1] is None or values[column - 1] == "":
+                        values[column - 1] = UNCALCULATED
+            rows[number] = values
+        table.rows = sorted(rows.items())

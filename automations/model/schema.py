@@ -18,6 +18,7 @@ from typing import Any
 from email_validator import EmailNotValidError, validate_email
 
 from automations.core.errors import SchemaError
+from automations.model.raw import UNCALCULATED
 
 KINDS = {
     "text",
@@ -394,7 +395,15 @@ def parse_cell(column: Column, value: object) -> Any:
 _CACHE_LIMIT = 10_000
 
 
+UNCALCULATED_MESSAGE = (
+    "this cell holds a formula that has not been calculated: open and save the workbook in "
+    "Excel or LibreOffice, then check again"
+)
+
+
 def _parse_cell(column: Column, value: object) -> Any:
+    if value is UNCALCULATED:
+        raise CellProblem("schema.type", UNCALCULATED_MESSAGE)
     kind = column.kind
     if kind == "date":
         return parse_date(value)

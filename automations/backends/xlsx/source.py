@@ -15,8 +15,9 @@ from typing import TYPE_CHECKING
 from openpyxl import load_workbook
 from openpyxl.utils.exceptions import InvalidFileException
 
+from automations.backends.xlsx.sniff import check_workbook_file, uncalculated_formulas
 from automations.core.errors import SourceError
-from automations.model.raw import RawTable, RawWorkbook, table_from_grid
+from automations.model.raw import RawTable, RawWorkbook, mark_uncalculated, table_from_grid
 
 if TYPE_CHECKING:
     from automations.backends.marks import MarkPlan, WriteResult
@@ -30,7 +31,13 @@ except ImportError:  # pragma: no cover - python-calamine is a declared dependen
 
 def read_xlsx(path: Path) -> RawWorkbook:
     """Every tab's values. Formula cells give the value the spreadsheet last calculated."""
-    _check_exists(path)
+    check_workbook_file(path)
+    raw = _read_values(path)
+    mark_uncalculated(raw, uncalculated_formulas(path))
+    return raw
+
+
+def _read_values(path: Path) -> RawWorkbook:
     if python_calamine is not None and not has_error_cells(path):
         try:
             return read_xlsx_calamine(path)

@@ -1,0 +1,157 @@
+"""What kind of file the workbook path holds, before any reader sees it. Each wrong kind gets a
+message that says what it is and what to do (a folder, an empty file, an encrypted workbook, an
+old .xls, CSV or HTML saved with an .xlsx name, an OpenDocument file, Strict Open XML, a damaged
+package), and formula cells with no calculated value are found so that they are reported as such
+rather than read as blank.
+"""
+
+from __future__ import annotations
+
+import posixpath
+import re
+import zipfile
+from pathlib import Path
+from xml.etree import ElementTree
+
+from automations.core.errors import SourceError
+
+OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # a Compound File: old .xls, or an encrypted .xlsx
+ENCRYPTED_STREAM = "EncryptedPackage".encode("utf-16-le")
+STRICT_MAIN = b"http://purl.oclc.org/ooxml/spreadsheetml/main"
+MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
+PKG_REL = "{http://schemas.openxmlformats.org/package/2006/relationships}"
+SAVE_AS = "Open it in Excel or LibreOffice and save it as an Excel Workbook (.xlsx)."
+
+
+def check_workbook_file(path: Path) -> None:
+    """Raise SourceError when ``path`` is not a workbook the readers can take."""
+    if path.is_dir():
+        raise SourceError(f"{path} is a folder, not a workbook. Give the .xlsx file inside it.")
+    if not path.exists():
+        raise SourceError(f"The workbook {path} does not exist. Check [source] path in the config.")
+    try:
+        with path.open("rb") as f:
+            head = f.read(8)
+            size = path.stat().st_size
+    except PermissionError:
+        raise SourceError(
+            f"The workbook {path} cannot be opened: permission denied. Give the service's "
+            "user read access to it (and write access, to mark it)."
+        ) from None
+    except OSError as exc:
+        raise SourceError(f"The workbook {path} cannot be read: {exc.strerror}.") from None
+    if size == 0:
+        raise SourceError(f"{path.name} is empty (0 bytes): it may not have finished copying.")
+    if head.startswith(OLE_MAGIC):
+        raise SourceError(_ole_message(path))
+    if not head.startswith(b"PK"):
+        raise SourceError(f"{path.name} is not an Excel workbook: {_what_text(path)} {SAVE_AS}")
+    _check_package(path)
+
+
+def _ole_message(path: Path) -> str:
+    with path.open("rb") as f:
+        data = f.read(1 << 20)  # the directory of streams is near the start
+    if ENCRYPTED_STREAM in data:
+        return (
+            f"{path.name} is protected with a password (encrypted), so the check cannot read "
+            "it. Save an unprotected copy (File > Info > Protect Workbook > Encrypt with "
+            "Password: clear it) and point [source] path at that copy."
+        )
+    return f"{path.name} is an old-style Excel 97-2003 workbook (.xls). {SAVE_AS}"
+
+
+def _what_text(path: Path) -> str:
+    with path.open("rb") as f:
+        start = f.read(2048).lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+    if start.startswith((b"<!doctype html", b"<html", b"<table", b"<?xml")):
+        return "it is a web page (HTML or XML) saved with an .xlsx name."
+    if b"," in start or b";" in start or b"\t" in start:
+        return "it looks like a CSV or text file saved with an .xlsx name."
+    return "it is not a file Excel or LibreOffice writes as .xlsx."
+
+
+def _check_package(path: Path) -> None:
+    try:
+        with zipfile.ZipFile(path) as zf:
+            names = set(zf.namelist())
+            if "mimetype" in names and b"opendocument" in zf.read("mimetype"):
+                raise SourceError(f"{path.name} is an OpenDocument spreadsheet (.ods). {SAVE_AS}")
+            if "xl/workbook.xml" not in names:
+                raise SourceError(
+                    f"{path.name} is damaged: it has no workbook part (xl/workbook.xml). "
+                    "Open it in Excel or LibreOffice (which may repair it) and save it again."
+                )
+            workbook = zf.read("xl/workbook.xml")
+            if STRICT_MAIN in workbook[:4096]:
+                raise SourceError(
+                    f"{path.name} is saved as 'Strict Open XML Spreadsheet', which the check "
+                    "cannot read. In Excel, use File > Save As > 'Excel Workbook (.xlsx)'."
+                )
+            for title, part in sheet_parts(zf).items():
+                if part not in names:
+                    raise SourceError(
+                        f"{path.name} is damaged: it lists a tab {title!r}, but that tab's data "
+                        f"({part}) is missing. Open it in Excel or LibreOffice and save it again."
+                    )
+    except zipfile.BadZipFile as exc:
+        raise SourceError(
+            f"{path.name} is damaged or incomplete ({exc}): it may not have finished copying. "
+            "Copy it again, or open it in Excel and save it again."
+        ) from None
+    except ElementTree.ParseError as exc:
+        raise SourceError(
+            f"{path.name} is damaged: its workbook part is not valid XML ({exc})."
+        ) from None
+
+
+def sheet_parts(zf: zipfile.ZipFile) -> dict[str, str]:
+    """Each worksheet tab's title -> its part name (chartsheets are left out)."""
+    rels_name = "xl/_rels/workbook.xml.rels"
+    if rels_name not in zf.namelist():
+        return {}
+    targets = {}
+    for rel in ElementTree.fromstring(zf.read(rels_name)).iter(f"{PKG_REL}Relationship"):
+        if rel.get("Type", "").endswith("/worksheet"):
+            target = rel.get("Target", "")
+            full = target.lstrip("/") if target.startswith("/") else posixpath.join("xl", target)
+            targets[rel.get("Id")] = posixpath.normpath(full)
+    sheets = ElementTree.fromstring(zf.read("xl/workbook.xml")).iter(f"{MAIN}sheet")
+    ids = ((s.get("name", ""), s.get(f"{REL}id")) for s in sheets)
+    return {name: targets[rid] for name, rid in ids if rid in targets}
+
+
+# A cell element with a body (not self-closing), its attributes and its body.
+_CELL = re.compile(rb"<c\b([^>]*?)(?<!/)>(.*?)</c>", re.S)
+_REF = re.compile(rb'\br="([A-Z]+)([0-9]+)"')
+
+
+def uncalculated_formulas(path: Path) -> dict[str, set[tuple[int, int]]]:
+    """Tab title -> (row, column) of each cell that holds a formula but no calculated value:
+    a workbook written by a script and never opened in a spreadsheet program."""
+    found: dict[str, set[tuple[int, int]]] = {}
+    with zipfile.ZipFile(path) as zf:
+        for title, part in sheet_parts(zf).items():
+            data = zf.read(part)
+            if b"<f" not in data:
+                continue  # most sheets: no formula at all, so no scan
+            cells = {
+                _position(m.group(1))
+                for m in _CELL.finditer(data)
+                if b"<f" in m.group(2) and b"<v" not in m.group(2) and b"<is" not in m.group(2)
+            }
+            cells.discard(None)
+            if cells:
+                found[title] = cells  # type: ignore[assignment]
+    return found
+
+
+def _position(attributes: bytes) -> tuple[int, int] | None:
+    ref = _REF.search(attributes)
+    if ref is None:
+        return None
+    column = 0
+    for letter in ref.group(1):
+        column = column * 26 + letter - 64
+    return int(ref.group(2)), column
