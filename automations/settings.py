@@ -17,7 +17,7 @@ from automations.core.config import Config, board_timezone, load_config
 from automations.core.errors import ConfigError
 from automations.core.log import configured_level
 from automations.digests.settings import digest_settings
-from automations.mail.transport import mail_settings
+from automations.mail.transport import mail_settings, make_transport
 from automations.service.alerts import alert_settings
 from automations.service.due import load_schedule
 
@@ -32,7 +32,7 @@ SECTIONS: dict[str, Callable[[Config], Any]] = {
     "paths": _built_in,
     "schedule": lambda cfg: (board_timezone(cfg), load_schedule(cfg)),
     "digest": digest_settings,
-    "mail": mail_settings,
+    "mail": lambda cfg: (mail_settings(cfg), make_transport(cfg)),
     "alerts": alert_settings,
     "google": connection_settings,
     "marks": WriteSettings.from_config,

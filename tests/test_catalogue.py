@@ -4,7 +4,7 @@ from automations.rules import catalogue
 
 SPEC_IDS = """
 schema.missing_tab schema.missing_column schema.required schema.type schema.enum schema.email
-schema.duplicate_id schema.reference
+schema.duplicate_id schema.reference schema.duplicate_column
 tor.members.cap tor.cochairs.count tor.cochairs.resident_eligibility
 tor.cochairs.commissioner_eligibility tor.cochairs.chairs_other_group tor.cochairs.term
 tor.members.balance tor.members.one_per_org tor.members.jpb_overlap tor.members.tor_agreed
@@ -18,6 +18,8 @@ tor.projects.stage_duties tor.projects.current_duties tor.projects.objectives
 tor.projects.members_assigned tor.projects.lived_experience tor.projects.eqia
 tor.projects.subgroup_lead tor.projects.past_end
 """.split()  # noqa: SIM905 (one id per word reads better here)
+# schema.duplicate_column is not in the spec's catalogue: issue 18 asks for duplicate headers to
+# be reported with both columns named.
 
 
 def test_catalogue_has_exactly_the_spec_ids():

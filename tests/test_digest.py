@@ -123,10 +123,19 @@ def test_typed_script_and_template_syntax_arrive_as_text(tmp_path: Path) -> None
     assert "[email address removed]" in text
 
 
+def test_line_breaks_in_names_are_refused_naming_the_key(tmp_path: Path) -> None:
+    for key, change in (
+        (r"digest\.board_name", lambda d: d.update(board_name="Board\r\nBcc: x@example.com")),
+        (r"digest\.audiences\[3\]\.title", lambda d: d["audiences"][2].update(title="S\nX: y")),
+    ):
+        data = example_config_data()["digest"]
+        change(data)
+        with pytest.raises(ConfigError, match=key):
+            digest.digest_settings(sample(tmp_path / key[8:12], digest=data)[0])
+
+
 def test_line_breaks_in_names_cannot_inject_headers(tmp_path: Path) -> None:
     data = example_config_data()["digest"]
-    data["board_name"] = "Board\r\nBcc: attacker@example.com"
-    data["audiences"][2]["title"] = "Senior Head\nX-Evil: yes"
     data["audiences"][2]["recipients"] = ["Senior\r\nBcc Head <sh@example.org>"]
     cfg, validation = sample(tmp_path, digest=data)
     digest.send_due(cfg, validation, SAMPLE_NOW)

@@ -64,7 +64,7 @@ def _many_problems(data: Tables) -> Tables:
     edit(data, "meetings", 1, **{"Length (hours)": 3.5, "Minute-taker": None})
     edit(data, "projects", 0, Objectives="", EQIA_completed=False)
     data["members"].insert(6, {k: None for k in data["members"][0]})  # a blank row
-    data["actions"].append({**data["actions"][0], "Action ID": "A1", "Due": "=2024-03-30"})
+    data["actions"].append({**data["actions"][0], "Action ID": "A1", "Due": D(2024, 3, 30)})
     return data
 
 

@@ -105,6 +105,15 @@ class Section:
             )
         return value
 
+    def line(self, key: str, default: str | None = None) -> Any:
+        """Text that must stay on one line (it goes into an email header, for example)."""
+        value = self.text(key, default)
+        if value is not None and any(ch in value for ch in "\r\n\x00\x0b\x0c\x85\u2028\u2029"):
+            raise ConfigError(
+                f"{self.key(key)}: must be one line; remove the line break from {_short(value)}"
+            )
+        return value
+
     def integer(
         self, key: str, default: int | None = None, minimum: int = 0, maximum: int = PLAUSIBLE
     ) -> Any:

@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 from automations.core.config import Config, Section, board_timezone
 from automations.core.errors import ConfigError
 from automations.digests.context import SECTIONS
-from automations.mail.transport import checked_address, one_line
+from automations.mail.transport import checked_address
 
 DIGEST_KEYS = {
     "send_after_days",
@@ -79,7 +79,7 @@ def digest_settings(cfg: Config) -> DigestSettings:
         send_time=section.time("send_time", "00:00"),  # type: ignore[arg-type]
         timezone=board_timezone(cfg),
         catch_up_days=section.integer("catch_up_days", 14, minimum=1, maximum=366),
-        board_name=one_line(section.text("board_name", "Commissioning Co-Production Board")),
+        board_name=section.line("board_name", "Commissioning Co-Production Board"),
         subject=_subject(section),
         top_findings=section.integer("top_findings", 5, maximum=100),
         audiences=audiences,
@@ -87,7 +87,7 @@ def digest_settings(cfg: Config) -> DigestSettings:
 
 
 def _subject(section: Section) -> str:
-    subject = section.text("subject", DEFAULT_SUBJECT)
+    subject = section.line("subject", DEFAULT_SUBJECT)
     try:  # find a mistyped {placeholder} now, not halfway through sending
         subject.format(board="b", meeting="m", audience="a")
     except (KeyError, IndexError, ValueError) as exc:
@@ -106,7 +106,7 @@ def _table(raw: Any, index: int) -> dict[str, Any]:
 
 def _audience(s: Section) -> Audience:
     s.reject_unknown(AUDIENCE_KEYS)
-    name = one_line(s.text("name", "") or "")
+    name = s.line("name", "") or ""
     if not name:
         raise ConfigError(f"{s.key('name')}: missing; give the audience a short name, e.g. 'HBP'")
     enabled = s.flag("enabled", True)
@@ -124,7 +124,7 @@ def _audience(s: Section) -> Audience:
             )
     return Audience(
         name=name,
-        title=one_line(s.text("title", name)),
+        title=s.line("title", name),
         recipients=recipients,
         enabled=enabled,
         easy_read=s.flag("easy_read", False),

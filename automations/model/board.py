@@ -21,6 +21,7 @@ from automations.model.schema import (
     HeaderMatch,
     TableSchema,
     display,
+    invisible_in_id,
     is_blank,
     match_headers,
     normalize,
@@ -283,6 +284,7 @@ def _build_table(
     table = Table(schema, rt.title, match)
     for col in match.missing:
         findings.append(_missing_column(table, col.name, match.suggestions.get(col.field)))
+    findings.extend(_duplicate_columns(table, rt.header))
     # Where each column sits, worked out once per tab rather than once per cell.
     plan = [(col, match.positions.get(col.field)) for col in schema.columns]
     required = [c for c, pos in plan if pos is not None and (c.required or c.required_when)]
@@ -291,6 +293,39 @@ def _build_table(
             _build_record(table, record_type, number, values, today, findings, plan, required)
         )
     return table
+
+
+def _duplicate_columns(table: Table, header: list[object]) -> list[Finding]:
+    """Two columns headed alike (after spaces and case): the check reads the first only, so
+    the person must be told which one it ignores."""
+    seen: dict[str, int] = {}
+    out = []
+    for index, name in enumerate(header):
+        if name is None or not str(name).strip():
+            continue
+        key = normalize(name)
+        if key not in seen:
+            seen[key] = index
+            continue
+        first, second = get_column_letter(seen[key] + 1), get_column_letter(index + 1)
+        out.append(
+            Finding(
+                rule="schema.duplicate_column",
+                severity=Severity.ERROR,
+                sheet=table.title,
+                row=1,
+                column=str(name).strip(),
+                cell=f"{second}1",
+                tab=table.schema.name,
+                column_index=index + 1,
+                message=(
+                    f"The {table.title!r} tab has two columns headed {str(name).strip()!r} "
+                    f"(columns {first} and {second}). The check reads column {first} only: "
+                    "rename or remove one of them."
+                ),
+            )
+        )
+    return out
 
 
 def _missing_column(table: Table, name: str, suggestion: str | None) -> Finding:
@@ -329,6 +364,10 @@ def _build_record(
         raw[col.field] = value
         if value is None or (isinstance(value, str) and not value.strip()):  # is_blank, inlined
             continue
+        if col.field == table.schema.id_field and (problem := invisible_in_id(value)):
+            findings.append(
+                table.finding(Severity.ERROR, problem, record, col.field, rule="schema.type")
+            )
         try:
             parsed = parse_cell(col, value)
         except CellProblem as problem:

@@ -401,9 +401,46 @@ UNCALCULATED_MESSAGE = (
 )
 
 
+# The most a spreadsheet cell holds (Excel's limit, which Google Sheets and LibreOffice share).
+CELL_LIMIT = 32_767
+# Characters that cannot be seen: in an id they make two ids that look the same differ.
+_INVISIBLE = {
+    "\u00ad": "soft hyphen",
+    "\u200b": "zero-width space",
+    "\u200c": "zero-width non-joiner",
+    "\u200d": "zero-width joiner",
+    "\u200e": "left-to-right mark",
+    "\u200f": "right-to-left mark",
+    "\u2060": "word joiner",
+    "\ufeff": "zero-width no-break space",
+    **{chr(c): "text-direction control" for c in (*range(0x202A, 0x202F), *range(0x2066, 0x206A))},
+}
+
+
+def invisible_in_id(value: object) -> str | None:
+    """A message when an id holds a character nobody can see, else None."""
+    if not isinstance(value, str):
+        return None
+    for ch in value:
+        if ch in _INVISIBLE:
+            return (
+                f"This id holds an invisible character ({_INVISIBLE[ch]}, U+{ord(ch):04X}), so "
+                "it will not match the same id typed elsewhere. Delete the cell's text and "
+                "type the id again."
+            )
+    return None
+
+
 def _parse_cell(column: Column, value: object) -> Any:
     if value is UNCALCULATED:
         raise CellProblem("schema.type", UNCALCULATED_MESSAGE)
+    if type(value) is str and len(value) > CELL_LIMIT:
+        raise CellProblem(
+            "schema.type",
+            f"this cell holds {len(value):,} characters, more than a spreadsheet cell keeps "
+            f"({CELL_LIMIT:,}): Excel would cut it off. Shorten it, or put the long text in a "
+            "document and link to it.",
+        )
     kind = column.kind
     if kind == "date":
         return parse_date(value)

@@ -16,8 +16,10 @@ E, W = Severity.ERROR, Severity.WARNING
 for _id, _summary in (
     ("schema.missing_tab", "A tab the service needs is not in the workbook."),
     ("schema.missing_column", "A column the service needs is not on its tab."),
+    ("schema.duplicate_column", "Two columns of a tab have the same header."),
     ("schema.required", "A cell that must be filled in is blank."),
-    ("schema.type", "A cell is not a readable date, number or yes/no."),
+    ("schema.type", "A cell cannot be read (not a date, number or yes/no; a formula not "
+     "calculated; a hidden character in an id)."),
     ("schema.enum", "A cell is not one of the values allowed in that column."),
     ("schema.email", "An email address is not valid."),
 ):

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from automations.core.errors import SourceError
+from automations.core.log import get
 
 if TYPE_CHECKING:
     from openpyxl import Workbook
@@ -54,6 +55,8 @@ SHEET_EXTENSIONS = (
     (b"x14:conditionalFormatting", "data bars or icon sets (Excel 2010 style)"),
     (b"x14:sparklineGroup", "sparklines"),
 )
+
+log = get("xlsx")
 
 
 @dataclass(frozen=True)
@@ -141,9 +144,40 @@ class FileStamp:
         return cls(st.st_size, st.st_mtime_ns)
 
 
+def real_target(path: Path) -> Path:
+    """The file the marks must land in: through a symbolic link (a shared drive mounted
+    elsewhere, a synced folder) to the real workbook, so the link stays a link. A workbook
+    its owner made read-only is refused, never replaced."""
+    target = path.resolve()
+    if target.exists() and not os.access(target, os.W_OK):
+        raise SourceError(
+            f"{path.name} is read-only, so it was not changed: make it writable (or ask its "
+            f"owner to), or use --report FILE.xlsx for a marked copy."
+        )
+    return target
+
+
+def keep_owner(original: Path, replacement: Path) -> None:
+    """Give ``replacement`` the original's mode, and its owner and group where the service
+    may set them (a workbook shared through a group stays shared)."""
+    st = original.stat()
+    shutil.copymode(original, replacement)  # mkstemp makes the file private
+    try:
+        os.chown(replacement, st.st_uid, st.st_gid)
+    except PermissionError:
+        log.warning(
+            "%s: could not keep its owner and group (uid %s, gid %s); the marked file belongs "
+            "to the service's user",
+            original.name,
+            st.st_uid,
+            st.st_gid,
+        )
+
+
 def save_verified(wb: Workbook, target: Path, verify: Callable[[Path], None]) -> None:
     """Save to a temporary file beside ``target``, run ``verify`` on it, then rename it over
     ``target`` in one step. On any failure the temporary file goes and ``target`` is untouched."""
+    target = real_target(target)
     tmp: Path | None = None
     try:
         fd, name = tempfile.mkstemp(
@@ -153,7 +187,7 @@ def save_verified(wb: Workbook, target: Path, verify: Callable[[Path], None]) ->
         tmp = Path(name)
         wb.save(tmp)
         if target.exists():
-            shutil.copymode(target, tmp)  # mkstemp makes the file private; keep the original's
+            keep_owner(target, tmp)
         verify(tmp)
         os.replace(tmp, target)
     except OSError as exc:  # permission denied, a full disk, a read-only folder

@@ -139,12 +139,22 @@ def uncalculated_formulas(path: Path) -> dict[str, set[tuple[int, int]]]:
             cells = {
                 _position(m.group(1))
                 for m in _CELL.finditer(data)
-                if b"<f" in m.group(2) and b"<v" not in m.group(2) and b"<is" not in m.group(2)
+                if b"<f" in m.group(2) and _no_value(m.group(1), m.group(2))
             }
             cells.discard(None)
             if cells:
                 found[title] = cells  # type: ignore[assignment]
     return found
+
+
+def _no_value(attributes: bytes, body: bytes) -> bool:
+    if _VALUE.search(body) or b"<is>" in body:
+        return False
+    # A text formula whose answer is "" is stored as t="str" with an empty value: calculated.
+    return b't="str"' not in attributes or b"<v" not in body
+
+
+_VALUE = re.compile(rb"<v>[^<]")
 
 
 def _position(attributes: bytes) -> tuple[int, int] | None:
