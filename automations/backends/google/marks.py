@@ -2,9 +2,12 @@
 
 Pure: it compares what the sheet already shows (read once, in the metadata call) with what it
 should show, and asks only for the difference, so a run that changes nothing writes nothing.
+The comparison is by meaning (meaning.py): the API reads formats back in another form than
+they were written.
 It mirrors the .xlsx design in marks.py:
 - fills are conditional-format rules that we own (one per severity per tab, recognised by
-  marks.rule_severity), so a person's own fills and rules are never touched;
+  marks.rule_severity, kept first on the tab), so a person's own fills and rules are never
+  touched;
 - notes keep a person's text and hold ours inside the NOTE_BEGIN ... NOTE_END block;
 - the Validation tab is ours: rewritten whole when its content changes.
 """
@@ -148,7 +151,18 @@ def _fill_requests(sheet: SheetState, cells: dict[Cell, tuple[Severity, str]],
         if tag is not None:
             cleared.update((sheet.title, c) for c in _cells(rule.get("ranges", []))
                            if c not in cells)
-    requests: list[Json] = []
+    requests = _delete_spares(sheet.sheet_id, rules, tags, want)
+    present = [s for s in SEVERITY_ORDER if want.get(s)]
+    for place, severity in enumerate(present):
+        requests += _put_in_place(sheet.sheet_id, rules, tags, place,
+                                  _rule(sheet.sheet_id, severity, want[severity]))
+    return requests
+
+
+def _delete_spares(sheet_id: int, rules: list[Json], tags: list[Severity | None],
+                   want: dict[Severity, set[Cell]]) -> list[Json]:
+    """Delete our rules for severities with no mark left, and any second rule of a severity
+    (a person copying a marked cell can copy our rule). Updates `rules` and `tags` to match."""
     kept: set[Severity] = set()
     doomed = []
     for i, tag in enumerate(tags):
@@ -158,29 +172,35 @@ def _fill_requests(sheet: SheetState, cells: dict[Cell, tuple[Severity, str]],
             kept.add(tag)
         else:
             doomed.append(i)
+    requests = []
     for i in reversed(doomed):  # from the end, so earlier indexes stay put
-        requests.append({"deleteConditionalFormatRule": {"sheetId": sheet.sheet_id, "index": i}})
+        requests.append({"deleteConditionalFormatRule": {"sheetId": sheet_id, "index": i}})
         del rules[i], tags[i]
-    present = [s for s in SEVERITY_ORDER if want.get(s)]
-    for place, severity in enumerate(present):
-        rule = _rule(sheet.sheet_id, severity, want[severity])
-        if severity not in tags:
-            requests.append({"addConditionalFormatRule": {"index": place, "rule": rule}})
-            rules.insert(place, rule)
-            tags.insert(place, severity)
-            continue
-        i = tags.index(severity)  # never above `place`: the places above hold ours already
-        if i != place:
-            requests.append({"updateConditionalFormatRule": {
-                "sheetId": sheet.sheet_id, "index": i, "newIndex": place}})
-            rules.insert(place, rules.pop(i))
-            tags.insert(place, tags.pop(i))
-        if not _same_rule(rules[place], rule):
-            # `rule` and `newIndex` are two cases of one union: a move and a change are two
-            # requests.
-            requests.append({"updateConditionalFormatRule": {
-                "sheetId": sheet.sheet_id, "index": place, "rule": rule}})
-            rules[place] = rule
+    return requests
+
+
+def _put_in_place(sheet_id: int, rules: list[Json], tags: list[Severity | None], place: int,
+                  rule: Json) -> list[Json]:
+    """Requests that make `rule` the one at `place` (the places above it hold ours already),
+    applied to `rules` and `tags` too, in the order the API applies them."""
+    severity = _severity_of(rule)
+    if severity not in tags:
+        rules.insert(place, rule)
+        tags.insert(place, severity)
+        return [{"addConditionalFormatRule": {"index": place, "rule": rule}}]
+    requests: list[Json] = []
+    i = tags.index(severity)
+    if i != place:
+        requests.append({"updateConditionalFormatRule": {
+            "sheetId": sheet_id, "index": i, "newIndex": place}})
+        rules.insert(place, rules.pop(i))
+        tags.insert(place, tags.pop(i))
+    if not _same_rule(rules[place], rule):
+        # `rule` and `newIndex` are two cases of one union field: a move and a change are two
+        # requests.
+        requests.append({"updateConditionalFormatRule": {
+            "sheetId": sheet_id, "index": place, "rule": rule}})
+        rules[place] = rule
     return requests
 
 
@@ -312,8 +332,11 @@ def validation_rows(state: BookState, plan: MarkPlan) -> list[list[Json]]:
 
 
 def fingerprint(rows: list[list[Json]]) -> str:
-    """A digest of the tab without its stamp row, so a new time alone does not force a write."""
-    body = json.dumps(without_stamp(rows), sort_keys=True, ensure_ascii=False)
+    """A digest of the tab without its stamp row, so a new time alone does not force a write.
+    Formats go in by meaning: writing the same colours another way is no new version."""
+    meant = [[{k: format_meaning(v) if k == "userEnteredFormat" else v for k, v in cell.items()}
+              for cell in row] for row in without_stamp(rows)]
+    body = json.dumps(meant, sort_keys=True, ensure_ascii=False)
     return hashlib.sha256(body.encode()).hexdigest()[:16]
 
 
