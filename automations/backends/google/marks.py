@@ -332,11 +332,8 @@ def validation_rows(state: BookState, plan: MarkPlan) -> list[list[Json]]:
 
 
 def fingerprint(rows: list[list[Json]]) -> str:
-    """A digest of the tab without its stamp row, so a new time alone does not force a write.
-    Formats go in by meaning: writing the same colours another way is no new version."""
-    meant = [[{k: format_meaning(v) if k == "userEnteredFormat" else v for k, v in cell.items()}
-              for cell in row] for row in without_stamp(rows)]
-    body = json.dumps(meant, sort_keys=True, ensure_ascii=False)
+    """A digest of the tab without its stamp row, so a new time alone does not force a write."""
+    body = json.dumps(without_stamp(rows), sort_keys=True, ensure_ascii=False)
     return hashlib.sha256(body.encode()).hexdigest()[:16]
 
 
