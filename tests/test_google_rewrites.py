@@ -30,6 +30,7 @@ from tests.sheets_api_server import (
     column_letter,
     format_as_read,
     google_config_data,
+    range_as_read,
     tabs_from_tables,
 )
 
@@ -103,6 +104,10 @@ def test_the_server_reads_formats_back_like_the_real_api():
         "textFormat": {"bold": True, "foregroundColor": {}, "foregroundColorStyle":
                        {"rgbColor": {}}},
     }
+    # A range on sheet 0 comes back without its sheetId; its 0 indexes stay.
+    assert range_as_read({"sheetId": 0, "startRowIndex": 0, "endRowIndex": 2}) == {
+        "startRowIndex": 0, "endRowIndex": 2}
+    assert range_as_read({"sheetId": 7, "startRowIndex": 0})["sheetId"] == 7
     # What it means is what was written.
     assert format_meaning(format_as_read(written)) == format_meaning(written) == {
         "backgroundColorStyle": "#FF0042",
