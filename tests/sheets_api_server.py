@@ -17,6 +17,25 @@ service-account key file whose token_uri is this server, ``add_spreadsheet`` loa
 values (dates become serial numbers, as Google stores them), ``counts`` counts calls by name,
 ``fail_next`` makes the next N API calls answer with an error status, and ``book(key)`` gives
 the cells, notes and conditional-format rules for inspection.
+
+It answers the way the real API does where that decides whether a client sees a change, with
+the evidence for each (recordings of the real API in gspread's test cassettes, burnash/gspread
+tests/cassettes/...; gspread-formatting's issues; the discovery document):
+- a colour is stored and read back in both forms: written as ``backgroundColor`` it also reads
+  back as ``backgroundColorStyle.rgbColor`` and the other way round, and the same for
+  ``textFormat.foregroundColor(Style)`` (WorksheetTest.test_format.json: written without the
+  Style fields, read back with both);
+- colour components equal to 0 are left out and the others come back as 32-bit floats (black
+  reads back as ``{}`` and 66/255 as 0.25882354: ClientTest.test_open_by_key_has_metadata.json;
+  robin900/gspread-formatting issue #31: black in a conditional format rule read back as ``{}``);
+- a GridRange on sheet 0 reads back without ``sheetId`` while its 0 indexes stay
+  (WorksheetTest.test_basic_filters.json), and a new spreadsheet's first tab has sheetId 0;
+- every call is checked against the Sheets API v4 discovery document (tests/sheets_discovery.py)
+  and refused whole with 400 for an unknown field, a wrong type or a value outside an enum, as
+  the real API does ("Invalid JSON payload received. Unknown name ...": nithinmurali/pygsheets
+  issue #474);
+- ``updateConditionalFormatRule`` takes ``rule`` or ``newIndex``, not both (a union field in the
+  API reference), and ``newIndex`` moves the rule.
 """
 
 from __future__ import annotations
@@ -24,9 +43,11 @@ from __future__ import annotations
 import base64
 import copy
 import datetime as dt
+import functools
 import json
 import re
 import secrets
+import struct
 import threading
 from collections import Counter
 from collections.abc import Iterator
@@ -297,6 +318,7 @@ class SheetsServer:
         self.tokens: dict[str, str] = {}
         self.counts: Counter[str] = Counter()
         self.requests: list[tuple[str, Json]] = []  # (call name, JSON body) of every API call
+        self.queries: list[tuple[str, dict[str, list[str]]]] = []  # and its query parameters
         self.lock = threading.Lock()
         self._failures = (0, 200)  # (calls still to fail, with this status)
 
@@ -321,9 +343,11 @@ class SheetsServer:
                         shared: dict[str, str] | None = None) -> Book:
         book = Book(key, title, shared=dict(shared or {}))
         for index, (name, rows) in enumerate(tabs.items()):
-            sheet = Sheet(book.next_id, name, index, rows=max(1000, len(rows) + 10),
+            # A new Google Sheet's first tab has sheetId 0; tabs added later get other ids.
+            sheet_id = 0 if index == 0 else book.next_id
+            sheet = Sheet(sheet_id, name, index, rows=max(1000, len(rows) + 10),
                           cols=max(26, max((len(r) for r in rows), default=0)))
-            book.next_id += 1
+            book.next_id += index > 0
             for r, row in enumerate(rows):
                 for c, value in enumerate(row):
                     if (data := cell_data(value)):
@@ -347,6 +371,7 @@ class SheetsServer:
         with self.lock:
             self.counts.clear()
             self.requests.clear()
+            self.queries.clear()
 
     def api_calls(self) -> int:
         return sum(self.counts[name] for name in self.API_CALLS)
@@ -366,6 +391,8 @@ class SheetsServer:
                 self.counts[name] += 1
                 payload = json.loads(body) if body else {}
                 self.requests.append((name, payload))
+                self.queries.append((name, query))
+                _refuse_invalid(name, payload if method == "POST" else None, query)
                 left, status = self._failures
                 if left > 0:
                     self._failures = (left - 1, status)
@@ -455,11 +482,12 @@ class SheetsServer:
         for s in book.sheets:
             entry: Json = {"properties": s.properties()}
             if s.conditional_formats:
-                entry["conditionalFormats"] = copy.deepcopy(s.conditional_formats)
+                entry["conditionalFormats"] = [rule_as_read(r) for r in s.conditional_formats]
             if s.basic_filter:
-                entry["basicFilter"] = copy.deepcopy(s.basic_filter)
+                entry["basicFilter"] = {**copy.deepcopy(s.basic_filter),
+                                        "range": range_as_read(s.basic_filter["range"])}
             if wants_data:
-                entry["data"] = [_grid_data(s)]
+                entry["data"] = [_grid_data(s, formats=_wants_formats(tree))]
             sheets.append(entry)
         full = {"spreadsheetId": book.key,
                 "properties": {"title": book.title, "locale": "en_GB",
@@ -542,7 +570,20 @@ def _b64(text: str) -> bytes:
     return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
 
 
-def _grid_data(sheet: Sheet) -> Json:
+def _wants_formats(tree: Json | None) -> bool:
+    """Whether a fields mask can include cell formats (the metadata call asks for notes only,
+    and converting every cell's format for nothing would slow the tests)."""
+    node: Json | None = tree
+    for name in ("sheets", "data", "rowData", "values", "userEnteredFormat"):
+        if node is None or "*" in node:
+            return True  # no mask below this point: everything is sent
+        if name not in node:
+            return False
+        node = node[name]
+    return True
+
+
+def _grid_data(sheet: Sheet, formats: bool = True) -> Json:
     rows_used, _ = sheet.extent()
     widths: dict[int, int] = {}
     for (r, c), d in sheet.cells.items():
@@ -554,6 +595,8 @@ def _grid_data(sheet: Sheet) -> Json:
         values = []
         for c in range(width):
             data = copy.deepcopy(sheet.cells.get((r, c), {}))
+            if formats and "userEnteredFormat" in data:
+                data["userEnteredFormat"] = format_as_read(data["userEnteredFormat"])
             if data.get("userEnteredValue"):
                 data["effectiveValue"] = {"v": effective(data)}
             values.append(data)
@@ -587,7 +630,8 @@ def _set_fields(data: Json, new: Json, fields: str) -> None:
         if name == "userEnteredValue":
             data.pop("effectiveValue", None)
         if new.get(name) not in (None, "", {}):
-            data[name] = copy.deepcopy(new[name])
+            data[name] = (format_as_read(new[name]) if name == "userEnteredFormat"
+                          else copy.deepcopy(new[name]))
         else:
             data.pop(name, None)
 
@@ -634,20 +678,23 @@ def _apply(book: Book, req: Json) -> Json:
             for c in range(c0, c1):
                 _set_fields(sheet.cells.setdefault((r, c), {}), body["cell"], body["fields"])
         return {}
+    if kind == "updateConditionalFormatRule" and "newIndex" in body:
+        return _move_rule(book, body)
     if kind in ("addConditionalFormatRule", "updateConditionalFormatRule"):
-        rule = body["rule"]
+        rule = rule_as_read(body["rule"])
         sheets = {_grid_range(book, gr)[0].sheet_id for gr in rule.get("ranges", [])}
         if len(sheets) != 1:
             raise bad_request("All ranges of a conditional format rule must be on one sheet.")
         sheet = book.by_id(sheets.pop())
         index = body.get("index", 0)
         if kind == "addConditionalFormatRule":
-            sheet.conditional_formats.insert(index, copy.deepcopy(rule))
-        else:
-            if not 0 <= index < len(sheet.conditional_formats):
-                raise bad_request(f"No conditional format on sheet at index {index}")
-            sheet.conditional_formats[index] = copy.deepcopy(rule)
-        return {}
+            sheet.conditional_formats.insert(index, rule)
+            return {}
+        if not 0 <= index < len(sheet.conditional_formats):
+            raise bad_request(f"No conditional format on sheet at index {index}")
+        old, sheet.conditional_formats[index] = sheet.conditional_formats[index], rule
+        return {"updateConditionalFormatRule": {"newRule": rule, "oldRule": old,
+                                                "newIndex": index, "oldIndex": index}}
     if kind == "deleteConditionalFormatRule":
         sheet = book.by_id(body.get("sheetId", 0))
         index = body.get("index", 0)
@@ -684,6 +731,113 @@ def _apply(book: Book, req: Json) -> Json:
             book.title = body["properties"]["title"]
         return {}
     raise bad_request(f"Unsupported request: {kind}")
+
+
+# ---------------------------------------------------------------- the form the real API reads back
+# (evidence in the module docstring)
+
+
+@functools.lru_cache(maxsize=4096)  # colours repeat: a tab of marks has a handful
+def f32(number: float) -> float | int:
+    """A number as the API sends a 32-bit float back: the shortest decimal that is the same
+    float32, and a whole number without ".0" (0.25882354, 1)."""
+    value = struct.unpack("f", struct.pack("f", float(number)))[0]
+    for digits in range(1, 10):
+        text = f"{value:.{digits}g}"
+        if struct.pack("f", float(text)) == struct.pack("f", value):
+            shown = float(text)
+            return int(shown) if shown.is_integer() else shown
+    return value  # pragma: no cover - nine digits always round-trip a float32
+
+
+def colour_as_read(colour: Json) -> Json:
+    out: Json = {}
+    for name in ("red", "green", "blue"):
+        if colour.get(name):  # 0 and left out read back the same: left out
+            out[name] = f32(colour[name])
+    if "alpha" in colour:  # a wrapped float: kept when given, even 0
+        out["alpha"] = f32(colour["alpha"])
+    return out
+
+
+def format_as_read(fmt: Json) -> Json:
+    """A CellFormat (or part of one) with every colour in both forms, as the API reads back."""
+    return json.loads(_format_as_read(json.dumps(fmt, sort_keys=True)))  # type: ignore[no-any-return]
+
+
+@functools.lru_cache(maxsize=1024)  # the same few formats on thousands of cells
+def _format_as_read(fmt_json: str) -> str:
+    return json.dumps(_formats_as_read(json.loads(fmt_json)))
+
+
+def _formats_as_read(fmt: Json) -> Json:
+    out: Json = {}
+    for key, value in fmt.items():
+        if key.endswith("Style") and isinstance(value, dict) and (
+                "rgbColor" in value or "themeColor" in value):
+            continue  # folded in with its twin below
+        if isinstance(value, dict) and (key.endswith("Color") or key == "color"):
+            continue
+        out[key] = _formats_as_read(value) if isinstance(value, dict) else copy.deepcopy(value)
+    for key, value in fmt.items():
+        plain, style = (key[:-5], key) if key.endswith("Style") else (key, key + "Style")
+        if not isinstance(value, dict) or not (
+                key.endswith(("Color", "ColorStyle")) or key in ("color", "colorStyle")):
+            continue
+        chosen = fmt.get(style)  # the Style field wins, as the discovery document says
+        if isinstance(chosen, dict) and "themeColor" in chosen:
+            out[style] = {"themeColor": chosen["themeColor"]}
+            continue
+        rgb = chosen.get("rgbColor", {}) if isinstance(chosen, dict) else fmt.get(plain, {})
+        out[plain] = colour_as_read(rgb)
+        out[style] = {"rgbColor": colour_as_read(rgb)}
+    return out
+
+
+def range_as_read(grid_range: Json) -> Json:
+    return {k: v for k, v in grid_range.items() if not (k == "sheetId" and v == 0)}
+
+
+def rule_as_read(rule: Json) -> Json:
+    out = copy.deepcopy(rule)
+    out["ranges"] = [range_as_read(gr) for gr in rule.get("ranges", [])]
+    if "booleanRule" in out and "format" in out["booleanRule"]:
+        out["booleanRule"]["format"] = format_as_read(out["booleanRule"]["format"])
+    return out
+
+
+def _refuse_invalid(call: str, body: Json | None, query: dict[str, list[str]]) -> None:
+    """Refuse a call the real API would refuse before doing anything (its 400 wording).
+    Only where google-api-python-client (a test dependency: the document's source) is
+    installed: `pip install -e '.[bench]'` alone runs the benchmark without it, and
+    tests/test_google_discovery.py fails when it is missing from a test install."""
+    from tests.sheets_discovery import check_call, document_available
+
+    if not document_available():
+        return
+    refused = [p for p in check_call(call, body, query) if p.refused]
+    if refused:
+        first = refused[0]
+        if first.kind == "unknown":
+            name = first.where.rsplit(".", 1)[-1]
+            raise bad_request(f'Invalid JSON payload received. Unknown name "{name}" at '
+                              f"'{first.where}': Cannot find field.")
+        raise bad_request(f"Invalid value at '{first.where}': {first.detail}")
+
+
+def _move_rule(book: Book, body: Json) -> Json:
+    if "rule" in body:
+        raise bad_request("Invalid value at 'requests.update_conditional_format_rule': "
+                          "oneof field 'instruction' is already set; give rule or newIndex.")
+    sheet = book.by_id(body.get("sheetId", 0))
+    rules = sheet.conditional_formats
+    index, new_index = body.get("index", 0), body["newIndex"]
+    if not (0 <= index < len(rules) and 0 <= new_index < len(rules)):
+        raise bad_request(f"No conditional format on sheet: {sheet.sheet_id} at index: {index}")
+    rule = rules.pop(index)
+    rules.insert(new_index, rule)
+    return {"updateConditionalFormatRule": {"newRule": rule, "newIndex": new_index,
+                                            "oldIndex": index}}
 
 
 # ---------------------------------------------------------------- HTTP

@@ -95,8 +95,14 @@ def test_marks_round_trip_keeps_a_persons_format_rule_and_note(api, key_file):
     assert actions.conditional_formats[-1]["booleanRule"] == PERSON_RULE["booleanRule"]
     rule = next(r for r in actions.conditional_formats if r["ranges"] == ranges)
     red, green, blue = (int(FILL[Severity.WARNING][i:i + 2], 16) for i in (0, 2, 4))
-    assert rule["booleanRule"]["format"]["backgroundColor"] == pytest.approx(
+    assert rule["booleanRule"]["format"]["backgroundColorStyle"]["rgbColor"] == pytest.approx(
         {"red": red / 255, "green": green / 255, "blue": blue / 255}, abs=1e-3)
+    # Sent in the ...ColorStyle form only (the plain fields are deprecated).
+    added = [r["addConditionalFormatRule"]["rule"]["booleanRule"]["format"]
+             for name, body in api.requests if name == "spreadsheets.batchUpdate"
+             for r in body["requests"] if "addConditionalFormatRule" in r]
+    assert added and all(set(f) == {"backgroundColorStyle", "textFormat"} for f in added)
+    assert all(set(f["textFormat"]) == {"foregroundColorStyle"} for f in added)
     # The cell's own format and value are untouched; the note is the person's, then ours.
     assert f2["userEnteredFormat"]["backgroundColor"] == PERSON_FILL["backgroundColor"]
     assert actions.value("F2") == (D(2024, 2, 20) - D(1899, 12, 30)).days

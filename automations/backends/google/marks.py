@@ -2,9 +2,12 @@
 
 Pure: it compares what the sheet already shows (read once, in the metadata call) with what it
 should show, and asks only for the difference, so a run that changes nothing writes nothing.
+The comparison is by meaning (meaning.py): the API reads formats back in another form than
+they were written.
 It mirrors the .xlsx design in marks.py:
 - fills are conditional-format rules that we own (one per severity per tab, recognised by
-  marks.rule_severity), so a person's own fills and rules are never touched;
+  marks.rule_severity, kept first on the tab), so a person's own fills and rules are never
+  touched;
 - notes keep a person's text and hold ours inside the NOTE_BEGIN ... NOTE_END block;
 - the Validation tab is ours: rewritten whole when its content changes.
 """
@@ -19,6 +22,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from automations.backends.google.meaning import format_meaning, range_meaning, text_meaning
 from automations.backends.marks import (
     FILL,
     HEADER_ROW,
@@ -32,6 +36,7 @@ from automations.backends.marks import (
     counts_line,
     link_label,
     merge_note,
+    our_note,
     person_note,
     rule_formula,
     rule_severity,
@@ -79,6 +84,7 @@ class Writes:
     requests: list[Json]
     marked: int
     cleared: int
+    validation_tab: bool = False  # whether the requests rewrite the Validation tab
 
 
 def book_state(meta: Json) -> BookState:
@@ -123,8 +129,8 @@ def plan_writes(state: BookState, plan: MarkPlan) -> Writes:
         cells = wanted.get(sheet.title, {})
         requests += _fill_requests(sheet, cells, cleared)
         requests += _note_requests(sheet, cells, cleared)
-    requests += validation_requests(state, plan)
-    return Writes(requests, len(plan.cells), len(cleared))
+    tab = validation_requests(state, plan)
+    return Writes(requests + tab, len(plan.cells), len(cleared), validation_tab=bool(tab))
 
 
 # ---------------------------------------------------------------- fills
@@ -132,26 +138,69 @@ def plan_writes(state: BookState, plan: MarkPlan) -> Writes:
 
 def _fill_requests(sheet: SheetState, cells: dict[Cell, tuple[Severity, str]],
                    cleared: set[tuple[str, Cell]]) -> list[Json]:
+    """Our rules, one per severity present, first on the tab in SEVERITY_ORDER (in Google
+    Sheets the first matching rule wins, so a person's rule above ours would hide our fill).
+    Rules that already say what we want stay as they are; a misplaced one is moved, a changed
+    one replaced, a spare one deleted. People's rules are never touched, so they keep their
+    order below ours."""
     want: dict[Severity, set[Cell]] = defaultdict(set)
     for cell, (severity, _) in cells.items():
         want[severity].add(cell)
-    ours = [(i, rule) for i, rule in enumerate(sheet.rules) if _severity_of(rule)]
-    have: dict[Severity, set[Cell]] = defaultdict(set)
-    for _, rule in ours:
-        have[_severity_of(rule)].update(_cells(rule.get("ranges", [])))  # type: ignore[index]
-    cleared.update((sheet.title, c) for cells_ in have.values() for c in cells_ if c not in cells)
-    one_each = len(ours) == len(have) and all(_format_ok(r) for _, r in ours)
-    if one_each and have == want:
-        return []
-    requests: list[Json] = [
-        {"deleteConditionalFormatRule": {"sheetId": sheet.sheet_id, "index": i}}
-        for i, _ in sorted(ours, reverse=True)  # from the end, so earlier indexes stay put
-    ]
-    # Ours go first so that a mark shows even where a person's own rule also applies.
+    rules, tags = list(sheet.rules), [_severity_of(rule) for rule in sheet.rules]
+    for rule, tag in zip(rules, tags, strict=True):
+        if tag is not None:
+            cleared.update((sheet.title, c) for c in _cells(rule.get("ranges", []))
+                           if c not in cells)
+    requests = _delete_spares(sheet.sheet_id, rules, tags, want)
     present = [s for s in SEVERITY_ORDER if want.get(s)]
-    for index, severity in enumerate(present):
-        requests.append({"addConditionalFormatRule": {
-            "index": index, "rule": _rule(sheet.sheet_id, severity, want[severity])}})
+    for place, severity in enumerate(present):
+        requests += _put_in_place(sheet.sheet_id, rules, tags, place,
+                                  _rule(sheet.sheet_id, severity, want[severity]))
+    return requests
+
+
+def _delete_spares(sheet_id: int, rules: list[Json], tags: list[Severity | None],
+                   want: dict[Severity, set[Cell]]) -> list[Json]:
+    """Delete our rules for severities with no mark left, and any second rule of a severity
+    (a person copying a marked cell can copy our rule). Updates `rules` and `tags` to match."""
+    kept: set[Severity] = set()
+    doomed = []
+    for i, tag in enumerate(tags):
+        if tag is None:
+            continue
+        if want.get(tag) and tag not in kept:
+            kept.add(tag)
+        else:
+            doomed.append(i)
+    requests = []
+    for i in reversed(doomed):  # from the end, so earlier indexes stay put
+        requests.append({"deleteConditionalFormatRule": {"sheetId": sheet_id, "index": i}})
+        del rules[i], tags[i]
+    return requests
+
+
+def _put_in_place(sheet_id: int, rules: list[Json], tags: list[Severity | None], place: int,
+                  rule: Json) -> list[Json]:
+    """Requests that make `rule` the one at `place` (the places above it hold ours already),
+    applied to `rules` and `tags` too, in the order the API applies them."""
+    severity = _severity_of(rule)
+    if severity not in tags:
+        rules.insert(place, rule)
+        tags.insert(place, severity)
+        return [{"addConditionalFormatRule": {"index": place, "rule": rule}}]
+    requests: list[Json] = []
+    i = tags.index(severity)
+    if i != place:
+        requests.append({"updateConditionalFormatRule": {
+            "sheetId": sheet_id, "index": i, "newIndex": place}})
+        rules.insert(place, rules.pop(i))
+        tags.insert(place, tags.pop(i))
+    if not _same_rule(rules[place], rule):
+        # `rule` and `newIndex` are two cases of one union field: a move and a change are two
+        # requests.
+        requests.append({"updateConditionalFormatRule": {
+            "sheetId": sheet_id, "index": place, "rule": rule}})
+        rules[place] = rule
     return requests
 
 
@@ -163,20 +212,30 @@ def _severity_of(rule: Json) -> Severity | None:
     return rule_severity(values[0].get("userEnteredValue", ""))
 
 
-def _format_ok(rule: Json) -> bool:
-    severity = _severity_of(rule)
-    return severity is not None and rule["booleanRule"].get("format") == _format(severity)
+def _same_rule(have: Json, want: Json) -> bool:
+    """Whether a rule read back means the rule we would write: the same cells (however the
+    ranges are cut), the same formula and a format that shows the same."""
+    if "gradientRule" in have or _severity_of(have) != _severity_of(want):
+        return False
+    sheet_id = want["ranges"][0].get("sheetId", 0)
+    if any(gr.get("sheetId", 0) != sheet_id for gr in have.get("ranges", [])):
+        return False
+    if _cells(have.get("ranges", [])) != _cells(want["ranges"]):
+        return False
+    return format_meaning(have["booleanRule"].get("format")) == \
+        format_meaning(want["booleanRule"]["format"])
 
 
 def _format(severity: Severity) -> Json:
-    return {"backgroundColor": _colour(FILL[severity]),
-            "textFormat": {"foregroundColor": _colour(TEXT)}}
+    return {"backgroundColorStyle": _colour_style(FILL[severity]),
+            "textFormat": {"foregroundColorStyle": _colour_style(TEXT)}}
 
 
-def _colour(hex_rgb: str) -> Json:
-    # Rounded so that the colour we write compares equal to the colour we read back.
-    return {name: round(int(hex_rgb[i:i + 2], 16) / 255, 4)
-            for name, i in (("red", 0), ("green", 2), ("blue", 4))}
+def _colour_style(hex_rgb: str) -> Json:
+    """A colour in the ...ColorStyle form: the plain Color fields (backgroundColor,
+    foregroundColor) are deprecated in the Sheets API v4 discovery document."""
+    return {"rgbColor": {name: round(int(hex_rgb[i:i + 2], 16) / 255, 4)
+                         for name, i in (("red", 0), ("green", 2), ("blue", 4))}}
 
 
 def _rule(sheet_id: int, severity: Severity, cells: Iterable[Cell]) -> Json:
@@ -211,10 +270,13 @@ def _ranges(sheet_id: int, cells: Iterable[Cell]) -> list[Json]:
 
 
 def _cells(ranges: Iterable[Json]) -> set[Cell]:
+    """The cells of bounded ranges (ours always are; an unbounded one reads as no cells, so
+    a rule a person stretched to a whole column is put back)."""
     out = set()
     for gr in ranges:
-        for r in range(gr.get("startRowIndex", 0), gr.get("endRowIndex", 0)):
-            for c in range(gr.get("startColumnIndex", 0), gr.get("endColumnIndex", 0)):
+        r0, r1, c0, c1 = range_meaning(gr)
+        for r in range(r0, r1 or 0):
+            for c in range(c0, c1 or 0):
                 out.add((r, c))
     return out
 
@@ -233,7 +295,7 @@ def _note_requests(sheet: SheetState, cells: dict[Cell, tuple[Severity, str]],
         else:
             desired = person_note(existing)
             cleared.add((sheet.title, cell))
-        if (desired or None) == (existing or None):
+        if _note_meaning(desired) == _note_meaning(existing):
             continue
         requests.append({"updateCells": {
             "start": {"sheetId": sheet.sheet_id, "rowIndex": cell[0], "columnIndex": cell[1]},
@@ -250,8 +312,8 @@ def _note_requests(sheet: SheetState, cells: dict[Cell, tuple[Severity, str]],
 def validation_rows(state: BookState, plan: MarkPlan) -> list[list[Json]]:
     """The tab as CellData rows. Text is always a stringValue, so "=..." stays text."""
     bold = {"textFormat": {"bold": True}}
-    header_format = {"backgroundColor": _colour("1F4E79"),
-                     "textFormat": {"bold": True, "foregroundColor": _colour("FFFFFF")}}
+    header_format = {"backgroundColorStyle": _colour_style("1F4E79"),
+                     "textFormat": {"bold": True, "foregroundColorStyle": _colour_style("FFFFFF")}}
     rows = [[_text(VALIDATION_TITLE, {"textFormat": {"bold": True, "fontSize": 14}})],
             [_text(counts_line(plan.counts or {}), bold)],
             [_text(stamp_line(plan.checked_at))],
@@ -261,7 +323,7 @@ def validation_rows(state: BookState, plan: MarkPlan) -> list[list[Json]]:
         target = state.sheets.get(sheet)
         link = (_link(target.sheet_id, cell, sheet)
                 if target and sheet != VALIDATION_TAB else {})
-        rows.append([_text(severity, {"backgroundColor": _colour(FILL[f.severity])}),
+        rows.append([_text(severity, {"backgroundColorStyle": _colour_style(FILL[f.severity])}),
                      _text(rule), _text(sheet), _text(cell),
                      _text(message, {"wrapStrategy": "WRAP", "verticalAlignment": "TOP"}), link])
     if not plan.findings:
@@ -314,14 +376,17 @@ def validation_requests(state: BookState, plan: MarkPlan) -> list[Json]:
 
 def _unchanged(sheet: SheetState, values: list[list[object]] | None, rows: list[list[Json]],
                note: str, filter_range: Json) -> bool:
-    if sheet.notes != {(0, 0): note} or sheet.frozen != HEADER_ROW:
+    """Whether the tab already shows `rows`: compared as shown, not as serialised."""
+    notes = {cell: text_meaning(text) for cell, text in sheet.notes.items()}
+    if notes != {(0, 0): text_meaning(note)} or sheet.frozen != HEADER_ROW:
         return False
-    if {k: v for k, v in (sheet.filter_range or {}).items() if k != "sheetId"} != filter_range:
+    if sheet.filter_range is None or range_meaning(sheet.filter_range) != \
+            range_meaning(filter_range):
         return False
     if values is None:  # not read this time: the version in the note is all we have
         return True
-    shown = [[_shown(cell) for cell in row] for row in rows]
-    now = [[None if v == "" else v for v in row] for row in values]
+    shown = [[text_meaning(_shown(cell)) for cell in row] for row in rows]
+    now = [[text_meaning(v) for v in row] for row in values]
     return without_stamp(_trim(shown)) == without_stamp(_trim(now))
 
 
@@ -347,6 +412,15 @@ def _shown(cell: Json) -> object:
     return None
 
 
+def _note_meaning(note: str | None) -> tuple[object, object]:
+    """(the person's part, our block) of a note: a person's text after our block, or spaces
+    round it, mean the same as the note we would write, so they do not force a write."""
+    mine = person_note(note)
+    person = text_meaning("\n".join(line.rstrip() for line in mine.splitlines()).strip()
+                          if isinstance(mine, str) else None)
+    return person, text_meaning(our_note(note))
+
+
 def _text(value: str, fmt: Json | None = None) -> Json:
     data: Json = {"userEnteredValue": {"stringValue": value}} if value else {}
     return {**data, "userEnteredFormat": fmt} if fmt else data
@@ -359,7 +433,8 @@ def _link(sheet_id: int, cell: str, sheet: str) -> Json:
     formula = f'=HYPERLINK("{target}", "{label.replace(chr(34), chr(34) * 2)}")'
     return {"userEnteredValue": {"formulaValue": formula},
             "userEnteredFormat": {"textFormat": {"underline": True,
-                                                 "foregroundColor": _colour("0563C1")}}}
+                                                 "foregroundColorStyle":
+                                                     _colour_style("0563C1")}}}
 
 
 def _new_sheet_id(state: BookState) -> int:

@@ -254,10 +254,11 @@ class GoogleSheetSource:
             return WriteResult(changed=False, cells_marked=writes.marked,
                                message=f"{self.name}: no change, the sheet already shows "
                                        "these findings.")
+        tab = ", and updated the Validation tab" if writes.validation_tab else \
+            "; the Validation tab already showed these findings"
         return WriteResult(
             changed=True, cells_marked=writes.marked, cells_cleared=writes.cleared,
-            message=f"{self.name}: marked {writes.marked} cells, cleared {writes.cleared}, "
-                    "and updated the Validation tab.",
+            message=f"{self.name}: marked {writes.marked} cells, cleared {writes.cleared}{tab}.",
         )
 
     # --- access check
