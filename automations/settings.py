@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from automations.backends.google.source import connection_settings
+from automations.backends.microsoft365.graph import m365_settings
 from automations.backends.xlsx.safety import WriteSettings
 from automations.core.config import Config, board_timezone, load_config
 from automations.core.errors import ConfigError
@@ -35,6 +36,7 @@ SECTIONS: dict[str, Callable[[Config], Any]] = {
     "mail": mail_settings,
     "alerts": alert_settings,
     "google": connection_settings,
+    "microsoft365": m365_settings,
     "marks": WriteSettings.from_config,
     "logging": configured_level,
 }
