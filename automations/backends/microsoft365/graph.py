@@ -176,10 +176,33 @@ class SignInError(Exception):
     """The Microsoft identity platform refused the app; the message says what to check."""
 
 
+class SignInUnreachable(SignInError):
+    """The sign-in service could not be reached (worth trying again later)."""
+
+
 def is_transient(exc: BaseException) -> bool:
     if isinstance(exc, GraphError):
         return exc.status in RETRY_STATUS
+    if isinstance(exc, requests.exceptions.SSLError):
+        return False  # a certificate problem does not pass by itself
     return isinstance(exc, requests.ConnectionError | requests.Timeout)
+
+
+def never_sent(exc: BaseException) -> bool:
+    """Transient, and the request cannot have reached Graph: it was refused with a status, or
+    no connection was made. A connection lost after sending may have been acted on."""
+    if isinstance(exc, GraphError):
+        return exc.status in RETRY_STATUS
+    if isinstance(exc, requests.ConnectTimeout):
+        return True
+    if isinstance(exc, requests.ConnectionError) and not isinstance(
+            exc, requests.exceptions.SSLError):
+        from urllib3.exceptions import MaxRetryError, NewConnectionError
+
+        reason = exc.args[0] if exc.args else None
+        reason = reason.reason if isinstance(reason, MaxRetryError) else reason
+        return isinstance(reason, NewConnectionError)
+    return False
 
 
 def retry_after(exc: BaseException) -> float:
@@ -326,7 +349,10 @@ class GraphClient:
             return call_with_retry(once, policy=self.settings.retry, transient=is_transient,
                                    describe=describe_failure)
         except GaveUp as exc:
-            raise SignInError(f"Signing in to Microsoft 365: {exc}") from None
+            raise SignInUnreachable(f"Signing in to Microsoft 365: {exc}") from None
+        except requests.RequestException as exc:
+            raise SignInUnreachable(f"Signing in to Microsoft 365: {describe_failure(exc)}.") \
+                from None
 
     def _refusal(self, result: Mapping[str, Any]) -> str:
         error = str(result.get("error", "refused"))
@@ -345,11 +371,13 @@ class GraphClient:
 
     def request(self, method: str, url: str, *, kind: str, expect: tuple[int, ...] = (200,),
                 headers: Mapping[str, str] | None = None, data: bytes | None = None,
-                body: Any = None, signed: bool = True) -> requests.Response:
+                body: Any = None, signed: bool = True, once_only: bool = False) \
+            -> requests.Response:
         """One Graph call, tried again on 429/503/504 and lost connections. Raises GraphError
         for any other answer not in ``expect``, GaveUp when the tries run out.
         ``signed=False``: a pre-authenticated URL (an upload session's), sent without a token,
-        as Graph asks."""
+        as Graph asks. ``once_only``: a call that must not happen twice (sending mail) is not
+        repeated after a connection lost once the request may have gone out."""
         full = url if url.startswith("https://") else self.settings.graph_url + url
 
         def once() -> requests.Response:
@@ -363,7 +391,8 @@ class GraphClient:
                 raise _graph_error(resp)
             return resp
 
-        return call_with_retry(once, policy=self.settings.retry, transient=is_transient,
+        return call_with_retry(once, policy=self.settings.retry,
+                               transient=never_sent if once_only else is_transient,
                                describe=describe_failure, min_wait=retry_after)
 
     def total_calls(self) -> int:
