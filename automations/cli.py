@@ -317,9 +317,10 @@ def digest_command(
 def check_access_command(config_path: Path) -> None:
     """Say in one line whether the service can read and write the board's sheet.
 
+    For a workbook in Microsoft 365, one line each for read, write and send-as.
     Exit status: 0 read and write, 1 read only, 2 cannot read (the message says why).
     """
-    from automations.backends.access import check_access
+    from automations.app import check_access
 
     can_write, line = check_access(load_config(config_path))
     click.echo(line)
