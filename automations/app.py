@@ -36,6 +36,8 @@ def write_back(
     plan = plan_marks(validation.report, board_now(cfg, now))
     if report is None:
         return validation.source.write_marks(plan)
+    if cfg.source.kind == "microsoft365":
+        return validation.source.write_report(report, plan)  # type: ignore[attr-defined, no-any-return]
     if cfg.source.kind != "xlsx" or cfg.source.path is None:
         raise SourceError("--report FILE.xlsx makes a marked copy of an .xlsx workbook only.")
     from automations.backends.xlsx.marks import write_xlsx_report

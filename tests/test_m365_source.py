@@ -15,6 +15,7 @@ import pytest
 from openpyxl import load_workbook
 
 from automations.app import write_back
+from automations.backends.microsoft365.graph import forget_tokens
 from automations.backends.microsoft365.source import Microsoft365Source, share_token
 from automations.backends.xlsx.marks import current_state
 from automations.core.config import parse_config
@@ -89,6 +90,20 @@ def test_no_change_run_uploads_nothing(tmp_path, graph):
     assert graph.item().version == 2
 
 
+def test_a_token_is_reused_until_it_nears_its_end(tmp_path, graph):
+    graph.add_item(problem_board(tmp_path).read_bytes())
+    validate(m365_cfg(graph), TODAY)
+    validate(m365_cfg(graph), TODAY)
+    assert graph.counts["token"] == 1
+    # MSAL does not hand out a cached token with under five minutes left: each of the two
+    # Graph calls of a read (metadata, content) then asks for a new one.
+    forget_tokens()
+    graph.token_lifetime = 120
+    validate(m365_cfg(graph), TODAY)
+    validate(m365_cfg(graph), TODAY)
+    assert graph.counts["token"] == 1 + 2 * 2
+
+
 def test_a_save_between_download_and_upload_loses_nothing(tmp_path, graph):
     graph.add_item(problem_board(tmp_path).read_bytes())
     cfg = m365_cfg(graph)
@@ -129,6 +144,15 @@ def test_calls_do_not_grow_with_rows(tmp_path, graph, rows):
     # sign-in: discovery + token; Graph: metadata, content (302) + download, one upload.
     assert dict(graph.counts) == {"discovery": 1, "token": 1, "metadata": 1, "content": 1,
                                   "download": 1, "upload": 1}
+
+
+def test_report_copy_leaves_the_file_in_microsoft_365_alone(tmp_path, graph):
+    graph.add_item(problem_board(tmp_path).read_bytes())
+    cfg = m365_cfg(graph)
+    written = write_back(cfg, validate(cfg, TODAY), NOW, report=tmp_path / "marked.xlsx")
+    assert "Board tracker.xlsx in Microsoft 365 was not changed" in written.message
+    assert marks_of((tmp_path / "marked.xlsx").read_bytes()).rules
+    assert graph.counts["upload"] == 0 and graph.item().version == 1
 
 
 def test_sharing_link_is_resolved_through_shares(tmp_path, graph):

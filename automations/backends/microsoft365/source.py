@@ -140,6 +140,19 @@ class Microsoft365Source:
                      "version is in the file's version history."),
         )
 
+    def write_report(self, report: Path, plan: MarkPlan) -> WriteResult:
+        """A marked copy of the downloaded workbook at ``report``; nothing is uploaded."""
+        from automations.backends.xlsx.marks import write_xlsx_report
+
+        if self._held is None:
+            self.read()
+        assert self._held is not None
+        result = write_xlsx_report(self._held.local, report, plan, self.cfg)
+        result.message = result.message.replace(
+            f"{self._held.local.name} was not changed", f"{self._held.name} in Microsoft 365 "
+            "was not changed")
+        return result
+
     def _upload(self, held: Download, data: bytes) -> None:
         try:
             if len(data) <= self.settings.simple_upload_max:
