@@ -19,6 +19,7 @@ from automations.core.errors import ConfigError
 from automations.core.log import configured_level
 from automations.digests.settings import digest_settings
 from automations.mail.transport import mail_settings
+from automations.mail.xoauth2 import oauth_mail_settings
 from automations.service.alerts import alert_settings
 from automations.service.due import load_schedule
 
@@ -33,7 +34,7 @@ SECTIONS: dict[str, Callable[[Config], Any]] = {
     "paths": _built_in,
     "schedule": lambda cfg: (board_timezone(cfg), load_schedule(cfg)),
     "digest": digest_settings,
-    "mail": mail_settings,
+    "mail": lambda cfg: (mail_settings(cfg), oauth_mail_settings(cfg)),
     "alerts": alert_settings,
     "google": connection_settings,
     "microsoft365": m365_settings,

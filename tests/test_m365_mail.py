@@ -181,6 +181,26 @@ def test_xoauth2_settings_are_checked(tmp_path, graph, smtp_ca):
         make_transport(cfg)
 
 
+@pytest.mark.parametrize(("mail", "message"), [
+    ({"transport": "smtp", "host": "h", "auth": "oauth"}, "mail.auth: 'oauth' is not one of"),
+    ({"transport": "smtp", "host": "h", "auth": "xoauth2"}, r"mail\.username: missing"),
+    ({"transport": "smtp", "host": "h", "auth": "xoauth2", "username": SENDER},
+     r"\[microsoft365\]: missing"),
+    ({"transport": "smtp", "host": "h", "auth": "xoauth2", "username": SENDER,
+      "oauth_provider": "google"}, r"mail\.oauth_key_file: missing"),
+    ({"transport": "graph"}, r"\[microsoft365\]: missing; mail.transport"),
+])
+def test_oauth_mail_settings_are_checked_with_the_rest(tmp_path, mail, message):
+    from automations.core.errors import ConfigError
+    from automations.settings import load_settings
+
+    path = tmp_path / "config.toml"
+    lines = "\n".join(f'{k} = "{v}"' for k, v in mail.items())
+    path.write_text(f'[source]\npath = "board.xlsx"\n\n[mail]\n{lines}\n', encoding="utf-8")
+    with pytest.raises(ConfigError, match=message):
+        load_settings(path)
+
+
 def test_xoauth2_with_a_google_workspace_service_account(tmp_path, api, smtp_ca):
     from tests.sheets_api_server import EMAIL
 

@@ -97,6 +97,32 @@ def xoauth2_login(cfg: Config, section: Section, username: str) -> XOAuth2Login:
     return XOAuth2Login(username, provider, _exchange_token(cfg))
 
 
+def oauth_mail_settings(cfg: Config) -> str | None:
+    """Checks the OAuth keys of [mail] up front (settings.load_settings), without signing in:
+    the provider whose token is needed ("microsoft365", "google"), or None."""
+    from automations.backends.microsoft365.graph import required_settings
+
+    section = cfg.section("mail")
+    transport = section.text("transport", "outbox")
+    auth = section.text("auth", "password", choices=("password", "xoauth2"))
+    if transport == "graph":
+        required_settings(cfg, 'mail.transport = "graph"')
+        return "microsoft365"
+    if auth != "xoauth2":
+        return None
+    if not section.text("username"):
+        raise ConfigError('mail.username: missing; with auth = "xoauth2" give the mailbox the '
+                          'digests are sent from, e.g. username = "board@council.gov.uk"')
+    provider = section.text("oauth_provider", "microsoft365", choices=PROVIDERS)
+    if provider == "google":
+        if section.path("oauth_key_file") is None:
+            raise ConfigError('mail.oauth_key_file: missing; give the service account\'s .json '
+                              'key file for oauth_provider = "google"')
+    else:
+        required_settings(cfg, 'mail.auth = "xoauth2"')
+    return str(provider)
+
+
 def _exchange_token(cfg: Config) -> Callable[[], str]:
     from automations.backends.microsoft365.graph import (
         GraphClient,
