@@ -145,17 +145,23 @@ def _exchange_token(cfg: Config) -> Callable[[], str]:
 
 
 def _google_token(key_file: Path, subject: str) -> Callable[[], str]:
+    held: list[object] = []  # the credentials, kept so that a live token is reused
+
     def token() -> str:
         import google.auth.exceptions
         from google.auth.transport.requests import Request
         from google.oauth2.service_account import Credentials
 
-        try:
-            creds = Credentials.from_service_account_file(
-                str(key_file), scopes=[GMAIL_SCOPE], subject=subject)
-        except (OSError, ValueError, KeyError):
-            raise TokenError(f"{key_file} is not a readable service account key (.json); "
-                             "check mail.oauth_key_file.") from None
+        if not held:
+            try:
+                held.append(Credentials.from_service_account_file(
+                    str(key_file), scopes=[GMAIL_SCOPE], subject=subject))
+            except (OSError, ValueError, KeyError):
+                raise TokenError(f"{key_file} is not a readable service account key (.json); "
+                                 "check mail.oauth_key_file.") from None
+        creds: Credentials = held[0]  # type: ignore[assignment]
+        if creds.valid:
+            return str(creds.token)
         try:
             creds.refresh(Request())
         except google.auth.exceptions.TransportError:
