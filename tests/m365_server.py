@@ -253,6 +253,10 @@ class GraphServer:
             return (0, {}, b"")
         extra = {"Retry-After": str(failure.retry_after)} if failure.retry_after is not None \
             else {}
+        if kind == "token":  # the sign-in service answers in OAuth's shape (RFC 6749 5.2)
+            status, headers, body = _token_error(failure.status, "temporarily_unavailable",
+                                                 "AADSTS50196: Injected failure.")
+            return status, {**headers, **extra}, body
         codes = {429: "TooManyRequests", 503: "serviceNotAvailable", 504: "gatewayTimeout",
                  423: "resourceLocked", 412: "preconditionFailed"}
         return _graph_error(failure.status, codes.get(failure.status, "generalException"),

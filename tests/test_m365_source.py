@@ -78,6 +78,20 @@ def test_sample_board_same_findings_and_marks_as_the_local_file(tmp_path, graph)
     assert len(graph.item().history) == 1  # the version before the marks is kept
 
 
+def test_a_workbook_saved_by_libreoffice_same_as_the_local_file(tmp_path, graph):
+    from tests.office import convert
+
+    saved = convert(problem_board(tmp_path), "xlsx:Calc MS Excel 2007 XML", tmp_path / "lo")
+    graph.add_item(saved.read_bytes())
+    cloud, written = run(graph)
+    local_cfg = config_for(saved)
+    local_run = validate(local_cfg, TODAY)
+    write_back(local_cfg, local_run, NOW)
+    assert cloud.report.findings and comparable(cloud.report) == comparable(local_run.report)
+    assert written.changed
+    assert marks_of(graph.item().content) == current_state(load_workbook(saved))
+
+
 def test_no_change_run_uploads_nothing(tmp_path, graph):
     graph.add_item(problem_board(tmp_path).read_bytes())
     run(graph)

@@ -180,6 +180,19 @@ class SignInUnreachable(SignInError):
     """The sign-in service could not be reached (worth trying again later)."""
 
 
+class SignInBusy(Exception):
+    """The sign-in service said "busy" (429 or 5xx). MSAL keeps that answer for the
+    Retry-After it gave, 5 seconds when it gave none (msal/throttled_http_client.py), and
+    replays it to every request in that time: so wait at least that long before trying
+    again."""
+
+    wait = 5.0
+
+
+# OAuth's error codes for "try again later" (RFC 6749 section 5.2 and 4.1.2.1).
+BUSY_ERRORS = {"temporarily_unavailable", "server_error"}
+
+
 def is_transient(exc: BaseException) -> bool:
     if isinstance(exc, GraphError):
         return exc.status in RETRY_STATUS
@@ -206,10 +219,14 @@ def never_sent(exc: BaseException) -> bool:
 
 
 def retry_after(exc: BaseException) -> float:
+    if isinstance(exc, SignInBusy):
+        return exc.wait
     return exc.retry_after if isinstance(exc, GraphError) else 0.0
 
 
 def describe_failure(exc: BaseException) -> str:
+    if isinstance(exc, SignInBusy):
+        return "Microsoft's sign-in service was busy"
     if isinstance(exc, GraphError) and exc.status == 429:
         return "Microsoft 365 said too many requests were made (status 429)"
     if isinstance(exc, GraphError):
@@ -340,14 +357,25 @@ class GraphClient:
         scopes = self.settings.scope_for(resource or self.settings.graph_url)
 
         def once() -> str:
-            result = _app(self.settings, self.session).acquire_token_for_client(scopes=scopes)
+            from msal.exceptions import MsalServiceError
+
+            try:
+                result = _app(self.settings, self.session).acquire_token_for_client(
+                    scopes=scopes)
+            except MsalServiceError as exc:  # MSAL raises "HTTP Error: 503" for a bare 5xx
+                raise SignInBusy(str(exc)) from None
             if "access_token" in result:
                 return str(result["access_token"])
+            if result.get("error") in BUSY_ERRORS:
+                raise SignInBusy(str(result.get("error")))
             raise SignInError(self._refusal(result))
 
+        def transient(exc: BaseException) -> bool:
+            return isinstance(exc, SignInBusy) or is_transient(exc)
+
         try:
-            return call_with_retry(once, policy=self.settings.retry, transient=is_transient,
-                                   describe=describe_failure)
+            return call_with_retry(once, policy=self.settings.retry, transient=transient,
+                                   describe=describe_failure, min_wait=retry_after)
         except GaveUp as exc:
             raise SignInUnreachable(f"Signing in to Microsoft 365: {exc}") from None
         except requests.RequestException as exc:
