@@ -258,7 +258,7 @@ class GraphServer:
                                                  "AADSTS50196: Injected failure.")
             return status, {**headers, **extra}, body
         codes = {429: "TooManyRequests", 503: "serviceNotAvailable", 504: "gatewayTimeout",
-                 423: "resourceLocked", 412: "preconditionFailed"}
+                 423: "resourceLocked", 412: "resourceModified"}
         return _graph_error(failure.status, codes.get(failure.status, "generalException"),
                             "Injected failure", extra)
 
@@ -433,7 +433,9 @@ class GraphServer:
                                        "to access is locked"))
         wanted = headers.get("If-Match")
         if wanted is not None and wanted != item.etag:
-            raise _Answer(_graph_error(412, "preconditionFailed", "ETag does not match current "
+            # OneDrive's answer to a stale If-Match on an upload: 412, code "resourceModified"
+            # (quoted in github.com/skilion/onedrive issue 296).
+            raise _Answer(_graph_error(412, "resourceModified", "ETag does not match current "
                                        "item's value"))
 
     def _download(self, method: str, path: str, *_: Any) -> tuple[int, dict[str, str], bytes]:

@@ -140,6 +140,14 @@ def test_a_save_between_download_and_upload_loses_nothing(tmp_path, graph):
     assert graph.item().history[-1] == theirs
 
 
+def test_an_injected_412_drops_the_write_and_is_not_retried(tmp_path, graph):
+    graph.add_item(problem_board(tmp_path).read_bytes())
+    graph.fail("upload", 412)
+    _, written = run(graph)
+    assert not written.changed and "saved by someone" in written.message
+    assert graph.counts["upload"] == 1 and graph.item().version == 1
+
+
 def test_a_locked_file_is_a_clear_message_and_the_next_check_marks_it(tmp_path, graph):
     graph.add_item(problem_board(tmp_path).read_bytes()).locked = True
     with pytest.raises(SourceError, match=r"checked out or locked in SharePoint.*next check"):
