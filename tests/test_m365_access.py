@@ -99,3 +99,13 @@ def test_send_as_through_smtp_with_xoauth2(tmp_path, graph, board):
     assert code == 0
     assert lines[2] == f"Send-as: 127.0.0.1 accepted the XOAUTH2 login for {SENDER}."
     assert server.handler.received == [] and server.handler.logins == [SENDER]
+
+
+def test_token_roles_reads_a_jwt_and_says_unknown_otherwise():
+    from automations.backends.microsoft365.graph import token_roles
+    from tests.m365_server import b64url
+
+    jwt = ".".join([b64url(b'{"alg":"RS256"}'), b64url(b'{"roles":["Mail.Send"]}'), "sig"])
+    assert token_roles(jwt) == ["Mail.Send"]
+    assert token_roles(".".join([b64url(b"{}"), b64url(b"{}"), "s"])) == []
+    assert token_roles("EwBwA8l6BAAU-an-opaque-token") is None

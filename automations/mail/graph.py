@@ -95,6 +95,9 @@ def graph_send_as_line(cfg: Config, mailbox: str) -> tuple[bool, str]:
         roles = token_roles(transport.client.token())
     except SignInError as exc:
         return False, f"Send-as: cannot sign in to send mail: {exc}"
+    if roles is None:
+        return True, ("Send-as: could not tell whether the app holds Mail.Send (its token "
+                      f"cannot be read); the first digest sent as {mailbox} will tell.")
     if "Mail.Send" not in roles:
         return False, ("Send-as: the app does not hold the Mail.Send permission, so it cannot "
                        f"send as {mailbox}: ask the Microsoft 365 administrator to grant it.")

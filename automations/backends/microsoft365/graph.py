@@ -328,15 +328,16 @@ def forget_tokens() -> None:
         _APPS.clear()
 
 
-def token_roles(token: str) -> list[str]:
+def token_roles(token: str) -> list[str] | None:
     """The application permissions an app-only token carries (its "roles" claim). Graph's
-    access tokens are JWTs; a token that is not (for example opaque) gives []."""
+    access tokens are JWTs today, but Microsoft says clients should not rely on it: a token
+    that cannot be read gives None (unknown), not "no permissions"."""
     try:
         payload = token.split(".")[1]
         claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
         return [str(r) for r in claims.get("roles", [])]
-    except (IndexError, ValueError, AttributeError):
-        return []
+    except (IndexError, ValueError, AttributeError, UnicodeDecodeError):
+        return None
 
 
 # ---------------------------------------------------------------- the client
