@@ -36,6 +36,8 @@ def write_back(
     plan = plan_marks(validation.report, board_now(cfg, now))
     if report is None:
         return validation.source.write_marks(plan)
+    if cfg.source.kind == "microsoft365":
+        return validation.source.write_report(report, plan)  # type: ignore[attr-defined, no-any-return]
     if cfg.source.kind != "xlsx" or cfg.source.path is None:
         raise SourceError("--report FILE.xlsx makes a marked copy of an .xlsx workbook only.")
     from automations.backends.xlsx.marks import write_xlsx_report
@@ -74,5 +76,27 @@ def send_digests(
 
 
 def check_access(cfg: Config) -> tuple[bool, str]:
-    """(can write, one line for people). Raises SourceError when the sheet cannot be read."""
-    return _check_access(cfg)
+    """(can write, one line for people). Raises SourceError when the sheet cannot be read.
+    For Microsoft 365 one line each for read, write and send-as (all must work for True)."""
+    can_write, lines = _check_access(cfg)
+    if cfg.source.kind != "microsoft365":
+        return can_write, lines
+    can_send, send_line = _send_as(cfg)
+    return can_write and can_send, f"{lines}\n{send_line}"
+
+
+def _send_as(cfg: Config) -> tuple[bool, str]:
+    """Whether the digests can leave as mail.from, checked without sending anything."""
+    from automations.mail.graph import graph_send_as_line
+    from automations.mail.transport import SmtpTransport, mail_settings, make_transport
+    from automations.mail.xoauth2 import XOAuth2Login, xoauth2_send_as_line
+
+    sender = mail_settings(cfg).sender.addr_spec
+    if cfg.section("mail").text("transport", "outbox") == "graph":
+        return graph_send_as_line(cfg, sender)
+    transport = make_transport(cfg)
+    if isinstance(transport, SmtpTransport) and isinstance(transport.login, XOAuth2Login):
+        return xoauth2_send_as_line(transport.login, transport._connect, transport.host)
+    where = (f"through {transport.host} with a password" if isinstance(transport, SmtpTransport)
+             else "to the outbox folder")
+    return True, f"Send-as: not checked (mail goes {where})."

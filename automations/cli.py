@@ -306,6 +306,7 @@ def digest_command(
 def check_access_command(config_path: Path) -> None:
     """Say in one line whether the service can read and write the board's sheet.
 
+    For a workbook in Microsoft 365, one line each for read, write and send-as.
     Exit status: 0 read and write, 2 cannot read (the message says why), 5 read only.
     """
     can_write, line = app.check_access(settings(config_path))

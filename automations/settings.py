@@ -12,12 +12,14 @@ from pathlib import Path
 from typing import Any
 
 from automations.backends.google.source import connection_settings
+from automations.backends.microsoft365.graph import m365_settings
 from automations.backends.xlsx.safety import WriteSettings
 from automations.core.config import Config, board_timezone, load_config
 from automations.core.errors import ConfigError
 from automations.core.log import configured_level
 from automations.digests.settings import digest_settings
 from automations.mail.transport import mail_settings, make_transport
+from automations.mail.xoauth2 import oauth_mail_settings
 from automations.service.alerts import alert_settings
 from automations.service.due import load_schedule
 
@@ -26,15 +28,24 @@ def _built_in(cfg: Config) -> None:
     """[source], [tor] and [paths] are checked as the Config is built."""
 
 
+def _transport(cfg: Config) -> None:
+    """The outbox or password-SMTP settings (port, timeout...). An OAuth transport is checked
+    by oauth_mail_settings and [microsoft365] instead: building it would ask for a token."""
+    mail = cfg.section("mail").data
+    if mail.get("transport", "outbox") != "graph" and mail.get("auth", "password") == "password":
+        make_transport(cfg)
+
+
 SECTIONS: dict[str, Callable[[Config], Any]] = {
     "source": _built_in,
     "tor": _built_in,
     "paths": _built_in,
     "schedule": lambda cfg: (board_timezone(cfg), load_schedule(cfg)),
     "digest": digest_settings,
-    "mail": lambda cfg: (mail_settings(cfg), make_transport(cfg)),
+    "mail": lambda cfg: (mail_settings(cfg), oauth_mail_settings(cfg), _transport(cfg)),
     "alerts": alert_settings,
     "google": connection_settings,
+    "microsoft365": m365_settings,
     "marks": WriteSettings.from_config,
     "logging": configured_level,
 }

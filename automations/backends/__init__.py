@@ -12,6 +12,10 @@ def open_source(cfg: Config) -> Source:
         from automations.backends.google.source import GoogleSheetSource
 
         return GoogleSheetSource.from_config(cfg)
+    if cfg.source.kind == "microsoft365":
+        from automations.backends.microsoft365.source import Microsoft365Source
+
+        return Microsoft365Source.from_config(cfg)
     from automations.backends.xlsx.source import XlsxSource
 
     assert cfg.source.path is not None

@@ -17,6 +17,11 @@ def check_access(cfg: Config) -> tuple[bool, str]:
         from automations.backends.google.source import GoogleSheetSource
 
         return GoogleSheetSource.from_config(cfg).check_access()
+    if cfg.source.kind == "microsoft365":
+        from automations.backends.microsoft365.source import Microsoft365Source
+
+        can_write, lines = Microsoft365Source.from_config(cfg).check_access()
+        return can_write, "\n".join(lines)
     path = cfg.source.path
     assert path is not None
     if not path.exists():

@@ -41,6 +41,11 @@ class SourceConfig:
     path: Path | None = None
     spreadsheet: str | None = None
     credentials: str | None = None
+    # Microsoft 365 (SharePoint, OneDrive, a Teams channel's files): the file's drive and item
+    # ids, or a sharing link that Graph resolves to them.
+    drive_id: str | None = None
+    item_id: str | None = None
+    sharing_url: str | None = None
 
 
 @dataclass(frozen=True)
@@ -221,7 +226,11 @@ def _tor(section: Section) -> TorConfig:
     return TorConfig(**values)
 
 
-SOURCE_KEYS = {"xlsx": {"kind", "path"}, "google": {"kind", "spreadsheet", "credentials"}}
+SOURCE_KEYS = {
+    "xlsx": {"kind", "path"},
+    "google": {"kind", "spreadsheet", "credentials"},
+    "microsoft365": {"kind", "drive_id", "item_id", "sharing_url"},
+}
 
 
 def _source(section: Section) -> SourceConfig:
@@ -234,10 +243,35 @@ def _source(section: Section) -> SourceConfig:
                 'source.path: missing; give the workbook file, e.g. path = "board.xlsx"'
             )
         return SourceConfig(kind=kind, path=path)
+    if kind == "microsoft365":
+        return _microsoft365_source(section)
     spreadsheet = section.text("spreadsheet")
     if not spreadsheet:
         raise ConfigError("source.spreadsheet: missing; give the Google Sheet's key or URL")
     return SourceConfig(kind=kind, spreadsheet=spreadsheet, credentials=section.text("credentials"))
+
+
+def _microsoft365_source(section: Section) -> SourceConfig:
+    drive_id, item_id = section.text("drive_id"), section.text("item_id")
+    sharing_url = section.text("sharing_url")
+    if sharing_url and (drive_id or item_id):
+        raise ConfigError(
+            "source.sharing_url: give either sharing_url or drive_id and item_id, not both"
+        )
+    if sharing_url:
+        if not sharing_url.startswith("https://"):
+            raise ConfigError(
+                f"source.sharing_url: expected a link starting https://, got {sharing_url!r}. "
+                "In SharePoint or OneDrive use Share, Copy link."
+            )
+        return SourceConfig(kind="microsoft365", sharing_url=sharing_url.strip())
+    if not (drive_id and item_id):
+        missing = "item_id" if drive_id else "drive_id"
+        raise ConfigError(
+            f"source.{missing}: missing; give drive_id and item_id of the workbook, or "
+            "sharing_url (a link to it from SharePoint's Share, Copy link)"
+        )
+    return SourceConfig(kind="microsoft365", drive_id=drive_id.strip(), item_id=item_id.strip())
 
 
 def parse_config(data: dict[str, Any], path: Path | None = None) -> Config:

@@ -12,12 +12,13 @@ import re
 import smtplib
 import ssl
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import getaddresses, parseaddr
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 from email_validator import EmailNotValidError, validate_email
 
@@ -38,6 +39,10 @@ MAIL_KEYS = {
     "ca_file",
     "retries",
     "retry_delay",
+    # OAuth (mail/xoauth2.py, mail/graph.py)
+    "auth",
+    "oauth_provider",
+    "oauth_key_file",
 }
 SECURITY = ("starttls", "tls", "none")
 
@@ -112,6 +117,8 @@ class SmtpTransport:
     timeout: float
     ca_file: Path | None = None
     name: str = "smtp"
+    # Logs in instead of user name and password (mail/xoauth2.py), when mail.auth says so.
+    login: Callable[[smtplib.SMTP], None] | None = None
 
     def send(self, msg: EmailMessage) -> None:
         recipients = tuple(
@@ -181,6 +188,9 @@ class SmtpTransport:
         return smtp
 
     def _login(self, smtp: smtplib.SMTP) -> None:
+        if self.login is not None:
+            self.login(smtp)
+            return
         if not self.username:
             return
         password = os.environ.get(self.password_env or "")
@@ -261,11 +271,15 @@ def mail_settings(cfg: Config) -> MailSettings:
 
 
 def make_transport(cfg: Config) -> Transport:
-    """The transport [mail] asks for: "outbox" (default) or "smtp"."""
+    """The transport [mail] asks for: "outbox" (default), "smtp" or "graph"."""
     section = mail_section(cfg)
-    kind = section.text("transport", "outbox", choices=("outbox", "smtp"))
+    kind = section.text("transport", "outbox", choices=("outbox", "smtp", "graph"))
     if kind == "outbox":
         return OutboxTransport(section.path("outbox", "outbox") or cfg.base_dir / "outbox")
+    if kind == "graph":
+        from automations.mail.graph import graph_transport
+
+        return graph_transport(cfg, mail_settings(cfg).sender.addr_spec)
     host = section.text("host")
     if not host:
         raise ConfigError(
@@ -274,7 +288,8 @@ def make_transport(cfg: Config) -> Transport:
     security = section.text("security", "starttls", choices=SECURITY)
     username = section.text("username")
     password_env = section.text("password_env")
-    if username and not password_env:
+    login = _oauth_login(cfg, section, username)
+    if username and not password_env and login is None:
         raise ConfigError(
             "mail.password_env: missing; give the NAME of the environment variable that holds "
             'the SMTP password, e.g. password_env = "COPROD_SMTP_PASSWORD"'
@@ -287,4 +302,17 @@ def make_transport(cfg: Config) -> Transport:
         password_env=password_env,
         timeout=section.number("timeout", 30, minimum=1, maximum=600),
         ca_file=section.path("ca_file"),
+        login=login,
     )
+
+
+def _oauth_login(cfg: Config, section: Section, username: str | None) -> Any:
+    """The XOAUTH2 login when mail.auth = "xoauth2"; None for the password login."""
+    if section.text("auth", "password", choices=("password", "xoauth2")) == "password":
+        return None
+    if not username:
+        raise ConfigError('mail.username: missing; with auth = "xoauth2" give the mailbox the '
+                          'digests are sent from, e.g. username = "board@council.gov.uk"')
+    from automations.mail.xoauth2 import xoauth2_login
+
+    return xoauth2_login(cfg, section, username)
