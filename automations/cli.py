@@ -13,10 +13,10 @@ from typing import Any
 import click
 
 from automations.core.config import Config, load_config
-from automations.core.errors import ConfigError, SchemaError, SourceError
+from automations.core.errors import ConfigError, SchemaError, SourceError, StateError
 
 EXIT_OK, EXIT_FINDINGS, EXIT_FAILED = 0, 1, 2
-USER_ERRORS = (ConfigError, SourceError, SchemaError)
+USER_ERRORS = (ConfigError, SourceError, SchemaError, StateError)
 
 
 def _today(ctx: click.Context, param: click.Parameter, value: str | None) -> dt.date | None:

@@ -23,7 +23,7 @@ from typing import Any
 import schedule
 
 from automations.core.config import Config
-from automations.core.errors import ConfigError
+from automations.core.errors import CoprodError, StateError
 from automations.core.log import event, get
 from automations.pipeline import Validation, validate
 from automations.service import alerts
@@ -104,6 +104,7 @@ def run_once(cfg: Config, now: dt.datetime | None = None) -> PassResult:
         pass_id = state.begin_pass(now)
         event(log, logging.INFO, "pass.started", at=sc.local(now), jobs=",".join(j for j, _ in due))
         outcomes = tuple(_run_jobs(cfg, sc, state, due, now))
+        alerts.digest_problems(cfg, now, sc.tz)
         finished = now + dt.timedelta(seconds=time.monotonic() - began)
         result = PassResult(now, finished, outcomes)
         state.finish_pass(pass_id, finished, result.outcome, result.summary(), result.error)
@@ -128,6 +129,8 @@ def _run_jobs(
         # One read of the board serves every job in the pass. The service follows the clock:
         # "today" is the date in the configured time zone, whatever [today] says.
         validation = validate(cfg, sc.local(now).date())
+    except StateError:
+        raise  # the state folder cannot record anything: stop the pass, say which folder
     except Exception as exc:  # a failing job must never stop the loop
         error = _describe(exc, "reading the board")
         outcomes = [
@@ -159,6 +162,8 @@ def _run_job(
     run: Callable[..., JobOutcome] = {CHECK: check_job, DIGESTS: digests_job}[job]
     try:
         return run(cfg, sc, validation, slot, now)
+    except StateError:
+        raise  # nothing more may be sent once a send cannot be recorded
     except Exception as exc:  # a failing job must never stop the loop
         error = _describe(exc, job)
         return JobOutcome(job, slot, False, f"failed: {error}", error=error)
@@ -206,9 +211,7 @@ def digests_job(
 
 def _describe(exc: BaseException, doing: str) -> str:
     """A message for people: ours are already plain English; anything else is a bug, logged."""
-    from automations.core.errors import MailError, SchemaError, SourceError
-
-    if isinstance(exc, SourceError | SchemaError | ConfigError | MailError):
+    if isinstance(exc, CoprodError):
         return str(exc)
     log.error("unexpected error while %s", doing, exc_info=exc)
     return f"unexpected problem while {doing} ({type(exc).__name__}: {exc})"
