@@ -114,12 +114,15 @@ def check_recovered(
     received: dict[tuple[str, str], int],
     uncertain: set[str] = frozenset(),  # type: ignore[assignment]
     audiences: dict[str, tuple[str, ...]] | None = None,
+    meeting: dt.date = SAMPLE_MEETING,
 ) -> dict[str, int]:
     """The matrix's promise, per recipient: at least one copy (none lost), at most two, and two
     only for a send that was uncertain; every copy carries its audience's one Message-ID.
     Returns the copies per address, for the closing counts."""
     audiences = audiences or AUDIENCES
-    expected = {addr: message_id(aud) for aud, addrs in audiences.items() for addr in addrs}
+    expected = {
+        addr: message_id(aud, meeting) for aud, addrs in audiences.items() for addr in addrs
+    }
     copies: dict[str, int] = {}
     for (mid, addr), count in received.items():
         if addr in expected:

@@ -4,8 +4,10 @@ problem with the folder is told to a person (a StateError naming the folder)."""
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import os
+import resource
 import shutil
 import sqlite3
 from collections.abc import Iterator
@@ -61,17 +63,21 @@ def guarded(state_dir: Path) -> Iterator[None]:
 
 def state_error(state_dir: Path, exc: BaseException) -> StateError:
     """A plain message for a state folder the service cannot write to."""
-    if _read_only(state_dir) or _code(exc) in ("readonly", "auth"):
+    code = _code(exc)
+    if not code and isinstance(exc, sqlite3.Error):
+        # SQLite says only "disk I/O error" when a write fails with EFBIG or EIO: find out.
+        code = "full" if _over_size_limit(state_dir) else _probe(state_dir)
+    if _read_only(state_dir) or code in ("readonly", "auth"):
         return StateError(
             f"The state folder {state_dir} is read-only, so the service cannot record what it "
             "sends. Nothing more was sent. Make the folder writable for the account that runs "
             "the service (or point [paths] state_dir at a writable folder), then run again."
         )
-    if _code(exc) == "full":
+    if code == "full":
         return StateError(
-            f"The disk holding the state folder {state_dir} is full, so the service cannot "
-            "record what it sends. It stopped before sending anything more. Free some space "
-            "there, then run again."
+            f"The disk holding the state folder {state_dir} is full (or a file-size limit was "
+            "reached), so the service cannot record what it sends. It stopped before sending "
+            "anything more. Free some space there, then run again."
         )
     return StateError(
         f"The state folder {state_dir} cannot be used ({exc}). Check that it exists and that "
@@ -95,6 +101,32 @@ def _code(exc: BaseException) -> str:
     if number == errno.EROFS:
         return "readonly"
     return "auth" if number in (errno.EACCES, errno.EPERM) else ""
+
+
+def _over_size_limit(state_dir: Path) -> bool:
+    """True when a file-size limit (ulimit -f, RLIMIT_FSIZE) leaves a state file no room to
+    grow: writes past it fail with EFBIG, which SQLite reports as a plain I/O error."""
+    limit = resource.getrlimit(resource.RLIMIT_FSIZE)[0]
+    if limit == resource.RLIM_INFINITY:
+        return False
+    files = [p for p in state_dir.glob(f"{STATE_FILE}*") if p.is_file()]
+    return any(p.stat().st_size + _PROBE_BYTES >= limit for p in files)
+
+
+def _probe(state_dir: Path) -> str:
+    """What a small write in the folder says now ("full", "readonly", ... or "")."""
+    probe = state_dir / f".coprod-probe.{os.getpid()}"
+    try:
+        with open(probe, "wb") as f:
+            f.write(b"\0" * _PROBE_BYTES)
+            f.flush()
+            os.fsync(f.fileno())
+    except OSError as err:
+        return _code(err)
+    finally:
+        with contextlib.suppress(OSError):
+            probe.unlink()
+    return ""
 
 
 def _read_only(state_dir: Path) -> bool:
