@@ -146,6 +146,7 @@ class FaultHandler:
     only_for: str | None = None
     stall_seconds: float = 4.0
     received: list[tuple[str, tuple[str, ...]]] = field(default_factory=list)  # (id, rcpts)
+    messages: list[bytes] = field(default_factory=list)  # each message as received
     on_message: Any = None  # called with (message_id, rcpts) as each message arrives
 
     async def handle_RCPT(
@@ -171,6 +172,7 @@ class FaultHandler:
         if action in ("451", "421"):
             return f"{action} 4.3.0 Busy, try again later"
         self.received.append((mid, rcpts))
+        self.messages.append(raw)
         if self.on_message:
             self.on_message(mid, rcpts)
         if action == "stall":

@@ -8,13 +8,16 @@ an uncertain send, the same Message-ID on it, a bounded time, a clear message, n
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 import pytest
 
 from automations.digests import ledger
 from automations.digests import send as digest
-from tests.digest_setup import SAMPLE_NOW
+from automations.service.loop import run_once
+from automations.service.status import render_status, status
+from tests.digest_setup import SAMPLE_NOW, parse
 from tests.fault_matrix import (
     AUDIENCES,
     COMMISSIONER,
@@ -26,7 +29,7 @@ from tests.fault_matrix import (
     message_id,
     no_tracebacks,
 )
-from tests.smtp_server import FaultServer, SilentServer, free_port
+from tests.smtp_server import FaultHandler, FaultServer, SilentServer, free_port
 
 HBP = AUDIENCES["HBP"][0]
 EVERYONE = {a for addrs in AUDIENCES.values() for a in addrs}
@@ -198,3 +201,55 @@ def test_a_server_that_never_greets(tmp_path: Path, caplog: pytest.LogCaptureFix
         assert runs.recover() == 1
     check_recovered(server.handler.copies())
     no_tracebacks(caplog)
+
+
+def _to_officers(handler: FaultHandler) -> list[str]:
+    """The text of each email the server got for `[alerts] to` (the sample's officers)."""
+    out = []
+    for raw in handler.messages:
+        msg = parse(raw)
+        if "board-officers@example.org" in str(msg["To"]):
+            body = msg.get_body(("plain",))
+            assert body is not None
+            out.append(body.get_content())
+    return out
+
+
+def test_uncertain_and_refused_sends_are_shown_in_status_and_told_to_the_officers_once(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    with FaultServer() as server:
+        server.handler.after_data = ["drop"]  # HBP: handed over, no reply
+        server.handler.reject = {COMMISSIONER}
+        cfg, _ = board(tmp_path, server.port)
+        first = run_once(cfg, SAMPLE_NOW)
+        assert not first.ok
+        shown = status(cfg)
+        text = render_status(shown)
+        [notice] = _to_officers(server.handler)
+        later = [run_once(cfg, SAMPLE_NOW + dt.timedelta(minutes=m)) for m in (1, 2)]
+        after = status(cfg)
+        copies = server.handler.copies()
+    problems = {(p["address"], p["state"]) for p in shown["digest_problems"]}
+    assert problems == {(HBP, "uncertain"), (COMMISSIONER, "refused")}
+    assert "HBP (2024-03-06) to hbp@example.org: uncertain" in text
+    assert "sent again on the next run, with the same Message-ID" in text
+    assert f"{COMMISSIONER}: refused by the mail server - 550 5.1.1" in text
+    assert "HBP digest of the meeting on 06 March 2024, to hbp@example.org: uncertain" in notice
+    assert f"to {COMMISSIONER}: refused by the mail server, which said: 550 5.1.1" in notice
+    assert len(_to_officers_after(copies)) == 1  # told once, not on every pass
+    assert later[0].ok and later[1].nothing_due  # HBP went once more; the refusal stays told
+    assert {(p["address"], p["state"]) for p in after["digest_problems"]} == {
+        (COMMISSIONER, "refused")
+    }
+    check_recovered(copies, uncertain={HBP}, audiences={**AUDIENCES, "Co-chairs": (RESIDENT,)})
+    no_tracebacks(caplog)
+
+
+def _to_officers_after(copies: dict[tuple[str, str], int]) -> list[str]:
+    return [
+        mid
+        for (mid, addr), n in copies.items()
+        for _ in range(n)
+        if addr == "board-officers@example.org"
+    ]
