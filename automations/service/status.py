@@ -92,8 +92,7 @@ def _problem(r: ledger.RecipientRecord, local: Any) -> dict[str, Any]:
 
 
 _STATE_WORDS = {
-    ledger.UNCERTAIN: "uncertain (handed to the mail server, which never answered; most likely "
-    "it arrived)",
+    ledger.UNCERTAIN: "uncertain",
     ledger.SENDING: "being sent now, or the run sending it stopped before the answer",
     ledger.DEFERRED: "not sent yet: the mail server asked to try later",
     ledger.REFUSED: "refused by the mail server",
