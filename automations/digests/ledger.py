@@ -139,6 +139,12 @@ class Ledger:
     def settle_interrupted(self, now: dt.datetime) -> None:
         """A ``sending`` row left by an earlier run: the message may have gone. Only call this
         under the service's lock, where no other run can be mid-send."""
+        with store.guarded(self.state_dir):
+            left = self.conn.execute(
+                "SELECT 1 FROM digest_recipients WHERE state = ? LIMIT 1", (SENDING,)
+            ).fetchone()
+        if not left:
+            return  # the usual case: no synced write needed
         self._write(
             "UPDATE digest_recipients SET state = ?, tries = tries + 1, updated_at = ?, "
             "reply = ?, reported_at = NULL WHERE state = ?",

@@ -190,6 +190,7 @@ def digest_problems(cfg: Config, now: dt.datetime, tz: dt.tzinfo) -> bool:
                 reason="alerts.to is not set",
                 problems=" | ".join(lines),
             )
+            book.reported(problems, now)  # logged once is told: not again on every pass
             return False
         msg = _base(cfg, settings, "Co-Production Board service: some digests need a look", now)
         msg.set_content(
