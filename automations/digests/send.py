@@ -8,6 +8,9 @@ Cut-off (so a new install does not mail a year of old meetings): only the most r
 whose digest has fallen due is considered, and only while that due time is less than
 ``catch_up_days`` (default 14) ago. A digest that fell due while the service was stopped is
 therefore sent on the next pass; a newer meeting's digest supersedes an older unsent one.
+
+Sending is per recipient: delivered, refused or uncertain (mail/outcome.py), recorded before
+the DATA command and after the reply (ledger.py says what is sent again, and when).
 """
 
 from __future__ import annotations
@@ -119,17 +122,7 @@ class SendOutcome:
 def send_due(cfg: Config, validation: Validation, now: dt.datetime) -> list[SendOutcome]:
     """Render and send every digest that is due now; failures come back as outcomes.
     The caller holds the service's lock."""
-    settle_interrupted(cfg, now)
     return send_jobs(cfg, validation, due_digests(cfg, validation, now), now)
-
-
-def settle_interrupted(cfg: Config, now: dt.datetime) -> None:
-    """Sends an earlier run left between "about to send" and the reply become uncertain."""
-    book = ledger.connect(cfg)
-    try:
-        book.settle_interrupted(now)
-    finally:
-        book.close()
 
 
 def send_jobs(
@@ -150,6 +143,7 @@ def send_jobs(
     # Before anything goes out: a read-only folder or a full disk stops the run here.
     store.check_writable(cfg.state_dir)
     book = ledger.connect(cfg)
+    # Sends an earlier run left between "about to send" and the reply become uncertain.
     book.settle_interrupted(now)
     outcomes: list[SendOutcome] = []
     unreachable: str | None = None

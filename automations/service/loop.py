@@ -195,7 +195,8 @@ def check_job(
 def digests_job(
     cfg: Config, sc: Schedule, validation: Validation, slot: dt.datetime, now: dt.datetime
 ) -> JobOutcome:
-    """Send the digests that are due; the ledger makes a second send impossible."""
+    """Send the digests that are due; the ledger sends each recipient one copy (two at most,
+    and only when the first was handed over with no reply)."""
     from automations.digests.send import send_due
 
     outcomes = send_due(cfg, validation, now)
