@@ -208,14 +208,16 @@ def test_the_state_disk_fills_up_just_after_a_send(tmp_path: Path) -> None:
     with FaultServer() as server:
         cfg = due_board(tmp_path, server.port)
         wal = cfg.state_dir / "coprod.sqlite3-wal"
-        proc = spawn(*ARGS, cwd=tmp_path)
+        pids: list[int] = []
 
         def fill_up(mid: str, rcpts: tuple[str, ...]) -> None:
             if len(server.handler.received) == 1:
                 size = wal.stat().st_size + 512  # room for part of one more page only
-                resource.prlimit(proc.pid, resource.RLIMIT_FSIZE, (size, size))
+                resource.prlimit(pids[0], resource.RLIMIT_FSIZE, (size, size))
 
-        server.handler.on_message = fill_up
+        server.handler.on_message = fill_up  # set before the run starts: no race
+        proc = spawn(*ARGS, cwd=tmp_path)
+        pids.append(proc.pid)
         out, err = proc.communicate(timeout=120)
         assert proc.returncode == 2, (out, err)
         assert f"The disk holding the state folder {cfg.state_dir} is full" in err

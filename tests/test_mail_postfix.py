@@ -38,9 +38,9 @@ def sinks() -> Iterator[tuple[FaultServer, FaultServer]]:
 @pytest.fixture(scope="module")
 def mta(sinks: tuple[FaultServer, FaultServer]) -> Iterator[Postfix]:
     relay, content_filter = sinks
-    postfix = Postfix(free_port(), free_port(), content_filter.port, relay.port).start()
+    postfix = Postfix(free_port(), free_port(), content_filter.port, relay.port)
     try:
-        yield postfix
+        yield postfix.start()
     finally:
         postfix.stop()
 
