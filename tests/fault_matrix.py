@@ -93,6 +93,7 @@ class Runs:
         outcomes = digest.send_due(self.cfg, self.validation, now)
         self.seconds.append(time.monotonic() - began)
         self.outcomes.append(outcomes)
+        assert self.seconds[-1] < bound(), f"a run took {self.seconds[-1]:.1f} s"  # no hang
         return {o.audience: o for o in outcomes}
 
     def recover(self, most: int = 3) -> int:
