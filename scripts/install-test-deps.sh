@@ -4,12 +4,14 @@
 #   libreoffice-calc  tests that workbooks written or re-saved by LibreOffice are read and marked
 #   chromium          digests looked at in a real headless browser (Playwright drives it)
 #   postfix           a real mail server on loopback for the delivery-fault tests
+#   util-linux        unshare(1): the read-only state folder test mounts it read-only
 set -euo pipefail
 
 missing=()
 command -v soffice >/dev/null 2>&1 || missing+=(libreoffice-calc)
 command -v chromium >/dev/null 2>&1 || missing+=(chromium)
 [ -x /usr/sbin/postfix ] || missing+=(postfix)
+command -v unshare >/dev/null 2>&1 || missing+=(util-linux)
 [ ${#missing[@]} -eq 0 ] && exit 0
 
 sudo=""

@@ -75,8 +75,8 @@ def test_missing_permissions_are_named(tmp_path, graph, board, roles, line, inde
 def test_locked_file(tmp_path, graph, board):
     graph.item().locked = True
     code, lines = check_access(config(tmp_path, graph))
-    assert code == EXIT_READ_ONLY and lines[1] == "Write: Board tracker.xlsx is checked out or locked: " \
-                                     "check it in."
+    assert code == EXIT_READ_ONLY
+    assert lines[1] == "Write: Board tracker.xlsx is checked out or locked: check it in."
 
 
 def test_cannot_read_is_exit_two_with_advice(tmp_path, graph):

@@ -14,9 +14,10 @@ from pathlib import Path
 
 import pytest
 
-from automations.core.errors import PermanentMailError, TemporaryMailError
+from automations.core.errors import PermanentMailError
 from automations.digests import ledger
 from automations.digests import send as digest
+from automations.mail.outcome import no_hook
 from automations.mail.transport import make_transport
 from automations.mail.xoauth2 import EXCHANGE_ONLINE, xoauth2_string
 from tests.digest_setup import SAMPLE_MEETING, SAMPLE_NOW, parse, parts, sample, with_mail
@@ -59,11 +60,12 @@ def test_graph_sends_the_same_mime_message_once_per_audience(tmp_path, graph):
         assert parts(ours) == parts(theirs)
     sendmail = [h for k, _, h in graph.log if k == "sendMail"]
     assert all(h["Content-Type"] == "text/plain" for h in sendmail)
-    conn = ledger.connect(cfg)
+    book = ledger.connect(cfg)
     try:
-        assert {r.transport for r in ledger.all_sent(conn)} == {"graph"}
+        records = book.records()
+        assert records and {(r.state, r.transport) for r in records} == {("sent", "graph")}
     finally:
-        conn.close()
+        book.close()
 
 
 def test_graph_throttling_is_waited_out(tmp_path, graph):
@@ -75,19 +77,20 @@ def test_graph_throttling_is_waited_out(tmp_path, graph):
     assert graph.counts["sendMail"] == 5 and len(graph.sent) == 2
 
 
-def test_graph_lost_connection_is_left_to_the_digest_retries(tmp_path, graph):
-    # The client does not repeat a sendMail whose connection dropped (it may have been sent);
-    # the digest's own retries (mail.retries) send it again, as for SMTP.
+def test_graph_lost_connection_is_uncertain_and_sent_once_more_next_run(tmp_path, graph):
+    # The connection drops after Graph was handed the message: it was most likely sent (RFC
+    # 1047's reasoning), so it is not repeated inside the run, and goes once more, with the
+    # same Message-ID, on the next run.
     cfg, validation = graph_mail(tmp_path, graph)
-    transport = make_transport(cfg)
     graph.fail("sendMail", 0)
-    with pytest.raises(TemporaryMailError, match="could not reach Microsoft 365"):
-        transport.send(_a_message())
-    assert graph.counts["sendMail"] == 1
-    graph.fail("sendMail", 0)
-    outcomes = digest.send_due(cfg, validation, SAMPLE_NOW)
-    assert [o.status for o in outcomes] == ["sent", "sent"]
-    assert graph.counts["sendMail"] == 4 and len(graph.sent) == 2
+    first = digest.send_due(cfg, validation, SAMPLE_NOW)
+    assert sorted(o.status for o in first) == ["sent", "uncertain"]
+    assert graph.counts["sendMail"] == 2 and len(graph.sent) == 1
+    again = digest.send_due(cfg, validation, SAMPLE_NOW)
+    assert [o.status for o in again if o.status != "already-sent"] == ["sent"]
+    assert graph.counts["sendMail"] == 3 and len(graph.sent) == 2
+    uncertain = next(o for o in first if o.status == "uncertain")
+    assert uncertain.message_id == next(o for o in again if o.status == "sent").message_id
 
 
 def _a_message():
@@ -104,7 +107,7 @@ def test_graph_mailbox_outside_the_access_policy_is_a_clear_failure(tmp_path, gr
     graph.allowed_senders = {"someone.else@example.org"}
     cfg, validation = graph_mail(tmp_path, graph)
     with pytest.raises(PermanentMailError, match="application access policy"):
-        make_transport(cfg).send(_a_message())
+        make_transport(cfg).send(_a_message(), (HBP,), no_hook)
     outcomes = digest.send_due(cfg, validation, SAMPLE_NOW)
     assert {o.status for o in outcomes} == {"failed"}
     assert graph.sent == []
@@ -163,7 +166,7 @@ def test_xoauth2_for_another_mailbox_is_refused_with_advice(tmp_path, graph, smt
     with XOAuth2Server(smtp_ca, exchange_accepts(graph, "other@example.org")) as server:
         cfg, _validation = xoauth2_mail(tmp_path, graph, smtp_ca, server.port)
         with pytest.raises(PermanentMailError, match=r"SMTP\.SendAsApp.*service principal"):
-            make_transport(cfg).send(_a_message())
+            make_transport(cfg).send(_a_message(), (HBP,), no_hook)
     assert server.handler.received == []
 
 

@@ -8,33 +8,36 @@ Cut-off (so a new install does not mail a year of old meetings): only the most r
 whose digest has fallen due is considered, and only while that due time is less than
 ``catch_up_days`` (default 14) ago. A digest that fell due while the service was stopped is
 therefore sent on the next pass; a newer meeting's digest supersedes an older unsent one.
+
+Sending is per recipient: delivered, refused or uncertain (mail/outcome.py), recorded before
+the DATA command and after the reply (ledger.py says what is sent again, and when).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import sqlite3
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 import jinja2
 
+from automations.core import store
 from automations.core.config import Config
 from automations.core.errors import (
     ConfigError,
     DigestError,
     MailError,
-    PermanentMailError,
+    StateError,
     TemporaryMailError,
 )
 from automations.core.text import long_date, shown_time
 from automations.digests import ledger
 from automations.digests.render import RenderedDigest, render_digest, template_env
 from automations.digests.settings import Audience, DigestSettings, digest_settings, local
-from automations.mail.transport import Transport, mail_settings, make_transport
+from automations.mail.transport import Delivery, Transport, mail_settings, make_transport
 from automations.pipeline import Validation
 
 # ---------------------------------------------------------------- what is due
@@ -45,6 +48,9 @@ class DigestJob:
     audience: Audience
     meeting: dt.date
     due_at: dt.datetime
+    # `coprod digest --send`: a person asked, so recipients refused with 5xx (the mailbox may
+    # be fixed now) and uncertain sends already repeated once are tried again too.
+    by_hand: bool = False
 
 
 def due_at(settings: DigestSettings, meeting: dt.date) -> dt.datetime:
@@ -57,7 +63,8 @@ def meeting_dates(validation: Validation) -> list[dt.date]:
 
 
 def due_digests(cfg: Config, validation: Validation, now: dt.datetime) -> list[DigestJob]:
-    """The digests to send now (see the module docstring for the cut-off)."""
+    """The digests to send now (see the module docstring for the cut-off): an audience is due
+    while one of its recipients still needs this meeting's digest (ledger.needs_sending)."""
     settings = digest_settings(cfg)
     current = local(now, settings.timezone)
     fallen_due = [d for d in meeting_dates(validation) if due_at(settings, d) <= current]
@@ -67,15 +74,26 @@ def due_digests(cfg: Config, validation: Validation, now: dt.datetime) -> list[D
     when = due_at(settings, meeting)
     if current - when > dt.timedelta(days=settings.catch_up_days):
         return []
-    conn = ledger.connect(cfg)
+    book = ledger.connect(cfg)
     try:
         return [
             DigestJob(a, meeting, when)
             for a in settings.audiences
-            if a.enabled and ledger.find_sent(conn, a.name, meeting) is None
+            if a.enabled and _pending(a, book.for_audience(a.name, meeting), by_hand=False)
         ]
     finally:
-        conn.close()
+        book.close()
+
+
+def _pending(
+    audience: Audience, records: dict[str, ledger.RecipientRecord], by_hand: bool
+) -> tuple[str, ...]:
+    """The audience's addresses (as configured now) that still need this digest."""
+    return tuple(
+        addr
+        for a in audience.recipients
+        if (rec := records.get(addr := a.addr_spec)) is None or rec.needs_sending(by_hand)
+    )
 
 
 # ---------------------------------------------------------------- sending
@@ -85,9 +103,9 @@ def due_digests(cfg: Config, validation: Validation, now: dt.datetime) -> list[D
 class SendOutcome:
     audience: str
     meeting: dt.date
-    status: str  # sent | already-sent | partly-sent | retry-later | failed
+    status: str  # sent | already-sent | uncertain | retry-later | failed
     message_id: str = ""
-    recipients: tuple[str, ...] = ()
+    recipients: tuple[str, ...] = ()  # the addresses that have it (or, if uncertain, may)
     detail: str = ""
     size: int = 0
     unreachable: bool = False  # the mail server could not be reached at all
@@ -102,7 +120,8 @@ class SendOutcome:
 
 
 def send_due(cfg: Config, validation: Validation, now: dt.datetime) -> list[SendOutcome]:
-    """Render and send every digest that is due now; failures come back as outcomes."""
+    """Render and send every digest that is due now; failures come back as outcomes.
+    The caller holds the service's lock."""
     return send_jobs(cfg, validation, due_digests(cfg, validation, now), now)
 
 
@@ -113,13 +132,19 @@ def send_jobs(
     now: dt.datetime,
     sleep: Callable[[float], None] = time.sleep,
 ) -> list[SendOutcome]:
+    """Send ``jobs``, each recipient at most once (see ledger.py). Raises StateError, with
+    nothing more sent, when the state folder cannot record a send."""
     if not jobs:
         return []
     settings = digest_settings(cfg)
     mail = mail_settings(cfg)
     transport = make_transport(cfg)
     env = template_env(cfg.templates_dir)
-    conn = ledger.connect(cfg)
+    # Before anything goes out: a read-only folder or a full disk stops the run here.
+    store.check_writable(cfg.state_dir)
+    book = ledger.connect(cfg)
+    # Sends an earlier run left between "about to send" and the reply become uncertain.
+    book.settle_interrupted(now)
     outcomes: list[SendOutcome] = []
     unreachable: str | None = None
     try:
@@ -128,24 +153,13 @@ def send_jobs(
                 # The server could not be reached for the last message; do not hammer it.
                 outcomes.append(_outcome(job, "retry-later", f"not tried: {unreachable}"))
                 continue
-            outcome = _send_one(
-                cfg,
-                validation,
-                job,
-                now,
-                settings,
-                env,
-                transport,
-                conn,
-                mail.retries,
-                mail.retry_delay,
-                sleep,
-            )
+            sender = _Sender(cfg, validation, job, now, settings, env, transport, book)
+            outcome = sender.send(mail.retries, mail.retry_delay, sleep)
             outcomes.append(outcome)
             if outcome.unreachable:
                 unreachable = outcome.detail
     finally:
-        conn.close()
+        book.close()
     return outcomes
 
 
@@ -153,92 +167,148 @@ def _outcome(job: DigestJob, status: str, detail: str = "", **kw: Any) -> SendOu
     return SendOutcome(job.audience.name, job.meeting, status, detail=detail, **kw)
 
 
-def _send_one(
-    cfg: Config,
-    validation: Validation,
-    job: DigestJob,
-    now: dt.datetime,
-    settings: DigestSettings,
-    env: jinja2.Environment,
-    transport: Transport,
-    conn: sqlite3.Connection,
-    retries: int,
-    delay: float,
-    sleep: Callable[[float], None],
-) -> SendOutcome:
-    sent = ledger.find_sent(conn, job.audience.name, job.meeting)
-    if sent is not None:
-        return _outcome(
-            job,
-            "already-sent",
-            f"on {shown_time(sent.sent_at, settings.timezone)}",
-            message_id=sent.message_id,
-            recipients=sent.recipients,
-        )
-    try:
-        digest = render_digest(cfg, validation, job.audience, job.meeting, now, settings, env)
-    except DigestError as exc:
-        return _outcome(job, "failed", f"could not render the digest: {exc}")
-    to = tuple(a.addr_spec for a in job.audience.recipients)
-    ids = {"message_id": str(digest.message["Message-ID"]), "size": digest.size}
-    for attempt in range(1, retries + 1):
+@dataclass
+class _Sender:
+    """One audience's digest: sent to the recipients that still need it, each attempt recorded
+    before the DATA command and after the reply."""
+
+    cfg: Config
+    validation: Validation
+    job: DigestJob
+    now: dt.datetime
+    settings: DigestSettings
+    env: jinja2.Environment
+    transport: Transport
+    book: ledger.Ledger
+    delivered_now: set[str] = field(default_factory=set)
+    blocked: str | None = None  # a problem with the mail settings, not with a recipient
+
+    def send(self, retries: int, delay: float, sleep: Callable[[float], None]) -> SendOutcome:
+        job = self.job
+        pending = _pending(job.audience, self._records(), job.by_hand)
+        if not pending:
+            return self._summary()
         try:
-            transport.send(digest.message)
-        except TemporaryMailError as exc:
-            if attempt < retries and not exc.delivered_to:
-                sleep(delay * 2 ** (attempt - 1))  # bounded: retries is a small number
-                continue
-            return _failure(conn, job, digest, transport, exc, now, to, ids)
-        except MailError as exc:
-            return _failure(conn, job, digest, transport, exc, now, to, ids)
-        _record(conn, job, digest, transport, to, now)
-        return _outcome(job, "sent", recipients=to, **ids)
-    raise AssertionError("unreachable: the loop always returns")
-
-
-def _failure(
-    conn: sqlite3.Connection,
-    job: DigestJob,
-    digest: RenderedDigest,
-    transport: Transport,
-    exc: MailError,
-    now: dt.datetime,
-    to: tuple[str, ...],
-    ids: dict[str, Any],
-) -> SendOutcome:
-    if exc.delivered_to:
-        # Some recipients have it: record it, or every later pass would send them a duplicate.
-        _record(conn, job, digest, transport, exc.delivered_to, now)
-        return _outcome(job, "partly-sent", str(exc), recipients=exc.delivered_to, **ids)
-    if isinstance(exc, TemporaryMailError):
-        return _outcome(
-            job, "retry-later", str(exc), recipients=to, unreachable=exc.unreachable, **ids
+            digest = render_digest(
+                self.cfg,
+                self.validation,
+                job.audience,
+                job.meeting,
+                self.now,
+                self.settings,
+                self.env,
+            )
+        except DigestError as exc:
+            return _outcome(job, "failed", f"could not render the digest: {exc}")
+        attempt = ledger.Attempt(
+            job.audience.name,
+            job.meeting,
+            str(digest.message["Message-ID"]),
+            digest.content_hash,
+            self.transport.name,
+            self.now if self.now.tzinfo else self.now.astimezone(),
         )
-    assert isinstance(exc, PermanentMailError)
-    who = ", ".join(exc.recipients or to)
-    return _outcome(job, "failed", f"not delivered to {who}: {exc}", recipients=to, **ids)
+        unreachable = False
+        for number in range(1, retries + 1):
+            unreachable, pending = self._attempt(digest, attempt, pending)
+            if not pending or number == retries:
+                break
+            # Only refusals (nothing was handed over) are tried again within the run.
+            sleep(delay * 2 ** (number - 1))  # bounded: retries is a small number
+        outcome = self._summary(digest.size, attempt.message_id)
+        if self.blocked:
+            outcome = replace(outcome, status="failed", detail=f"not sent: {self.blocked}")
+        return replace(outcome, unreachable=unreachable and outcome.status == "retry-later")
+
+    def _attempt(
+        self, digest: RenderedDigest, attempt: ledger.Attempt, pending: tuple[str, ...]
+    ) -> tuple[bool, tuple[str, ...]]:
+        """One try; returns (unreachable, the recipients worth trying again now)."""
+        try:
+            delivery = self.transport.send(
+                digest.message, pending, lambda accepted: self._about_to_send(attempt, accepted)
+            )
+        except TemporaryMailError as exc:
+            for addr in pending:
+                self.book.refused(attempt, addr, str(exc), permanent=False)
+            return exc.unreachable, pending
+        except MailError as exc:
+            # A bad login or certificate is not the recipients' fault: keep them due, and let
+            # the failed pass tell someone; trying again now will not help.
+            for addr in pending:
+                self.book.refused(attempt, addr, f"not sent: {exc}", permanent=False)
+            self.blocked = str(exc)
+            return False, ()
+        self._record(attempt, delivery)
+        again = tuple(a for a, r in delivery.refused.items() if not r.permanent)
+        return False, again
+
+    def _about_to_send(self, attempt: ledger.Attempt, accepted: tuple[str, ...]) -> None:
+        self.book.about_to_send(attempt, accepted)
+
+    def _record(self, attempt: ledger.Attempt, delivery: Delivery) -> None:
+        try:
+            self.book.delivered(attempt, delivery.delivered)
+            self.delivered_now.update(delivery.delivered)
+            self.book.uncertain(attempt, delivery.uncertain, delivery.why_uncertain)
+            for addr, refusal in delivery.refused.items():
+                self.book.refused(attempt, addr, refusal.describe(), refusal.permanent)
+        except StateError as exc:
+            raise StateError(
+                f"{exc} The {self.job.audience.name} digest was just handed to the mail "
+                "server; it is kept as 'uncertain' and sent once more, with the same "
+                "Message-ID, on the next run."
+            ) from None
+
+    def _records(self) -> dict[str, ledger.RecipientRecord]:
+        return self.book.for_audience(self.job.audience.name, self.job.meeting)
+
+    def _summary(self, size: int = 0, message_id: str = "") -> SendOutcome:
+        """The audience's state across all its recipients, from the ledger."""
+        job = self.job
+        records = self._records()
+        rows = [records.get(a.addr_spec) for a in job.audience.recipients]
+        by_state: dict[str, list[ledger.RecipientRecord]] = {}
+        for r in rows:
+            if r is not None:
+                by_state.setdefault(r.state, []).append(r)
+        have = tuple(r.address for r in by_state.get(ledger.SENT, []))
+        mid = message_id or next((r.message_id for r in rows if r is not None), "")
+        kw: dict[str, Any] = {"message_id": mid, "size": size}
+        if len(have) == len(rows):
+            if self.delivered_now:
+                return _outcome(job, "sent", recipients=have, **kw)
+            last = max(r.sent_at or r.updated_at for r in rows if r)
+            when = f"on {shown_time(last, self.settings.timezone)}"
+            return _outcome(job, "already-sent", when, recipients=have, **kw)
+        parts = [
+            *(f"refused for {r.address}: {r.reply}" for r in by_state.get(ledger.REFUSED, [])),
+            *(
+                f"{r.address}: not sent yet, tried again on the next run ({r.reply})"
+                for r in by_state.get(ledger.DEFERRED, [])
+            ),
+            *(_uncertain_words(r) for r in by_state.get(ledger.UNCERTAIN, [])),
+        ]
+        if have:
+            parts.append(f"delivered to {', '.join(have)}")
+        status = (
+            "failed"
+            if ledger.REFUSED in by_state
+            else "retry-later"
+            if ledger.DEFERRED in by_state or None in rows
+            else "uncertain"
+        )
+        maybe = tuple(r.address for r in by_state.get(ledger.UNCERTAIN, []))
+        return _outcome(job, status, "; ".join(parts), recipients=have + maybe, **kw)
 
 
-def _record(
-    conn: sqlite3.Connection,
-    job: DigestJob,
-    digest: RenderedDigest,
-    transport: Transport,
-    to: tuple[str, ...],
-    now: dt.datetime,
-) -> None:
-    ledger.record_sent(
-        conn,
-        ledger.SentDigest(
-            audience=job.audience.name,
-            meeting=job.meeting,
-            message_id=str(digest.message["Message-ID"]),
-            recipients=to,
-            sent_at=now if now.tzinfo else now.astimezone(),
-            content_hash=digest.content_hash,
-            transport=transport.name,
-        ),
+def _uncertain_words(r: ledger.RecipientRecord) -> str:
+    then = (
+        "it is sent once more, with the same Message-ID, on the next run"
+        if r.tries < ledger.MAX_UNCERTAIN_TRIES
+        else "it was already sent twice, so it is not sent again"
     )
+    return f"{r.address}: uncertain - {r.reply}; {then}"
 
 
 # ---------------------------------------------------------------- by hand
@@ -274,7 +344,7 @@ def manual_jobs(
             "switch it on in the config to send to it"
         )
     when = due_at(settings, day)
-    return [DigestJob(a, day, when) for a in chosen if a.enabled or include_disabled]
+    return [DigestJob(a, day, when, by_hand=True) for a in chosen if a.enabled or include_disabled]
 
 
 def preview(

@@ -16,7 +16,6 @@ from __future__ import annotations
 import base64
 from dataclasses import dataclass
 from email.message import EmailMessage
-from email.utils import getaddresses
 from urllib.parse import quote
 
 import requests
@@ -32,6 +31,7 @@ from automations.backends.microsoft365.graph import (
 from automations.core.config import Config
 from automations.core.errors import MailError, PermanentMailError, TemporaryMailError
 from automations.core.retry import GaveUp
+from automations.mail.outcome import BeforeData, Delivery
 
 
 @dataclass
@@ -40,11 +40,14 @@ class GraphMailTransport:
     mailbox: str  # the From address: the mailbox the message is sent as
     name: str = "graph"
 
-    def send(self, msg: EmailMessage) -> None:
-        recipients = tuple(
-            a for _, a in getaddresses(msg.get_all("To", []) + msg.get_all("Cc", []))
-        )
+    def send(
+        self, msg: EmailMessage, recipients: tuple[str, ...], before_data: BeforeData
+    ) -> Delivery:
+        """One sendMail call for every recipient: Graph takes the message whole or not at all.
+        ``before_data`` runs just before the message is handed over (the ledger records
+        "about to send"); a reply that never comes after that is *uncertain*, not "not sent"."""
         body = base64.b64encode(msg.as_bytes())
+        before_data(recipients)
         try:
             self.client.request(
                 "POST", f"/users/{quote(self.mailbox, safe='@')}/sendMail", kind="sendMail",
@@ -60,10 +63,14 @@ class GraphMailTransport:
             raise PermanentMailError(str(exc), recipients) from None
         except GraphError as exc:
             raise self._refused(exc, recipients) from None
+        except requests.ConnectTimeout:
+            raise TemporaryMailError("could not reach Microsoft 365 to send the message",
+                                     recipients, unreachable=True) from None
         except requests.RequestException as exc:
-            raise TemporaryMailError(
-                f"could not reach Microsoft 365 to send the message ({type(exc).__name__})",
-                recipients, unreachable=True) from None
+            # The request may have reached Graph before the connection went: most likely sent.
+            return Delivery(uncertain=recipients,
+                            why_uncertain=f"no answer from Microsoft 365 ({type(exc).__name__})")
+        return Delivery(delivered=recipients)
 
     def _refused(self, exc: GraphError, recipients: tuple[str, ...]) -> MailError:
         if exc.status == 403:

@@ -19,7 +19,13 @@ from automations.core.config import Config
 from automations.core.errors import MailError
 from automations.core.log import event, get
 from automations.core.text import shown_time
-from automations.mail.transport import checked_address, mail_settings, make_transport
+from automations.digests import ledger
+from automations.mail.transport import (
+    checked_address,
+    mail_settings,
+    make_transport,
+    send_unrecorded,
+)
 from automations.service.state import Health, State
 
 log = get("alerts")
@@ -89,7 +95,7 @@ def _send(
         return None
     msg = (alert_message if kind == "alert" else recovery_message)(cfg, settings, health, now, tz)
     try:
-        make_transport(cfg).send(msg)
+        send_unrecorded(make_transport(cfg), msg)
     except MailError as exc:
         event(log, logging.ERROR, f"{kind}.not_sent", reason=str(exc), retry="next pass")
         return None
@@ -161,3 +167,67 @@ def recovery_message(
         "Nothing more needs doing.\n"
     )
     return msg
+
+
+# ---------------------------------------------------------------- digest problems
+
+
+def digest_problems(cfg: Config, now: dt.datetime, tz: dt.tzinfo) -> bool:
+    """Tell `[alerts] to`, once each, about digests refused with a 5xx reply (with the server's
+    words) and sends left uncertain. True when an email went. A failed email is logged and the
+    problems are told on the next pass."""
+    book = ledger.connect(cfg)
+    try:
+        problems = book.problems(unreported_only=True)
+        if not problems:
+            return False
+        settings = alert_settings(cfg)
+        lines = [_problem_line(p) for p in problems]
+        if not settings.to:
+            event(
+                log,
+                logging.ERROR,
+                "digest_problems.not_sent",
+                reason="alerts.to is not set",
+                problems=" | ".join(lines),
+            )
+            book.reported(problems, now)  # logged once is told: not again on every pass
+            return False
+        msg = _base(cfg, settings, "Co-Production Board service: some digests need a look", now)
+        msg.set_content(
+            f"On {_when(now, tz)} the service could not be sure that every action-point digest "
+            "reached everyone:\n\n"
+            + "".join(f"  - {line}\n" for line in lines)
+            + "\nWhat to do: for an address the mail server refused, check it in the config "
+            "(digest.audiences recipients); a changed address gets the digest on the next run, "
+            "and `coprod digest --send` tries the same address again once its mailbox is "
+            "fixed. An 'uncertain' digest most likely arrived: ask the recipient if unsure. "
+            "`coprod status` lists these too.\n"
+        )
+        try:
+            send_unrecorded(make_transport(cfg), msg)
+        except MailError as exc:
+            event(
+                log, logging.ERROR, "digest_problems.not_sent", reason=str(exc), retry="next pass"
+            )
+            return False
+        book.reported(problems, now)
+        event(log, logging.WARNING, "digest_problems.sent", problems=len(problems))
+        return True
+    finally:
+        book.close()
+
+
+def _problem_line(r: object) -> str:
+    from automations.digests.ledger import RecipientRecord
+
+    assert isinstance(r, RecipientRecord)
+    head = f"{r.audience} digest of the meeting on {r.meeting:%d %B %Y}, to {r.address}:"
+    if r.state == ledger.UNCERTAIN:
+        again = (
+            "it will be sent once more, with the same Message-ID, on the next run"
+            if r.tries < ledger.MAX_UNCERTAIN_TRIES
+            else "it has been sent twice and will not be sent again by itself"
+        )
+        return f"{head} uncertain - {r.reply}; {again}."
+    return f"{head} refused by the mail server, which said: {r.reply}"

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import IO
 
 from automations.core.errors import LockHeld
+from automations.core.store import guarded
 
 LOCK_NAME = "coprod.lock"
 # A `coprod status` probe holds the lock for microseconds; one short retry lets a real run win.
@@ -65,9 +66,11 @@ def _try_lock(f: IO[str], mode: int) -> bool:
 
 
 def _open(path: Path) -> IO[str]:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    # "a+" creates the file if needed without emptying another holder's record.
-    return open(path, "a+", encoding="utf-8")  # closed by the callers
+    # A read-only or full state folder is a StateError naming the folder, not a crash.
+    with guarded(path.parent):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        # "a+" creates the file if needed without emptying another holder's record.
+        return open(path, "a+", encoding="utf-8")  # closed by the callers
 
 
 @contextmanager
@@ -86,10 +89,11 @@ def hold_lock(state_dir: Path, command: str) -> Iterator[Holder]:
             dt.datetime.now().astimezone().isoformat(timespec="seconds"),
             command,
         )
-        f.seek(0)
-        f.truncate()
-        f.write(json.dumps(me.__dict__))
-        f.flush()
+        with guarded(path.parent):
+            f.seek(0)
+            f.truncate()
+            f.write(json.dumps(me.__dict__))
+            f.flush()
         try:
             yield me
         finally:

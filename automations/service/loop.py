@@ -24,7 +24,7 @@ import schedule
 
 from automations import app
 from automations.core.config import Config
-from automations.core.errors import CoprodError
+from automations.core.errors import CoprodError, StateError
 from automations.core.log import event, get
 from automations.digests.send import SendOutcome
 from automations.pipeline import Validation, validate
@@ -106,6 +106,7 @@ def run_once(cfg: Config, now: dt.datetime | None = None) -> PassResult:
         pass_id = state.begin_pass(now)
         event(log, logging.INFO, "pass.started", at=sc.local(now), jobs=",".join(j for j, _ in due))
         outcomes = tuple(_run_jobs(cfg, sc, state, due, now))
+        alerts.digest_problems(cfg, now, sc.tz)
         finished = now + dt.timedelta(seconds=time.monotonic() - began)
         result = PassResult(now, finished, outcomes)
         state.finish_pass(pass_id, finished, result.outcome, result.summary(), result.error)
@@ -130,6 +131,8 @@ def _run_jobs(
         # One read of the board serves every job in the pass. The service follows the clock:
         # "today" is the date in the configured time zone, whatever [today] says.
         validation = validate(cfg, sc.local(now).date())
+    except StateError:
+        raise  # the state folder cannot record anything: stop the pass, say which folder
     except Exception as exc:  # a failing job must never stop the loop
         error = _describe(exc, "reading the board")
         outcomes = [
@@ -161,6 +164,8 @@ def _run_job(
     run: Callable[..., JobOutcome] = {CHECK: check_job, DIGESTS: digests_job}[job]
     try:
         return run(cfg, sc, validation, slot, now)
+    except StateError:
+        raise  # nothing more may be sent once a send cannot be recorded
     except Exception as exc:  # a failing job must never stop the loop
         error = _describe(exc, job)
         return JobOutcome(job, slot, False, f"failed: {error}", error=error)
@@ -190,7 +195,8 @@ def check_job(
 def digests_job(
     cfg: Config, sc: Schedule, validation: Validation, slot: dt.datetime, now: dt.datetime
 ) -> JobOutcome:
-    """Send the digests that are due; the ledger makes a second send impossible."""
+    """Send the digests that are due; the ledger sends each recipient one copy (two at most,
+    and only when the first was handed over with no reply)."""
     from automations.digests.send import send_due
 
     outcomes = send_due(cfg, validation, now)

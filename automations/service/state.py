@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from automations.core.config import Config
-from automations.core.store import connect
+from automations.core.store import connect, state_error
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS service_passes (
@@ -265,9 +265,12 @@ def open_state(cfg: Config) -> Iterator[State]:
     conn = connect(cfg.state_dir)
     try:
         # Our rows (ticks, pass records) may lose the last moment's writes on a power cut, but
-        # need no disk flush on every tick; the send ledger uses its own, fully synced connection.
+        # need no disk flush on every tick; the send ledger keeps synchronous=FULL.
         conn.execute("PRAGMA synchronous=NORMAL")
         conn.executescript(_SCHEMA)
         yield State(conn)
+    except sqlite3.OperationalError as exc:
+        # A write that failed mid-pass (the disk filled up) is a StateError naming the folder.
+        raise state_error(cfg.state_dir, exc) from None
     finally:
         conn.close()

@@ -11,6 +11,7 @@ from typing import Any
 
 from automations.core.config import Config
 from automations.core.text import shown_time
+from automations.digests import ledger
 from automations.service.alerts import alert_settings
 from automations.service.due import JOBS, due_slot, load_schedule, next_slot
 from automations.service.lock import current_holder
@@ -45,7 +46,13 @@ def status(cfg: Config, now: dt.datetime | None = None) -> dict[str, Any]:
                 "last_error_at": local(rec.last_error_at),
             }
         alerts = state.alerts()
+        book = ledger.connect(cfg)
+        try:
+            problems = [_problem(r, local) for r in book.problems()]
+        finally:
+            book.close()
         return {
+            "digest_problems": problems,
             "timezone": str(sc.tz),
             "now": local(now),
             "last_tick": local(state.time_of("last_tick_at")),
@@ -69,6 +76,46 @@ def status(cfg: Config, now: dt.datetime | None = None) -> dict[str, Any]:
             "last_error_at": local(health.last_error_at),
             "lock": {"held": held, "holder": holder.__dict__ if holder else None},
         }
+
+
+def _problem(r: ledger.RecipientRecord, local: Any) -> dict[str, Any]:
+    return {
+        "audience": r.audience,
+        "meeting": r.meeting.isoformat(),
+        "address": r.address,
+        "state": r.state,
+        "tries": r.tries,
+        "reply": r.reply,
+        "message_id": r.message_id,
+        "since": local(r.updated_at),
+        "retried": r.needs_sending(),
+    }
+
+
+_STATE_WORDS = {
+    ledger.UNCERTAIN: "uncertain",
+    ledger.SENDING: "being sent now, or the run sending it stopped before the answer",
+    ledger.DEFERRED: "not sent yet: the mail server asked to try later",
+    ledger.REFUSED: "refused by the mail server",
+}
+
+
+def _problem_lines(problems: list[dict[str, Any]]) -> list[str]:
+    if not problems:
+        return []
+    lines = ["", "Digests that did not surely reach everyone:"]
+    for p in problems:
+        if p["retried"]:
+            then = "sent again on the next run, with the same Message-ID"
+        elif p["state"] == ledger.REFUSED:
+            then = "sent when the address is changed in the config, or by `coprod digest --send`"
+        else:
+            then = "not sent again by itself (`coprod digest --send` sends it once more)"
+        lines.append(
+            f"  {p['audience']} ({p['meeting']}) to {p['address']}: {_STATE_WORDS[p['state']]}"
+            f" - {p['reply'] or 'no details'}; {then}."
+        )
+    return lines
 
 
 def _when(text: str | None) -> str:
@@ -118,6 +165,7 @@ def render_status(s: dict[str, Any]) -> str:
             else "a copy that has not said who it is"
         )
         lines.append(f"Lock: held by {who}.")
+    lines += _problem_lines(s.get("digest_problems", []))
     return "\n".join(lines)
 
 
