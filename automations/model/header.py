@@ -60,7 +60,7 @@ def locate_header(rt: RawTable, schema: TableSchema) -> HeaderChoice:
     row, how = _chosen_row(rt, keys, top, needed(schema), skip)
     if row is None:
         return HeaderChoice(rt, "not found", found=False)
-    hints = row + 1 if _is_hints(rt, schema, row) else None
+    hints = row + 1 if is_hints_row(rt, schema, row) else None
     if hints:
         skip.add(hints)
     return HeaderChoice(rt.at(row, skip), how, hints_row=hints)
@@ -91,7 +91,8 @@ def _chosen_row(
     return None, ""
 
 
-def _is_hints(rt: RawTable, schema: TableSchema, row: int) -> bool:
+def is_hints_row(rt: RawTable, schema: TableSchema, row: int) -> bool:
+    """Whether the row under the header row ``row`` is a row of hints, not data."""
     if len(rt.grid) <= row:
         return False
     values = rt.grid[row]
