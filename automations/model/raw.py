@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
+from itertools import islice
 
 # The header row is looked for in this many rows at the top of a tab (model/header.py).
 SCAN_ROWS = 20
@@ -82,11 +83,12 @@ def _cut(
         header.pop()
     width = len(header)
     data = []
-    for number in range(header_row + 1, len(grid) + 1):
-        values = grid[number - 1]
+    for number, values in enumerate(islice(grid, header_row, None), start=header_row + 1):
         cut = values[:width] if len(values) > width else values
-        if (_filled_first(cut) or not is_blank_row(cut)) and number not in skip:
+        if _filled_first(cut) or not is_blank_row(cut):
             data.append((number, cut))
+    if skip:
+        data = [(n, v) for n, v in data if n not in skip]
     return header, data
 
 
