@@ -248,3 +248,15 @@ def test_a_second_run_with_members_apart_changes_neither_workbook(tmp_path):
     stamps = {p: p.read_bytes() for p in (main, people)}
     mark(main, cfg)
     assert {p: p.read_bytes() for p in (main, people)} == stamps
+
+
+def test_check_access_answers_for_each_workbook(tmp_path):
+    from automations.app import check_access
+    from automations.core.errors import SourceError
+
+    _, people, cfg = split_board(tmp_path, Shape())
+    ok, line = check_access(parse_config(cfg))
+    assert ok and line == "Can read and write action log.xlsx.\nCan read and write people.xlsx."
+    people.rename(tmp_path / "moved.xlsx")
+    with pytest.raises(SourceError, match=r"people\.xlsx does not exist"):
+        check_access(parse_config(cfg))
