@@ -158,3 +158,13 @@ def test_a_header_row_it_finds_only_by_guessing_is_written_as_a_setting(tmp_path
     assert "tabs" not in config["source"]
     assert run("validate", "--config", str(out / "config.toml"), "--today", "2024-03-01")[0] in (
         0, 1)
+
+
+def test_a_workbook_without_a_members_list_says_which_tabs_it_found(tmp_path):
+    data = tables()
+    del data["members"]
+    path = write_shaped(tmp_path / "log.xlsx", data, Shape())
+    status, said = run("adopt", str(path), "--out", str(tmp_path / "out"))
+    assert status == 2
+    assert "adopt found no tab for Members in log.xlsx" in said
+    assert "'Projects', 'Actions', 'Meetings'" in said

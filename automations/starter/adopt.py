@@ -439,10 +439,11 @@ def adopt(workbook: Path, folder: Path) -> tuple[list[str], list[TabSurvey]]:
                 "folder with --out, or move it away."
             )
     schemas = load_schemas(data_path("sheets_schema"))
-    tabs = survey(read_xlsx(workbook), schemas)
+    raw = read_xlsx(workbook)
+    tabs = survey(raw, schemas)
     unmapped = [t.schema.name for t in tabs if t.title is None and t.schema.required]
     if unmapped:
-        found = ", ".join(repr(t) for t in read_xlsx(workbook).tables) or "none"
+        found = ", ".join(repr(t) for t in raw.tables) or "none"
         raise SourceError(
             f"adopt found no tab for {' and '.join(unmapped)} in {workbook.name} (tabs found: "
             f"{found}). Rename the tab that holds the list, or give it column headings like "
