@@ -15,7 +15,13 @@ from openpyxl import load_workbook
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.cell_range import MultiCellRange
 
-from automations.backends.marks import HEADER_ROW, VALIDATION_TAB, plan_marks, rule_formula
+from automations.backends.marks import (
+    HEADER_ROW,
+    NOTE_BEGIN,
+    VALIDATION_TAB,
+    plan_marks,
+    rule_formula,
+)
 from automations.core.config import parse_config
 from automations.core.errors import ConfigError
 from automations.core.findings import Report, Severity, sort_findings
@@ -104,8 +110,13 @@ def test_marks_land_on_the_right_cells_and_nothing_of_peoples_changes(tmp_path, 
     merged = load_workbook(path)["Members"].merged_cells.ranges
     report = mark(path)
     want = expected(plain, shape)
+    wb = load_workbook(path)
     for sheet in ("Members", "Projects", "Actions", "Meetings"):
-        assert marked_cells(path, sheet) == planned_cells(want, sheet), sheet
+        planned = planned_cells(want, sheet)
+        assert marked_cells(path, sheet) == planned, sheet
+        noted = {c.coordinate for row in wb[sheet].iter_rows() for c in row
+                 if c.comment and NOTE_BEGIN in c.comment.text}
+        assert noted == set().union(*planned.values()), sheet
     assert cell_values(path) == values
     assert table_parts(path) == tables_before and table_refs(path) == refs
     wb = load_workbook(path)
