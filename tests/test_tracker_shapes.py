@@ -271,3 +271,17 @@ def test_check_access_answers_for_each_workbook(tmp_path):
     people.rename(tmp_path / "moved.xlsx")
     with pytest.raises(SourceError, match=r"people\.xlsx does not exist"):
         check_access(parse_config(cfg))
+
+
+def test_a_tracker_saved_by_libreoffice_keeps_its_table_and_findings(tmp_path):
+    from tests.office import convert
+
+    shape = SHAPES["all of them at once"]
+    plain, path = plain_and_shaped(tmp_path, every_rule_tables(), shape)
+    saved = convert(path, "xlsx", tmp_path / "lo")
+    from automations.backends.xlsx.source import excel_tables
+
+    # LibreOffice wrote the Excel table back, and its header row is read from it.
+    assert [t.header_row for t in excel_tables(saved)["Actions"]] == [shape.header_row]
+    report = validate(config_for(saved), TODAY).report
+    assert list(report.findings) == expected(plain, shape)
