@@ -5,6 +5,7 @@ own, read once and marked with only their own findings."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import replace
 
 from automations.app import write_back
@@ -88,3 +89,24 @@ def test_a_tab_url_that_is_not_a_google_sheet_names_the_key(tmp_path, api, key_f
     settings["source"]["tabs"] = {"Members": {"url": "not a sheet"}}
     with pytest.raises(ConfigError, match=r"source\.tabs\.Members\.url: 'not a sheet' is not"):
         validate(parse_config(settings, None), TODAY)
+
+
+def test_a_shaped_google_sheet_is_marked_on_the_same_cells_as_the_xlsx(tmp_path, api, key_file):
+    from openpyxl import load_workbook
+
+    from automations.backends.xlsx.marks import current_state
+    from tests.test_google_marks import google_marks_state
+
+    shaped = write_shaped(tmp_path / "shaped.xlsx", every_rule_tables(), SHAPE)
+    api.add_spreadsheet(KEY, tabs_from_xlsx(shaped), shared={EMAIL: "writer"})
+    xlsx_cfg = config_for(shaped)
+    write_back(xlsx_cfg, validate(xlsx_cfg, TODAY), NOW)
+    cfg = parse_config(google_config_data(api, key_file, KEY, TODAY), None)
+    write_back(cfg, validate(cfg, TODAY), NOW)
+    want = current_state(load_workbook(shaped))
+    rules, notes, _ = google_marks_state(api.book(KEY))
+    assert len(rules) > 30
+    assert rules == set(want.rules) and notes == set(want.notes)
+    rows = {int(re.sub(r"^[A-Z]+", "", cell)) for _, _, cell in rules}
+    assert min(rows) == SHAPE.header_row  # board-wide findings at their column's header
+    assert SHAPE.header_row + 1 not in rows  # nothing on the hints row
