@@ -285,3 +285,18 @@ def test_a_tracker_saved_by_libreoffice_keeps_its_table_and_findings(tmp_path):
     assert [t.header_row for t in excel_tables(saved)["Actions"]] == [shape.header_row]
     report = validate(config_for(saved), TODAY).report
     assert list(report.findings) == expected(plain, shape)
+
+
+def test_a_report_copy_of_a_split_board_holds_the_main_workbooks_findings_only(tmp_path):
+    from automations.app import write_back
+
+    main, people, cfg_data = split_board(tmp_path, Shape())
+    before = {p: p.read_bytes() for p in (main, people)}
+    cfg = parse_config(cfg_data)
+    result = validate(cfg, TODAY)
+    copy = tmp_path / "report.xlsx"
+    write_back(cfg, result, AT, report=copy)
+    assert {p: p.read_bytes() for p in (main, people)} == before  # both only read
+    on_main = [f for f in result.report.findings if f.tab != "Members"]
+    assert [(s, c) for s, c, _ in validation_cells(copy)] == [
+        (f.sheet or "", f.cell or "") for f in on_main]
