@@ -40,8 +40,11 @@ def write_back(
         return validation.source.write_report(report, plan)  # type: ignore[attr-defined, no-any-return]
     if cfg.source.kind != "xlsx" or cfg.source.path is None:
         raise SourceError("--report FILE.xlsx makes a marked copy of an .xlsx workbook only.")
+    from automations.backends.workbooks import BoardSource
     from automations.backends.xlsx.marks import write_xlsx_report
 
+    if isinstance(validation.source, BoardSource):  # a copy of the main workbook: its findings
+        plan = validation.source.plan_for(plan, validation.source.parts[0])
     return write_xlsx_report(cfg.source.path, report, plan, cfg)
 
 

@@ -317,3 +317,27 @@ def check_access_command(config_path: Path) -> None:
 def main() -> None:
     capture_library_warnings()
     cli(prog_name="coprod")
+
+
+@cli.command("adopt")
+@click.argument("workbook", type=click.Path(path_type=Path, dir_okay=False))
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=None,
+    help="The folder for config.toml and schema/ (default: coprod-<workbook name>).",
+)
+@friendly
+def adopt_command(workbook: Path, out_dir: Path | None) -> None:
+    """Onboard the tracker the Board already keeps: find its tabs, header rows and columns,
+    and write a config and schema aliases for you to review. The workbook is only read.
+
+    Exit status: 0 written, 2 the workbook could not be read or mapped (the message names the
+    tab).
+    """
+    from automations.starter.adopt import adopt
+
+    lines, _ = adopt(workbook, out_dir or Path(f"coprod-{workbook.stem}"))
+    for line in lines:
+        click.echo(line)

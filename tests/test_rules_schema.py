@@ -9,13 +9,26 @@ from tests.builders import TODAY, check, edit, fired, tables, where, write_workb
 
 def test_missing_tab_names_tabs_found_and_skips_its_rules(tmp_path):
     data = tables()
+    del data["actions"]  # Members and Actions are required: a missing one is an error
+    report = check(tmp_path, data)
+    missing = fired(report, "schema.missing_tab")
+    assert [(f.severity.value, f.sheet, f.row, f.cell) for f in missing] == [
+        ("error", "Actions", None, None)]
+    assert "'Members', 'Projects', 'Meetings'" in missing[0].message
+    assert not [f for f in report.findings if f.rule.startswith("tor.actions")]
+
+
+def test_missing_optional_tab_is_information_and_skips_its_rules(tmp_path):
+    data = tables()
     del data["meetings"]
     report = check(tmp_path, data)
     missing = fired(report, "schema.missing_tab")
     assert [(f.severity.value, f.sheet, f.row, f.cell) for f in missing] == [
-        ("error", "Meetings", None, None)]
+        ("info", "Meetings", None, None)]
+    assert "the meeting rules were not checked" in missing[0].message
     assert "'Members', 'Projects', 'Actions'" in missing[0].message
     assert not [f for f in report.findings if f.rule.startswith("tor.meetings")]
+    assert not report.has_errors
 
 
 def test_tab_names_match_ignoring_case_and_spaces(tmp_path):

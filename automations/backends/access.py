@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from automations.core.errors import SourceError
@@ -12,17 +13,41 @@ if TYPE_CHECKING:
 
 
 def check_access(cfg: Config) -> tuple[bool, str]:
-    """(can write, a line for people). Raises SourceError when the sheet cannot be read."""
-    if cfg.source.kind == "google":
-        from automations.backends.google.source import GoogleSheetSource
-
-        return GoogleSheetSource.from_config(cfg).check_access()
+    """(can write, a line for people; one line per workbook when [source.tabs] puts tabs in
+    others). Raises SourceError when one cannot be read."""
     if cfg.source.kind == "microsoft365":
         from automations.backends.microsoft365.source import Microsoft365Source
 
         can_write, lines = Microsoft365Source.from_config(cfg).check_access()
         return can_write, "\n".join(lines)
-    path = cfg.source.path
+    answers = [_google(cfg, None)] if cfg.source.kind == "google" else [_xlsx(cfg.source.path)]
+    done = {cfg.source.path, cfg.source.spreadsheet}
+    for tab, s in cfg.source.tabs.items():
+        if s.path and s.path not in done:
+            answers.append(_xlsx(s.path))
+        elif s.url and s.url not in done and cfg.source.kind == "google":
+            answers.append(_google(cfg, (tab, s.url)))
+        done |= {s.path, s.url}
+    return all(ok for ok, _ in answers), "\n".join(line for _, line in answers)
+
+
+def _google(cfg: Config, other: tuple[str, str] | None) -> tuple[bool, str]:
+    from dataclasses import replace
+
+    from automations.backends.google.source import (
+        GoogleSheetSource,
+        settings_from_config,
+        spreadsheet_key,
+    )
+
+    settings = settings_from_config(cfg)
+    if other is not None:
+        key = spreadsheet_key(other[1], f"source.tabs.{other[0]}.url")
+        settings = replace(settings, spreadsheet_key=key)
+    return GoogleSheetSource(settings).check_access()
+
+
+def _xlsx(path: Path | None) -> tuple[bool, str]:
     assert path is not None
     if not path.exists():
         raise SourceError(f"The workbook {path} does not exist. Check [source] path in the config.")

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from automations.core.errors import SourceError
 from automations.core.findings import Finding, Report, Severity
+from automations.core.findings import counts as severity_counts
 from automations.core.text import plural, shown_time
 
 VALIDATION_TAB = "Validation"
@@ -80,15 +81,26 @@ class WriteResult:
 
 
 def plan_marks(report: Report, checked_at: dt.datetime) -> MarkPlan:
+    return _plan(report.source, checked_at, report.findings)
+
+
+def plan_for(plan: MarkPlan, source: str, keep: Callable[[Finding], bool]) -> MarkPlan:
+    """The part of a plan for one workbook of a board kept in several: only the findings
+    ``keep`` accepts, their marks and their counts (each workbook's Validation tab lists its
+    own findings only)."""
+    return _plan(source, plan.checked_at, tuple(f for f in plan.findings if keep(f)))
+
+
+def _plan(source: str, checked_at: dt.datetime, findings: tuple[Finding, ...]) -> MarkPlan:
     by_cell: dict[tuple[str, int, int, str], list[Finding]] = defaultdict(list)
-    for f in report.findings:
+    for f in findings:
         if f.sheet and f.row and f.column_index and f.cell:
             by_cell[(f.sheet, f.row, f.column_index, f.cell)].append(f)
     cells = tuple(
         CellMark(sheet, row, col, ref, _worst(fs), tuple(dict.fromkeys(f.message for f in fs)))
         for (sheet, row, col, ref), fs in sorted(by_cell.items())
     )
-    return MarkPlan(report.source, checked_at, cells, report.findings, report.counts)
+    return MarkPlan(source, checked_at, cells, findings, severity_counts(findings))
 
 
 def _worst(findings: Iterable[Finding]) -> Severity:

@@ -6,12 +6,13 @@ import datetime as dt
 import difflib
 import math
 import tomllib
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from automations.core.errors import ConfigError
+from automations.core.findings import TAB_ORDER
 from automations.core.paths import data_path
 
 
@@ -36,6 +37,16 @@ class TorConfig:
 
 
 @dataclass(frozen=True)
+class TabSource:
+    """[source.tabs.<Tab>]: where one tab is, when not in the main workbook or not findable."""
+
+    path: Path | None = None  # an .xlsx workbook of its own (kind = "xlsx")
+    url: str | None = None  # a Google Sheet of its own (kind = "google")
+    tab: str | None = None  # the tab's name there, when no alias matches
+    header_row: int | None = None  # when the header row cannot be found on its own
+
+
+@dataclass(frozen=True)
 class SourceConfig:
     kind: str = "xlsx"
     path: Path | None = None
@@ -46,6 +57,7 @@ class SourceConfig:
     drive_id: str | None = None
     item_id: str | None = None
     sharing_url: str | None = None
+    tabs: dict[str, TabSource] = field(default_factory=dict)  # by canonical tab: "Members"
 
 
 @dataclass(frozen=True)
@@ -235,7 +247,7 @@ SOURCE_KEYS = {
 
 def _source(section: Section) -> SourceConfig:
     kind = section.text("kind", "xlsx", choices=tuple(SOURCE_KEYS))
-    section.reject_unknown(SOURCE_KEYS[kind], f'with kind = "{kind}"')
+    section.reject_unknown(SOURCE_KEYS[kind] | {"tabs"}, f'with kind = "{kind}"')
     if kind == "xlsx":
         path = section.path("path")
         if path is None:
@@ -272,6 +284,37 @@ def _microsoft365_source(section: Section) -> SourceConfig:
             "sharing_url (a link to it from SharePoint's Share, Copy link)"
         )
     return SourceConfig(kind="microsoft365", drive_id=drive_id.strip(), item_id=item_id.strip())
+# [source.tabs.<Tab>] keys by source kind (a kind not listed takes only tab and header_row).
+TAB_KEYS = {"xlsx": {"path", "tab", "header_row"}, "google": {"url", "tab", "header_row"}}
+
+
+def _with_tabs(source: SourceConfig, section: Section) -> SourceConfig:
+    data = section.data.get("tabs", {})
+    if not isinstance(data, dict):
+        raise ConfigError("source.tabs: expected tables like [source.tabs.Members]")
+    tabs = {name: _tab_source(section, source.kind, name, value) for name, value in data.items()}
+    return replace(source, tabs=tabs) if tabs else source
+
+
+def _tab_source(section: Section, kind: str, name: str, value: Any) -> TabSource:
+    where = f"source.tabs.{name}"
+    if name not in TAB_ORDER:
+        close = difflib.get_close_matches(name, TAB_ORDER, n=1, cutoff=0.5)
+        hint = f"; did you mean [source.tabs.{close[0]}]?" if close else ""
+        raise ConfigError(f"[{where}]: not a tab; the tabs are {', '.join(TAB_ORDER)}{hint}")
+    if not isinstance(value, dict):
+        raise ConfigError(f"{where}: expected a table [{where}]")
+    sub = Section(where, value, section.base_dir)
+    sub.reject_unknown(TAB_KEYS.get(kind, {"tab", "header_row"}), f'with kind = "{kind}"')
+    tab = sub.text("tab")
+    if tab is not None and not tab.strip():
+        raise ConfigError(f"{where}.tab: give the tab's name, or leave the setting out")
+    url = sub.text("url")
+    if url is not None and not url.strip():
+        raise ConfigError(f"{where}.url: give the Google Sheet's address, or leave it out")
+    return TabSource(
+        path=sub.path("path"), url=url, tab=tab, header_row=sub.integer("header_row", None, 1, 1000)
+    )
 
 
 def parse_config(data: dict[str, Any], path: Path | None = None) -> Config:
@@ -279,9 +322,10 @@ def parse_config(data: dict[str, Any], path: Path | None = None) -> Config:
     top = Section("", data, base)
     paths = Section("paths", _table(data, "paths"), base)
     paths.reject_unknown({"schema_dir", "templates_dir", "state_dir"})
+    source_section = Section("source", _table(data, "source"), base)
     return Config(
         path=path,
-        source=_source(Section("source", _table(data, "source"), base)),
+        source=_with_tabs(_source(source_section), source_section),
         tor=_tor(Section("tor", _table(data, "tor"), base)),
         today=top.date("today"),
         schema_dir=paths.path("schema_dir") or data_path("sheets_schema"),

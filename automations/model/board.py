@@ -8,12 +8,13 @@ never see a half-understood value.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from openpyxl.utils import get_column_letter
 
 from automations.core.findings import Finding, Severity
+from automations.model.header import locate_header
 from automations.model.raw import RawTable, RawWorkbook
 from automations.model.schema import (
     CellProblem,
@@ -149,6 +150,7 @@ class Table:
     title: str | None  # None when the tab is missing
     match: HeaderMatch | None
     records: list[Any] = field(default_factory=list)
+    header_row: int = 1  # the sheet's own row number of the header row
 
     @property
     def present(self) -> bool:
@@ -174,7 +176,7 @@ class Table:
         function leaves ``rule`` out: its decorator fills in the rule's id."""
         column = self.header(field_name) if field_name else None
         index = self.match.positions.get(field_name) if (self.match and field_name) else None
-        row = record.row if record is not None else (1 if index is not None else None)
+        row = record.row if record is not None else (self.header_row if index is not None else None)
         cell = f"{get_column_letter(index + 1)}{row}" if index is not None and row else None
         value = display(record.raw.get(field_name)) if record is not None and field_name else None
         return Finding(
@@ -236,11 +238,19 @@ def _ref_key(ref: str) -> str:
 
 
 def find_tab(raw: RawWorkbook, schema: TableSchema) -> RawTable | None:
+    if schema.name in raw.chosen:  # [source.tabs.<Tab>] named it, or put it in another workbook
+        return raw.tables.get(raw.chosen[schema.name])
+    home = raw.homes.get(schema.name, "")
     keys = schema.tab_keys()
-    for title, table in raw.tables.items():
-        if normalize(title) in keys:
+    for table in raw.tables.values():
+        if table.workbook == home and normalize(table.title) in keys:
             return table
     return None
+
+
+def _tabs_found(raw: RawWorkbook, schema: TableSchema) -> str:
+    home = raw.homes.get(schema.name, "")
+    return ", ".join(repr(t.title) for t in raw.tables.values() if t.workbook == home) or "none"
 
 
 def build_board(
@@ -251,15 +261,22 @@ def build_board(
     for key, schema in schemas.items():
         rt = find_tab(raw, schema)
         if rt is None:
-            findings.append(_missing_tab(raw, schema))
+            findings.append((_missing_tab if schema.required else _optional_tab)(raw, schema))
             tables[key] = Table(schema, None, None)
             continue
-        tables[key] = _build_table(rt, schema, RECORD_TYPES[key], today, findings)
+        if schema.name in raw.header_rows:
+            rt = replace(rt, forced_header_row=raw.header_rows[schema.name])
+        choice = locate_header(rt, schema)
+        if not choice.found:
+            findings.append(_no_header_row(rt, schema))
+            tables[key] = Table(schema, rt.title, None)  # present, but no rule can read it
+            continue
+        tables[key] = _build_table(choice.table, schema, RECORD_TYPES[key], today, findings)
     return Board(**tables, source=raw.name), findings
 
 
 def _missing_tab(raw: RawWorkbook, schema: TableSchema) -> Finding:
-    found = ", ".join(repr(t) for t in raw.tables) or "none"
+    found = _tabs_found(raw, schema)
     return Finding(
         rule="schema.missing_tab",
         severity=Severity.ERROR,
@@ -273,6 +290,40 @@ def _missing_tab(raw: RawWorkbook, schema: TableSchema) -> Finding:
     )
 
 
+def _optional_tab(raw: RawWorkbook, schema: TableSchema) -> Finding:
+    topic = schema.name.lower().removesuffix("s")
+    found = _tabs_found(raw, schema)
+    return Finding(
+        rule="schema.missing_tab",
+        severity=Severity.INFO,
+        sheet=schema.name,
+        tab=schema.name,
+        message=(
+            f"The workbook has no {schema.name!r} tab, so the {topic} rules were not checked. "
+            f"Add a tab called {schema.name!r} (with its header row) to check them. Tabs "
+            f"found: {found}; if one of them holds this list, set tab in "
+            f"[source.tabs.{schema.name}] of the config."
+        ),
+    )
+
+
+def _no_header_row(rt: RawTable, schema: TableSchema) -> Finding:
+    examples = ", ".join(repr(c.name) for c in schema.columns[:3])
+    tab = f"[source.tabs.{schema.name}]"
+    return Finding(
+        rule="schema.missing_column",
+        severity=Severity.ERROR,
+        sheet=rt.title,
+        tab=schema.name,
+        message=(
+            f"No header row was found on the {rt.title!r} tab, so nothing on it could be "
+            f"checked: none of its first 20 rows has the column headings (such as {examples}). "
+            f"Put the headings in one row above the list, or set header_row in {tab} "
+            "of the config."
+        ),
+    )
+
+
 def _build_table(
     rt: RawTable,
     schema: TableSchema,
@@ -281,7 +332,7 @@ def _build_table(
     findings: list[Finding],
 ) -> Table:
     match = match_headers(schema, rt.header)
-    table = Table(schema, rt.title, match)
+    table = Table(schema, rt.title, match, header_row=rt.header_row)
     for col in match.missing:
         findings.append(_missing_column(table, col.name, match.suggestions.get(col.field)))
     findings.extend(_duplicate_columns(table, rt.header))
@@ -332,7 +383,7 @@ def _missing_column(table: Table, name: str, suggestion: str | None) -> Finding:
     hint = (
         f" The header {suggestion!r} looks close: rename it to {name!r} if that is the one."
         if suggestion
-        else f" Add a column headed {name!r} to row 1."
+        else f" Add a column headed {name!r} to the header row (row {table.header_row})."
     )
     return Finding(
         rule="schema.missing_column",

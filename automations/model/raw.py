@@ -4,22 +4,61 @@ tables with table_from_grid, so they agree cell for cell."""
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from itertools import islice
+
+# The header row is looked for in this many rows at the top of a tab (model/header.py).
+SCAN_ROWS = 20
+
+
+@dataclass(frozen=True)
+class ExcelTable:
+    """An Excel table (ListObject) on a tab: where its header row is, and its totals rows."""
+
+    name: str
+    header_row: int | None  # None: the table was made without a header row
+    first_column: int  # 1-based
+    last_row: int
+    totals_rows: int = 0
 
 
 @dataclass
 class RawTable:
-    """One tab as typed values: row 1 is the header, each row keeps its spreadsheet row number."""
+    """One tab as typed values. ``header`` is the row at ``header_row`` (1 until the board has
+    found the real one: see at()); each data row keeps its spreadsheet row number."""
 
     title: str
     header: list[object]
     rows: list[tuple[int, Sequence[object]]] = field(default_factory=list)
+    header_row: int = 1
+    # The grid as read (row n is grid[n - 1]), kept so the header can be moved down.
+    grid: list[Sequence[object]] = field(default_factory=list, repr=False)
+    excel_tables: tuple[ExcelTable, ...] = ()
+    forced_header_row: int | None = None  # [source.tabs.<Tab>] header_row
+    workbook: str = ""  # which workbook the tab is in, when the board spans several ("": main)
+
+    def top(self) -> list[tuple[int, Sequence[object]]]:
+        """The first SCAN_ROWS rows with their numbers (where the header row can be)."""
+        return list(enumerate(self.grid[:SCAN_ROWS], start=1))
+
+    def at(self, header_row: int, skip: Iterable[int] = ()) -> RawTable:
+        """The same tab read with its header on ``header_row``; rows above it are ignored and
+        the rows numbered in ``skip`` (a hints row, an Excel table's totals row) left out."""
+        if header_row == self.header_row and not skip:
+            return self
+        header, rows = _cut(self.grid, header_row, set(skip))
+        return replace(self, header=header, rows=rows, header_row=header_row)
 
 
 @dataclass
 class RawWorkbook:
     name: str  # shown to people: a file name or a spreadsheet title
     tables: dict[str, RawTable]  # keyed by the tab's title as it is in the workbook
+    # Set from [source.tabs.<Tab>], by canonical tab (Members, ...): the key in ``tables`` of
+    # the tab chosen by name, the workbook a tab lives in (RawTable.workbook), its header row.
+    chosen: dict[str, str] = field(default_factory=dict)
+    homes: dict[str, str] = field(default_factory=dict)
+    header_rows: dict[str, int] = field(default_factory=dict)
 
 
 def is_blank_row(values: Sequence[object]) -> bool:
@@ -27,20 +66,30 @@ def is_blank_row(values: Sequence[object]) -> bool:
 
 
 def table_from_grid(title: str, grid: Iterable[Sequence[object]]) -> RawTable:
-    """Row 1 is the header; data rows keep their spreadsheet numbers and are cut to the header's
-    width, and rows blank within that width are skipped (a note typed beside the table is not
-    a row). Every backend builds its tables here, so they agree cell for cell."""
-    rows = iter(grid)
-    header = list(next(rows, []))
+    """Read with row 1 as the header (the board moves it when the real one is lower down:
+    RawTable.at). Data rows keep their spreadsheet numbers and are cut to the header's width,
+    and rows blank within that width are skipped (a note typed beside the table is not a row).
+    Every backend builds its tables here, so they agree cell for cell."""
+    lines = grid if isinstance(grid, list) else list(grid)
+    header, rows = _cut(lines, 1, set())
+    return RawTable(title=title, header=header, rows=rows, grid=lines)
+
+
+def _cut(
+    grid: list[Sequence[object]], header_row: int, skip: set[int]
+) -> tuple[list[object], list[tuple[int, Sequence[object]]]]:
+    header = list(grid[header_row - 1]) if len(grid) >= header_row else []
     while header and is_blank_row(header[-1:]):  # readers differ on how far a row's end goes
         header.pop()
     width = len(header)
     data = []
-    for number, values in enumerate(rows, start=2):
+    for number, values in enumerate(islice(grid, header_row, None), start=header_row + 1):
         cut = values[:width] if len(values) > width else values
         if _filled_first(cut) or not is_blank_row(cut):
             data.append((number, cut))
-    return RawTable(title=title, header=header, rows=data)
+    if skip:
+        data = [(n, v) for n, v in data if n not in skip]
+    return header, data
 
 
 def _filled_first(values: Sequence[object]) -> bool:
@@ -71,16 +120,13 @@ def mark_uncalculated(raw: RawWorkbook, cells: dict[str, set[tuple[int, int]]]) 
         table = raw.tables.get(title)
         if table is None:
             continue
-        by_row: dict[int, list[int]] = {}
+        grid = table.grid
         for row, column in positions:
-            by_row.setdefault(row, []).append(column)
-        rows = dict(table.rows)
-        for number, columns in by_row.items():
-            values = list(rows.get(number, ()))
-            for column in columns:
-                if column <= len(table.header):
-                    values += [None] * (column - len(values))
-                    if values[column - 1] is None or values[column - 1] == "":
-                        values[column - 1] = UNCALCULATED
-            rows[number] = values
-        table.rows = sorted(rows.items())
+            if row > len(grid):
+                continue
+            values = list(grid[row - 1])
+            values += [None] * (column - len(values))
+            if values[column - 1] is None or values[column - 1] == "":
+                values[column - 1] = UNCALCULATED
+                grid[row - 1] = values
+        table.header, table.rows = _cut(grid, table.header_row, set())

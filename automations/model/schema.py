@@ -81,6 +81,7 @@ class TableSchema:
     id_field: str
     columns: tuple[Column, ...]
     aliases: tuple[str, ...] = ()
+    required: bool = True  # [tab] required = false: a board may not keep this tab (yet)
 
     def column(self, field_name: str) -> Column:
         for c in self.columns:
@@ -152,7 +153,15 @@ def load_table_schema(path: Path) -> TableSchema:
         id_field=id_field,
         columns=columns,
         aliases=tuple(tab.get("aliases", ())),
+        required=_tab_required(path, tab),
     )
+
+
+def _tab_required(path: Path, tab: dict[str, Any]) -> bool:
+    value = tab.get("required", True)
+    if not isinstance(value, bool):
+        raise SchemaError(f"{path}: [tab] required must be true or false, got {value!r}")
+    return value
 
 
 def load_schemas(directory: Path) -> dict[str, TableSchema]:

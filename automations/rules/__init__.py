@@ -62,7 +62,8 @@ def _runnable(r: Rule, board: Board) -> bool:
     for need in r.needs:
         table_name, _, field_name = need.partition(".")
         table = getattr(board, table_name)
-        if not table.present or (field_name and not table.has(field_name)):
+        # A tab whose header row was not found is present but cannot be read.
+        if not table.present or table.match is None or (field_name and not table.has(field_name)):
             return False
     return True
 

@@ -14,7 +14,11 @@ from automations.rules import Rule, register, rule
 E, W = Severity.ERROR, Severity.WARNING
 
 for _id, _summary in (
-    ("schema.missing_tab", "A tab the service needs is not in the workbook."),
+    # For Projects and Meetings (a board may not keep them yet) a missing tab is information:
+    # the rules that need it are skipped.
+    ("schema.missing_tab", "A tab the service needs is not in the workbook (information only "
+     "for Projects and Meetings)."),
+    # Also one finding for a whole tab whose header row cannot be found.
     ("schema.missing_column", "A column the service needs is not on its tab."),
     ("schema.duplicate_column", "Two columns of a tab have the same header."),
     ("schema.required", "A cell that must be filled in is blank."),

@@ -60,15 +60,16 @@ class GoogleSettings:
     retry: RetryPolicy = DEFAULT_POLICY
 
 
-def spreadsheet_key(text: str) -> str:
-    """The key from a Google Sheet's address (…/spreadsheets/d/KEY/edit) or the key itself."""
+def spreadsheet_key(text: str, setting: str = "source.spreadsheet") -> str:
+    """The key from a Google Sheet's address (…/spreadsheets/d/KEY/edit) or the key itself;
+    ``setting`` names the config key in the message."""
     text = text.strip()
     if m := _URL_KEY.search(text):
         return m[1]
     if _BARE_KEY.fullmatch(text):
         return text
     raise ConfigError(
-        f"source.spreadsheet: {text!r} is not a Google Sheet address or key. Copy the address "
+        f"{setting}: {text!r} is not a Google Sheet address or key. Copy the address "
         "from the browser (https://docs.google.com/spreadsheets/d/…)."
     )
 

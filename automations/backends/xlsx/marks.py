@@ -219,7 +219,8 @@ def _tab_now(wb: Workbook) -> tuple[tuple[Any, ...], ...] | None:
 
 def _frozen(rows: list[list[Any]]) -> tuple[tuple[Any, ...], ...]:
     """The tab without its stamp row, in a form that compares and hashes."""
-    return tuple(tuple(r) for r in without_stamp(rows))
+    # A blank cell reads back as None however it was written ("" for a finding with no cell).
+    return tuple(tuple(None if v == "" else v for v in r) for r in without_stamp(rows))
 
 
 def _trim(row: list[Any]) -> list[Any]:

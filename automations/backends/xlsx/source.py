@@ -8,16 +8,26 @@ cells as None, blank rows skipped and every row keeping its spreadsheet row numb
 
 from __future__ import annotations
 
+import posixpath
 import zipfile
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
+from xml.etree import ElementTree  # expat >= 2.4.1 refuses entity bombs; no external entities
 
 from openpyxl import load_workbook
+from openpyxl.utils.cell import range_boundaries
 from openpyxl.utils.exceptions import InvalidFileException
 
 from automations.backends.xlsx.sniff import check_workbook_file, uncalculated_formulas
 from automations.core.errors import SourceError
-from automations.model.raw import RawTable, RawWorkbook, mark_uncalculated, table_from_grid
+from automations.model.raw import (
+    ExcelTable,
+    RawTable,
+    RawWorkbook,
+    mark_uncalculated,
+    table_from_grid,
+)
 
 if TYPE_CHECKING:
     from automations.backends.marks import MarkPlan, WriteResult
@@ -32,7 +42,7 @@ except ImportError:  # pragma: no cover - python-calamine is a declared dependen
 def read_xlsx(path: Path) -> RawWorkbook:
     """Every tab's values. Formula cells give the value the spreadsheet last calculated."""
     check_workbook_file(path)
-    raw = _read_values(path)
+    raw = with_excel_tables(path, _read_values(path))
     mark_uncalculated(raw, uncalculated_formulas(path))
     return raw
 
@@ -44,6 +54,76 @@ def _read_values(path: Path) -> RawWorkbook:
         except Exception:  # anything calamine cannot parse, openpyxl reads or explains
             pass
     return read_xlsx_openpyxl(path)
+
+
+# ---------------------------------------------------------------- Excel tables (ListObjects)
+_MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+_REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
+_PKG = "{http://schemas.openxmlformats.org/package/2006/relationships}"
+
+
+def with_excel_tables(path: Path, raw: RawWorkbook) -> RawWorkbook:
+    """Each tab's Excel tables (where their header rows are), for finding the header row."""
+    try:
+        found = excel_tables(path)
+    except (zipfile.BadZipFile, OSError, KeyError, ValueError, ElementTree.ParseError):
+        return raw  # the values were read; the tables only help to find the header row
+    for title, tables in found.items():
+        if title in raw.tables:
+            raw.tables[title] = replace(raw.tables[title], excel_tables=tables)
+    return raw
+
+
+def excel_tables(path: Path) -> dict[str, tuple[ExcelTable, ...]]:
+    """Tab title -> its tables, read from xl/tables/*.xml through the sheets' relationships."""
+    out: dict[str, tuple[ExcelTable, ...]] = {}
+    with zipfile.ZipFile(path) as zf:
+        names = set(zf.namelist())
+        book_rels = _targets(zf, "xl/workbook.xml", names)
+        for sheet in _xml(zf, "xl/workbook.xml").iter(f"{_MAIN}sheet"):
+            part = book_rels.get(sheet.get(f"{_REL}id", ""), ("", ""))[1]
+            tables = [
+                _table(_xml(zf, target))
+                for kind, target in _targets(zf, part, names).values()
+                if kind.endswith("/table") and target in names
+            ]
+            if tables:
+                out[sheet.get("name", "")] = tuple(t for t in tables if t is not None)
+    return out
+
+
+def _xml(zf: zipfile.ZipFile, name: str) -> ElementTree.Element:
+    with zf.open(name) as stream:
+        return ElementTree.parse(stream).getroot()
+
+
+def _targets(zf: zipfile.ZipFile, part: str, names: set[str]) -> dict[str, tuple[str, str]]:
+    """A part's relationships: id -> (type, the target's name in the zip)."""
+    folder, base = posixpath.split(part)
+    rels = posixpath.join(folder, "_rels", base + ".rels")
+    if not part or rels not in names:
+        return {}
+    out = {}
+    for rel in _xml(zf, rels).iter(f"{_PKG}Relationship"):
+        target = rel.get("Target", "")
+        full = target.lstrip("/") if target.startswith("/") else posixpath.join(folder, target)
+        out[rel.get("Id", "")] = (rel.get("Type", ""), posixpath.normpath(full))
+    return out
+
+
+def _table(root: ElementTree.Element) -> ExcelTable | None:
+    ref = root.get("ref")
+    if not ref:
+        return None
+    first_col, first_row, _, last_row = range_boundaries(ref)
+    headers = int(root.get("headerRowCount", "1"))
+    return ExcelTable(
+        name=root.get("displayName") or root.get("name") or "",
+        header_row=first_row if headers else None,
+        first_column=first_col or 1,
+        last_row=last_row or first_row or 1,
+        totals_rows=int(root.get("totalsRowCount", "0")),
+    )
 
 
 # How a cell holding an error is marked in the sheet's XML (both quote styles are legal).
