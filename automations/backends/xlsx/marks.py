@@ -74,7 +74,15 @@ from automations.backends.xlsx.sheetxml import (
 )
 from automations.backends.xlsx.snapshot import differences, refuse
 from automations.backends.xlsx.styles import Styles
-from automations.backends.xlsx.tab import TabRow, first_cell, read_tab, shared_strings, tab_part
+from automations.backends.xlsx.tab import (
+    TabRow,
+    fingerprint,
+    fingerprint_of,
+    first_cell,
+    read_tab,
+    shared_strings,
+    tab_part,
+)
 from automations.core.errors import SourceError
 from automations.core.findings import Severity
 
@@ -83,7 +91,7 @@ if TYPE_CHECKING:
 
 M = f"{{{NS_MAIN}}}"
 # Characters XML 1.0 cannot hold (the same set openpyxl refuses in a cell).
-ILLEGAL_CHARACTERS = re.compile(r"[\000-\010]|[\013-\014]|[\016-\037]")
+ILLEGAL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 THREADED_REASON = (
     " (No note on this cell: it holds a threaded comment, which the check leaves as it is.)"
 )
@@ -104,8 +112,9 @@ def write_xlsx_marks(
     _refuse_if_saved_since(real, stamp)
     with Package(real) as pkg:
         book = Book(pkg)
-        shown = current_state(book)
-        if shown == desired_state(book, plan):
+        wanted = desired_state(book, plan)
+        shown = current_state(book, wanted.tab)
+        if shown == wanted:
             # Reading is harmless while someone has the file open, so this needs no lock check.
             return WriteResult(
                 changed=False,
@@ -187,6 +196,7 @@ class Book:
     pkg: Package
     _sheets: dict[str, SheetXml] = field(default_factory=dict)
     _notes: dict[str, SheetNotes] = field(default_factory=dict)
+    _merged: dict[str, list[tuple[int, int, int, int]]] = field(default_factory=dict)
 
     @cached_property
     def tabs(self) -> list[Any]:
@@ -222,6 +232,11 @@ class Book:
         return shared_strings(self.pkg.read(found[0])) if found and self.pkg.has(found[0]) else []
 
     def merged(self, part: str) -> list[tuple[int, int, int, int]]:
+        if part not in self._merged:
+            self._merged[part] = self._read_merged(part)
+        return self._merged[part]
+
+    def _read_merged(self, part: str) -> list[tuple[int, int, int, int]]:
         ranges = []
         sheet = self.sheet(part)
         for chunk in sheet.named("mergeCells"):
@@ -234,8 +249,11 @@ class Book:
 
     def anchor(self, part: str, cell: str) -> str:
         """The cell that can hold a note: a merged range's top-left cell stands for all of it."""
+        merged = self.merged(part)
+        if not merged:
+            return cell
         row, col = rc(cell)
-        for r1, c1, r2, c2 in self.merged(part):
+        for r1, c1, r2, c2 in merged:
             if r1 <= row <= r2 and c1 <= col <= c2:
                 return f"{column_letter(c1)}{r1}"
         return cell
@@ -253,7 +271,10 @@ class MarksState:
     tab: tuple[tuple[Any, ...], ...] | None  # the Validation tab's rows, without the stamp
 
 
-def current_state(book: Book | Path) -> MarksState:
+def current_state(book: Book | Path, expected_tab: Frozen | None = None) -> MarksState:
+    """``expected_tab``: the Validation tab the plan wants; when the tab part carries the
+    fingerprint of exactly those rows (the check wrote it and nothing saved it since), its rows
+    need not be read back one by one."""
     if isinstance(book, Path):
         with Package(book) as pkg:
             return current_state(Book(pkg))
@@ -265,7 +286,7 @@ def current_state(book: Book | Path) -> MarksState:
             ours = our_note(text)
             if ours and ref not in book.notes(ws.part).threaded:
                 notes.add((ws.name, ref, ours))
-    return MarksState(frozenset(rules), frozenset(notes), _tab_now(book))
+    return MarksState(frozenset(rules), frozenset(notes), _tab_now(book, expected_tab))
 
 
 def _our_rules(sheet: SheetXml) -> dict[Severity, set[str]]:
@@ -293,10 +314,16 @@ def desired_state(book: Book, plan: MarkPlan) -> MarksState:
     return MarksState(frozenset(rules), frozenset(notes), _frozen(_rows(book, plan)))
 
 
-def _tab_now(book: Book) -> tuple[tuple[Any, ...], ...] | None:
+def _tab_now(book: Book, expected: Frozen | None) -> Frozen | None:
     if book.tab is None or not book.tab.part:
         return None
-    return _frozen(read_tab(book.pkg.read(book.tab.part), lambda: book.shared))
+    data = book.pkg.read(book.tab.part)
+    if expected is not None and fingerprint_of(data) == fingerprint(expected):
+        return expected
+    return _frozen(read_tab(data, lambda: book.shared))
+
+
+Frozen = tuple[tuple[Any, ...], ...]
 
 
 def _frozen(rows: list[list[Any]]) -> tuple[tuple[Any, ...], ...]:
@@ -460,7 +487,7 @@ def _rows(book: Book, plan: MarkPlan) -> list[list[Any]]:
 
 def _write_tab(book: Book, plan: MarkPlan, styles: Styles) -> None:
     rows = _tab_rows(plan, {t.name for t in book.tabs}, _unnoted(book, plan))
-    data = tab_part(rows, styles)
+    data = tab_part(rows, styles, fingerprint(_frozen([r.values for r in rows])))
     pkg = book.pkg
     if book.tab is not None:
         pkg.put(book.tab.part, data)

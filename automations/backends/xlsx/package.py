@@ -8,11 +8,12 @@ sheet; knows nothing about marks.
 from __future__ import annotations
 
 import posixpath
-import shutil
+import struct
 import zipfile
-from collections.abc import Iterable
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
 from lxml import etree
 
@@ -251,41 +252,95 @@ class Package:
     # ------------------------------------------------------------ writing
     def write(self, target: Path) -> None:
         """Every original part in its original order (changed ones with their new content),
-        then the new parts. Parts not changed are streamed across unaltered."""
-        with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED, allowZip64=True) as out:
+        then the new parts. A part not changed is copied as stored: its compressed bytes too."""
+        with target.open("wb") as out:
+            zip_out = ZipWriter(out)
             for name, info in self.infos.items():
                 if name in self.removed:
                     continue
                 if name in self.changes:
-                    _write_pieces(out, _like(info), self.changes[name])
-                    continue
-                with self.zip.open(info) as src, out.open(_like(info), "w") as dst:
-                    shutil.copyfileobj(src, dst, 1 << 20)
+                    zip_out.add(name, self.changes[name], info.date_time)
+                else:
+                    zip_out.copy(info, self.stored(info))
             for name, pieces in self.changes.items():
                 if name not in self.infos:
-                    _write_pieces(out, _new_info(name), pieces)
+                    zip_out.add(name, pieces, NEW_PART_TIME)
+            zip_out.finish()
+
+    def stored(self, info: zipfile.ZipInfo) -> bytes:
+        """A part's bytes as stored in the zip (compressed), without unpacking them."""
+        fp = self.zip.fp
+        assert fp is not None
+        fp.seek(info.header_offset)
+        header = fp.read(LOCAL_HEADER.size)
+        fields = LOCAL_HEADER.unpack(header)
+        if fields[0] != LOCAL_SIGNATURE:
+            raise SourceError(f"{self.path.name} is damaged: {info.filename} cannot be found.")
+        fp.seek(info.header_offset + LOCAL_HEADER.size + fields[9] + fields[10])
+        return fp.read(info.compress_size)
 
 
-def _like(info: zipfile.ZipInfo) -> zipfile.ZipInfo:
-    new = zipfile.ZipInfo(info.filename, info.date_time)
-    new.compress_type = info.compress_type
-    new.external_attr = info.external_attr
-    new.file_size = info.file_size  # lets zipfile choose zip64 for very large parts
-    return new
+# The zip format's records (APPNOTE.TXT 4.3.7, 4.3.12, 4.3.16), little-endian.
+LOCAL_SIGNATURE = 0x04034B50
+LOCAL_HEADER = struct.Struct("<IHHHHHIIIHH")
+CENTRAL_HEADER = struct.Struct("<IHHHHHHIIIHHHHHII")
+END_RECORD = struct.Struct("<IHHHHIIH")
+NEW_PART_TIME = (1980, 1, 1, 0, 0, 0)
+UTF8_NAMES = 0x800
+LARGE_PART = 4 << 20  # above this, quicker compression: a big sheet is most of a save's time
 
 
-def _new_info(name: str) -> zipfile.ZipInfo:
-    info = zipfile.ZipInfo(name, (1980, 1, 1, 0, 0, 0))
-    info.compress_type = zipfile.ZIP_DEFLATED
-    return info
+class ZipWriter:
+    """A plain zip writer that can also copy an entry's stored bytes as they are (zipfile can
+    only recompress). Workbooks never need zip64; one that would is refused."""
 
+    def __init__(self, out: BinaryIO) -> None:
+        self.out = out
+        self.central: list[bytes] = []
 
-def _write_pieces(out: zipfile.ZipFile, info: zipfile.ZipInfo, pieces: Iterable[bytes]) -> None:
-    pieces = list(pieces)
-    info.file_size = sum(len(p) for p in pieces)
-    with out.open(info, "w", force_zip64=info.file_size > zipfile.ZIP64_LIMIT) as dst:
+    def copy(self, info: zipfile.ZipInfo, data: bytes) -> None:
+        if info.flag_bits & 0x1:
+            raise SourceError(f"{info.filename} is encrypted inside the workbook.")
+        self._entry(info.filename, info.compress_type, info.date_time, info.CRC,
+                    data, info.file_size, info.external_attr)
+
+    def add(self, name: str, pieces: list[bytes], when: tuple[int, ...]) -> None:
+        size = sum(len(p) for p in pieces)
+        level = 1 if size > LARGE_PART else 6
+        packer = zlib.compressobj(level, zlib.DEFLATED, -15)
+        crc, packed = 0, []
         for piece in pieces:
-            dst.write(piece)
+            crc = zlib.crc32(piece, crc)
+            packed.append(packer.compress(piece))
+        packed.append(packer.flush())
+        self._entry(name, zipfile.ZIP_DEFLATED, when, crc, b"".join(packed), size, 0)
+
+    def _entry(self, name: str, method: int, when: tuple[int, ...], crc: int, data: bytes,
+               size: int, attrs: int) -> None:
+        if max(size, len(data), self.out.tell()) >= 0xFFFFFFFF or len(self.central) >= 0xFFFF:
+            raise SourceError("The workbook is too large for the check to write (over 4 GB).")
+        encoded = name.encode("utf-8")
+        flags = 0 if encoded.isascii() else UTF8_NAMES
+        dos_time = (when[3] << 11) | (when[4] << 5) | (when[5] // 2)
+        dos_date = ((max(when[0], 1980) - 1980) << 9) | (when[1] << 5) | when[2]
+        offset = self.out.tell()
+        self.out.write(LOCAL_HEADER.pack(LOCAL_SIGNATURE, 20, flags, method, dos_time, dos_date,
+                                         crc, len(data), size, len(encoded), 0))
+        self.out.write(encoded)
+        self.out.write(data)
+        self.central.append(
+            CENTRAL_HEADER.pack(0x02014B50, 20, 20, flags, method, dos_time, dos_date, crc,
+                                len(data), size, len(encoded), 0, 0, 0, 0, attrs, offset)
+            + encoded
+        )
+
+    def finish(self) -> None:
+        start = self.out.tell()
+        for record in self.central:
+            self.out.write(record)
+        size = self.out.tell() - start
+        count = len(self.central)
+        self.out.write(END_RECORD.pack(0x06054B50, 0, 0, count, count, size, start, 0))
 
 
 # ---------------------------------------------------------------- what is refused, and why

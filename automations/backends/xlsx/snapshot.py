@@ -19,7 +19,6 @@ from automations.backends.xlsx.sheetxml import SheetXml, split_sheet
 from automations.core.errors import SourceError
 
 M = f"{{{NS_MAIN}}}"
-CHUNK = 1 << 20
 
 
 def differences(edited: Package, written: Path, people_sheets: dict[str, str]) -> list[str]:
@@ -36,45 +35,34 @@ def _differences(
 ) -> list[str]:
     problems: list[str] = []
     try:
-        with zipfile.ZipFile(written) as new:
-            names = set(new.namelist())
-            for name in original.infos:
+        with Package(written) as after:
+            for name, info in original.infos.items():
                 if name in owned:
                     continue
-                if name not in names:
+                if name not in after.infos:
                     problems.append(f"{name} (missing)")
-                elif not _same(original.zip, new, name):
+                elif not _same(original, after, info, after.infos[name]):
                     problems.append(name)
             for name in owned:
-                if not name.endswith(".vml") and name in names:
-                    _well_formed(new, name, problems)
-            after = Package(written)
-            try:
-                problems += _sheets(original, after, people_sheets, owned)
-            finally:
-                after.close()
-    except (zipfile.BadZipFile, OSError) as exc:
+                if name in after.infos:
+                    _well_formed(after, name, problems)
+            problems += _sheets(original, after, people_sheets, owned)
+    except (zipfile.BadZipFile, OSError, SourceError) as exc:
         problems.append(f"the file itself ({exc})")
     return problems
 
 
-def _same(a: zipfile.ZipFile, b: zipfile.ZipFile, name: str) -> bool:
-    ia, ib = a.getinfo(name), b.getinfo(name)
-    if (ia.file_size, ia.CRC) != (ib.file_size, ib.CRC):
-        return False
-    with a.open(ia) as fa, b.open(ib) as fb:  # reading to the end also checks each CRC
-        while True:
-            x, y = fa.read(CHUNK), fb.read(CHUNK)
-            if x != y:
-                return False
-            if not x:
-                return True
+def _same(a: Package, b: Package, ia: zipfile.ZipInfo, ib: zipfile.ZipInfo) -> bool:
+    """The same part, stored the same way: the same compressed bytes, sizes and checksum."""
+    same_record = (ia.file_size, ia.CRC, ia.compress_type) == (ib.file_size, ib.CRC,
+                                                               ib.compress_type)
+    return same_record and a.stored(ia) == b.stored(ib)
 
 
-def _well_formed(zf: zipfile.ZipFile, name: str, problems: list[str]) -> None:
-    if name.endswith((".xml", ".rels")) and not name.startswith("xl/worksheets/"):
+def _well_formed(pkg: Package, name: str, problems: list[str]) -> None:
+    if name.endswith((".xml", ".rels")) and not name.startswith("xl/worksheets/sheet"):
         try:
-            parse(zf.read(name))
+            parse(pkg.read(name))
         except Exception:
             problems.append(f"{name} (not well-formed)")
 

@@ -50,6 +50,7 @@ class Styles:
     def __init__(self, data: bytes | None) -> None:
         self.root = parse(data or EMPTY_STYLES)
         self.changed = data is None
+        self._xfs: dict[CellStyle, int] = {}  # the Validation tab asks once per cell
 
     def to_bytes(self) -> bytes:
         return serialise(self.root)
@@ -67,6 +68,11 @@ class Styles:
 
     # ------------------------------------------------------------ cell formats
     def xf(self, style: CellStyle) -> int:
+        if style not in self._xfs:
+            self._xfs[style] = self._xf(style)
+        return self._xfs[style]
+
+    def _xf(self, style: CellStyle) -> int:
         font = self._find_or_add("fonts", self._font(style))
         fill = self._find_or_add("fills", _fill(style.fill)) if style.fill else 0
         xf = etree.Element(f"{M}xf")

@@ -6,8 +6,10 @@ stays text.
 
 from __future__ import annotations
 
+import hashlib
 import io
 import math
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -24,6 +26,8 @@ M = f"{{{NS_MAIN}}}"
 TAB_WIDTHS = (16, 34, 12, 8, 90, 16)
 RISKY_START = ("=", "+", "-", "@")
 HEADER_FILL = "1F4E79"
+# A comment before the root: what the tab's rows (without the stamp) hash to.
+FINGERPRINT = re.compile(rb"<!--coprod:([0-9a-f]{64})-->")
 LINK_COLOUR = "0563C1"
 
 
@@ -34,15 +38,29 @@ class TabRow:
     link: str | None = None  # where the last column's "Go to" text leads
 
 
-def tab_part(rows: list[TabRow], styles: Styles) -> bytes:
+def fingerprint(rows: object) -> str:
+    return hashlib.sha256(repr(rows).encode()).hexdigest()
+
+
+def fingerprint_of(data: bytes) -> str | None:
+    """The fingerprint the check left in a tab part it wrote (any program that saves the
+    workbook rewrites the part without it)."""
+    found = FINGERPRINT.search(data, 0, 512)
+    return found.group(1).decode() if found else None
+
+
+def tab_part(rows: list[TabRow], styles: Styles, print_: str) -> bytes:
     columns = len(VALIDATION_HEADER)
     per_line = TAB_WIDTHS[4] * 1.1  # characters per line of the message column, roughly
-    out = [XML_DECLARATION, f'<worksheet xmlns="{NS_MAIN}" xmlns:r="{NS_R}">'.encode(),
+    style = _Styles(styles)
+    out = [XML_DECLARATION, f"<!--coprod:{print_}-->".encode(),
+           f'<worksheet xmlns="{NS_MAIN}" xmlns:r="{NS_R}">'.encode(),
            _views(), b'<sheetFormatPr defaultRowHeight="15"/><cols>']
     out += [f'<col min="{i}" max="{i}" width="{w}" customWidth="1"/>'.encode()
             for i, w in enumerate(TAB_WIDTHS, start=1)]
     out.append(b"</cols><sheetData>")
     links = []
+    letters = [column_letter(c) for c in range(1, columns + 1)]
     for r, row in enumerate(rows, start=1):
         body = r > HEADER_ROW and (row.fill is not None)
         height = ""
@@ -54,14 +72,14 @@ def tab_part(rows: list[TabRow], styles: Styles) -> bytes:
         width = columns if body else len(row.values)
         for c in range(1, width + 1):
             value = row.values[c - 1] if c <= len(row.values) else ""
-            style = styles.xf(_style(r, c, value, row, body))
-            ref = f"{column_letter(c)}{r}"
+            xf = style.of(r, c, value, row, body)
+            ref = f"{letters[c - 1]}{r}"
             if value == "":
-                if style:
-                    cells.append(f'<c r="{ref}" s="{style}"/>')
+                if xf:
+                    cells.append(f'<c r="{ref}" s="{xf}"/>')
                 continue
             cells.append(
-                f'<c r="{ref}" s="{style}" t="inlineStr"><is><t xml:space="preserve">'
+                f'<c r="{ref}" s="{xf}" t="inlineStr"><is><t xml:space="preserve">'
                 f"{escape(value)}</t></is></c>"
             )
             if c == columns and row.link:
@@ -79,6 +97,22 @@ def tab_part(rows: list[TabRow], styles: Styles) -> bytes:
     out.append(b'<pageMargins left="0.75" right="0.75" top="1" bottom="1" header="0.5" '
                b'footer="0.5"/></worksheet>')
     return b"".join(out)
+
+
+class _Styles:
+    """The cell format of each kind of cell, worked out once per kind, not once per cell."""
+
+    def __init__(self, styles: Styles) -> None:
+        self.styles = styles
+        self.known: dict[tuple[object, ...], int] = {}
+
+    def of(self, r: int, c: int, value: str, row: TabRow, body: bool) -> int:
+        quote = value.startswith(RISKY_START)
+        kind = (min(r, HEADER_ROW + 1), c, quote, body, row.fill if c == 1 else None,
+                bool(row.link))
+        if kind not in self.known:
+            self.known[kind] = self.styles.xf(_style(r, c, value, row, body))
+        return self.known[kind]
 
 
 def _views() -> bytes:
