@@ -128,7 +128,8 @@ def write_xlsx_marks(
         kept: list[Path] = []
 
         def verify_then_backup(tmp: Path) -> None:
-            refuse(differences(pkg, tmp, book.people_parts()), path.name, REPORT_HINT)
+            refuse(differences(pkg, tmp, book.people_parts(), book.as_read), path.name,
+                   REPORT_HINT)
             refuse_if_open(path)
             _refuse_if_saved_since(real, stamp)
             kept.append(backup(path, settings, dt.datetime.now()))
@@ -175,7 +176,7 @@ def write_xlsx_report(path: Path, report: Path, plan: MarkPlan, cfg: Config | No
         apply_marks(book, plan)
 
         def verify(tmp: Path) -> None:
-            refuse(differences(pkg, tmp, book.people_parts()), report.name, "")
+            refuse(differences(pkg, tmp, book.people_parts(), book.as_read), report.name, "")
 
         save_verified(pkg.write, report, verify)
     return WriteResult(
@@ -197,6 +198,7 @@ class Book:
     _sheets: dict[str, SheetXml] = field(default_factory=dict)
     _notes: dict[str, SheetNotes] = field(default_factory=dict)
     _merged: dict[str, list[tuple[int, int, int, int]]] = field(default_factory=dict)
+    as_read: dict[str, SheetXml] = field(default_factory=dict)  # for the proof
 
     @cached_property
     def tabs(self) -> list[Any]:
@@ -219,6 +221,9 @@ class Book:
     def sheet(self, part: str) -> SheetXml:
         if part not in self._sheets:
             self._sheets[part] = split_sheet(self.pkg.read(part), part)
+            read = self._sheets[part]
+            self.as_read[part] = SheetXml(read.head, read.root_tag, read.prefix,
+                                          list(read.chunks), read.end)
         return self._sheets[part]
 
     def notes(self, part: str) -> SheetNotes:

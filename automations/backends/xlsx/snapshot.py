@@ -21,17 +21,22 @@ from automations.core.errors import SourceError
 M = f"{{{NS_MAIN}}}"
 
 
-def differences(edited: Package, written: Path, people_sheets: dict[str, str]) -> list[str]:
+def differences(
+    edited: Package, written: Path, people_sheets: dict[str, str],
+    as_read: dict[str, SheetXml] | None = None,
+) -> list[str]:
     """What differs between the file ``edited`` was read from and ``written``, in words (empty
     when the written file keeps everything). Only the parts ``edited`` changed may differ.
-    ``people_sheets``: tab name -> sheet part, for every tab but the Validation tab."""
+    ``people_sheets``: tab name -> sheet part, for every tab but the Validation tab.
+    ``as_read``: sheet parts already split as they were read (saves unpacking them again)."""
     owned = edited.owned()
     with Package(edited.path) as original:
-        return _differences(original, owned, written, people_sheets)
+        return _differences(original, owned, written, people_sheets, as_read or {})
 
 
 def _differences(
-    original: Package, owned: set[str], written: Path, people_sheets: dict[str, str]
+    original: Package, owned: set[str], written: Path, people_sheets: dict[str, str],
+    as_read: dict[str, SheetXml],
 ) -> list[str]:
     problems: list[str] = []
     try:
@@ -46,7 +51,7 @@ def _differences(
             for name in owned:
                 if name in after.infos:
                     _well_formed(after, name, problems)
-            problems += _sheets(original, after, people_sheets, owned)
+            problems += _sheets(original, after, people_sheets, owned, as_read)
     except (zipfile.BadZipFile, OSError, SourceError) as exc:
         problems.append(f"the file itself ({exc})")
     return problems
@@ -68,7 +73,8 @@ def _well_formed(pkg: Package, name: str, problems: list[str]) -> None:
 
 
 def _sheets(
-    before: Package, after: Package, people: dict[str, str], owned: set[str]
+    before: Package, after: Package, people: dict[str, str], owned: set[str],
+    as_read: dict[str, SheetXml],
 ) -> list[str]:
     problems = []
     tabs_after = {s.name: s.part for s in after.sheets()}
@@ -77,7 +83,8 @@ def _sheets(
     for name, part in people.items():
         if not part or part not in owned:
             continue
-        old, new = split_sheet(before.read(part), part), split_sheet(after.read(part), part)
+        old = as_read.get(part) or split_sheet(before.read(part), part)
+        new = split_sheet(after.read(part), part)
         if old.head != new.head:
             problems.append(f"{name}: cells")
         if _people_elements(old) != _people_elements(new):
