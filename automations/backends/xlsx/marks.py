@@ -128,8 +128,8 @@ def write_xlsx_marks(
         kept: list[Path] = []
 
         def verify_then_backup(tmp: Path) -> None:
-            refuse(differences(pkg, tmp, book.people_parts(), book.as_read), path.name,
-                   REPORT_HINT)
+            refuse(differences(pkg, tmp, book.people_parts(), book.as_read, book.edited),
+                   path.name, REPORT_HINT)
             refuse_if_open(path)
             _refuse_if_saved_since(real, stamp)
             kept.append(backup(path, settings, dt.datetime.now()))
@@ -176,7 +176,8 @@ def write_xlsx_report(path: Path, report: Path, plan: MarkPlan, cfg: Config | No
         apply_marks(book, plan)
 
         def verify(tmp: Path) -> None:
-            refuse(differences(pkg, tmp, book.people_parts(), book.as_read), report.name, "")
+            refuse(differences(pkg, tmp, book.people_parts(), book.as_read, book.edited),
+                   report.name, "")
 
         save_verified(pkg.write, report, verify)
     return WriteResult(
@@ -225,6 +226,10 @@ class Book:
             self.as_read[part] = SheetXml(read.head, read.root_tag, read.prefix,
                                           list(read.chunks), read.end)
         return self._sheets[part]
+
+    @property
+    def edited(self) -> dict[str, SheetXml]:
+        return dict(self._sheets)
 
     def notes(self, part: str) -> SheetNotes:
         if part not in self._notes:

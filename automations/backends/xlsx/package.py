@@ -40,6 +40,7 @@ XML_DECLARATION = b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
 # An encrypted workbook (and an old .xls) is an OLE compound file, not a zip.
 OLE_SIGNATURE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 # Secure parsing: no network, no entity expansion, large parts allowed (big sheets' tails).
+Piece = bytes | memoryview  # a part's content is written from pieces, never joined first
 PARSER = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=True)
 
 
@@ -93,7 +94,7 @@ class Package:
         except (zipfile.BadZipFile, OSError) as exc:
             raise SourceError(f"{path.name} is not a readable .xlsx file: {exc}") from None
         self.infos = {info.filename: info for info in self.zip.infolist()}
-        self.changes: dict[str, list[bytes]] = {}  # part -> its new content, in pieces
+        self.changes: dict[str, list[Piece]] = {}  # part -> its new content, in pieces
         self.removed: set[str] = set()
         self._rels: dict[str, list[Rel]] = {}
         self.workbook_part = self._office_document()
@@ -179,7 +180,7 @@ class Package:
         return pattern.format(n)
 
     # ------------------------------------------------------------ changing
-    def put(self, part: str, data: bytes | list[bytes]) -> None:
+    def put(self, part: str, data: bytes | list[Piece]) -> None:
         self.changes[part] = data if isinstance(data, list) else [data]
         self.removed.discard(part)
 
@@ -304,7 +305,7 @@ class ZipWriter:
         self._entry(info.filename, info.compress_type, info.date_time, info.CRC,
                     data, info.file_size, info.external_attr)
 
-    def add(self, name: str, pieces: list[bytes], when: tuple[int, ...]) -> None:
+    def add(self, name: str, pieces: list[Piece], when: tuple[int, ...]) -> None:
         size = sum(len(p) for p in pieces)
         level = 1 if size > LARGE_PART else 6
         packer = zlib.compressobj(level, zlib.DEFLATED, -15)

@@ -46,13 +46,15 @@ class Chunk:
 
 @dataclass
 class SheetXml:
-    head: bytes  # the XML declaration, the root's start tag ... the end of sheetData
+    # The XML declaration, the root's start tag ... the end of sheetData: a view of the part as
+    # read, never copied (a large tracker's cells are tens of megabytes).
+    head: bytes | memoryview
     root_tag: bytes
     prefix: str  # the prefix of the main namespace, "" when it is the default one
     chunks: list[Chunk] = field(default_factory=list)
     end: bytes = b""
 
-    def pieces(self) -> list[bytes]:
+    def pieces(self) -> list[bytes | memoryview]:
         return [self.head, *(c.data for c in self.chunks), self.end]
 
     def element(self, chunk: Chunk) -> etree._Element:
@@ -95,7 +97,7 @@ def split_sheet(data: bytes, part: str) -> SheetXml:
     prefix = (root.group("prefix") or b"").decode()
     if not data[end_at:].startswith(f"</{prefix}worksheet".encode()):
         raise SourceError(f"The sheet part {part} does not end as a worksheet does.")
-    sheet = SheetXml(data[:sheet_data_end], root.group(0), prefix, end=data[end_at:])
+    sheet = SheetXml(memoryview(data)[:sheet_data_end], root.group(0), prefix, end=data[end_at:])
     sheet.chunks = list(_chunks(data[sheet_data_end:end_at], part))
     if etree.QName(parse(root.group(0) + sheet.end)).namespace != NS_MAIN:
         raise SourceError(f"The sheet part {part} is not an Excel 2007+ worksheet.")

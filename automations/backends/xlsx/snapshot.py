@@ -22,21 +22,22 @@ M = f"{{{NS_MAIN}}}"
 
 
 def differences(
-    edited: Package, written: Path, people_sheets: dict[str, str],
-    as_read: dict[str, SheetXml] | None = None,
+    package: Package, written: Path, people_sheets: dict[str, str],
+    as_read: dict[str, SheetXml] | None = None, edited: dict[str, SheetXml] | None = None,
 ) -> list[str]:
-    """What differs between the file ``edited`` was read from and ``written``, in words (empty
-    when the written file keeps everything). Only the parts ``edited`` changed may differ.
+    """What differs between the file ``package`` was read from and ``written``, in words (empty
+    when the written file keeps everything). Only the parts ``package`` changed may differ.
     ``people_sheets``: tab name -> sheet part, for every tab but the Validation tab.
-    ``as_read``: sheet parts already split as they were read (saves unpacking them again)."""
-    owned = edited.owned()
-    with Package(edited.path) as original:
-        return _differences(original, owned, written, people_sheets, as_read or {})
+    ``as_read``: sheet parts already split as they were read (saves unpacking them again);
+    ``edited``: the same sheets as the writer meant to write them."""
+    owned = package.owned()
+    with Package(package.path) as original:
+        return _differences(original, owned, written, people_sheets, as_read or {}, edited or {})
 
 
 def _differences(
     original: Package, owned: set[str], written: Path, people_sheets: dict[str, str],
-    as_read: dict[str, SheetXml],
+    as_read: dict[str, SheetXml], edited: dict[str, SheetXml],
 ) -> list[str]:
     problems: list[str] = []
     try:
@@ -51,7 +52,7 @@ def _differences(
             for name in owned:
                 if name in after.infos:
                     _well_formed(after, name, problems)
-            problems += _sheets(original, after, people_sheets, owned, as_read)
+            problems += _sheets(original, after, people_sheets, owned, as_read, edited)
     except (zipfile.BadZipFile, OSError, SourceError) as exc:
         problems.append(f"the file itself ({exc})")
     return problems
@@ -74,7 +75,7 @@ def _well_formed(pkg: Package, name: str, problems: list[str]) -> None:
 
 def _sheets(
     before: Package, after: Package, people: dict[str, str], owned: set[str],
-    as_read: dict[str, SheetXml],
+    as_read: dict[str, SheetXml], edited: dict[str, SheetXml],
 ) -> list[str]:
     problems = []
     tabs_after = {s.name: s.part for s in after.sheets()}
@@ -84,14 +85,42 @@ def _sheets(
         if not part or part not in owned:
             continue
         old = as_read.get(part) or split_sheet(before.read(part), part)
-        new = split_sheet(after.read(part), part)
-        if old.head != new.head:
-            problems.append(f"{name}: cells")
+        meant = edited.get(part)
+        if meant is not None and meant.head is old.head and _stored_as(after, part, meant):
+            # The file holds exactly the cells as read (the very same bytes) and the new tail.
+            new = meant
+        else:
+            new = split_sheet(after.read(part), part)
+            if bytes(old.head) != bytes(new.head):
+                problems.append(f"{name}: cells")
         if _people_elements(old) != _people_elements(new):
             problems.append(f"{name}: conditional formats, lists, links or layout")
         if _people_notes(read_notes(before, part)) != _people_notes(read_notes(after, part)):
             problems.append(f"{name}: notes")
     return problems
+
+
+def _stored_as(pkg: Package, part: str, sheet: SheetXml) -> bool:
+    """Whether the part in the written file unpacks to exactly ``sheet``'s pieces. Streamed,
+    so a large sheet is never held twice."""
+    expected = b"".join(bytes(p) for p in sheet.pieces()[1:])  # the tail: small
+    head = sheet.head
+    at = 0
+    with pkg.zip.open(part) as stream:  # reading to the end also checks the stored checksum
+        while block := stream.read(1 << 20):
+            end = at + len(block)
+            if end <= len(head):
+                if block != bytes(head[at:end]):
+                    return False
+            else:
+                split = max(0, len(head) - at)
+                if split and block[:split] != bytes(head[at:]):
+                    return False
+                tail_from = max(0, at - len(head))
+                if block[split:] != expected[tail_from : tail_from + len(block) - split]:
+                    return False
+            at = end
+    return at == len(head) + len(expected)
 
 
 def _people_elements(sheet: SheetXml) -> list[object]:
