@@ -258,7 +258,7 @@ def report(args: argparse.Namespace, results: list[SizeResult],
         f"on {dt.date.today().isoformat()}: Python {platform.python_version()}, "
         f"{platform.machine()}, {_cpu_count()} cores shared with other work, {_versions()}.",
         "",
-        f"Times are medians of {args.repeat} runs (the measures take turns run by run). The "
+        f"Times are medians of {_runs(args)} (the measures take turns run by run). The "
         "machine is shared, so single figures are noisy; ratios within a column are the "
         "steadier thing to read. Workbooks: " + shapes + ".",
         "",
@@ -306,6 +306,12 @@ def report(args: argparse.Namespace, results: list[SizeResult],
     return "\n".join(parts)
 
 
+def _runs(args: argparse.Namespace) -> str:
+    if args.big_repeat is None or args.big_repeat == args.repeat:
+        return f"{args.repeat} runs"
+    return f"{args.repeat} runs ({args.big_repeat} at 100,000 rows and more)"
+
+
 def _cpu_count() -> int:
     import os
 
@@ -320,6 +326,8 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 10_000, 100_000])
     parser.add_argument("--repeat", type=int, default=5, help="runs per timing (median)")
+    parser.add_argument("--big-repeat", type=int, default=None,
+                        help="runs per timing at 100,000 rows and more (default: --repeat)")
     parser.add_argument("--google-sizes", type=int, nargs="*", default=[10, 1000, 5000])
     parser.add_argument("--skip-google-if-unavailable", action="store_true",
                         help="leave the Google table out if the local Sheets server is missing")
@@ -336,7 +344,8 @@ def main(argv: list[str] | None = None) -> int:
     with_peer = peer.available()
     sizes = sorted(set(args.sizes))
     warm_up(sizes[0], with_peer)
-    results = [measure_size(n, args.repeat, with_peer) for n in sizes]
+    big = args.repeat if args.big_repeat is None else args.big_repeat
+    results = [measure_size(n, big if n >= 100_000 else args.repeat, with_peer) for n in sizes]
     args.baseline_mb = measure.peak_memory_mb(ensure(sizes[0]), TODAY, run=False)
     google_note = google_calls.available()
     if google_note and not args.skip_google_if_unavailable:

@@ -173,3 +173,34 @@ def test_a_workbook_resaved_by_libreoffice_is_marked_and_unmarked(tmp_path):
     made = board(tmp_path / "board", "everything")
     path = convert(made, "xlsx", tmp_path / "lo")  # LibreOffice's own layout of every part
     steps(path)
+
+
+EXCEL_APP = (
+    b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<Properties xmlns="http://'
+    b'schemas.openxmlformats.org/officeDocument/2006/extended-properties" xmlns:vt="http://'
+    b'schemas.openxmlformats.org/officeDocument/2006/docPropsVTypes"><Application>Microsoft '
+    b"Excel</Application><HeadingPairs><vt:vector size=\"4\" baseType=\"variant\"><vt:variant>"
+    b"<vt:lpstr>Worksheets</vt:lpstr></vt:variant><vt:variant><vt:i4>5</vt:i4></vt:variant>"
+    b"<vt:variant><vt:lpstr>Named Ranges</vt:lpstr></vt:variant><vt:variant><vt:i4>1</vt:i4>"
+    b'</vt:variant></vt:vector></HeadingPairs><TitlesOfParts><vt:vector size="6" '
+    b'baseType="lpstr"><vt:lpstr>Members</vt:lpstr><vt:lpstr>Projects</vt:lpstr><vt:lpstr>'
+    b"Actions</vt:lpstr><vt:lpstr>Meetings</vt:lpstr><vt:lpstr>Notes</vt:lpstr><vt:lpstr>"
+    b"Actions!_FilterDatabase</vt:lpstr></vt:vector></TitlesOfParts></Properties>"
+)
+
+
+def test_the_new_tab_is_listed_where_excel_lists_tabs(tmp_path):
+    from lxml import etree
+
+    from tests.real_parts import rewrite
+
+    path = board(tmp_path / "board", "pictures")
+    rewrite(path, {"docProps/app.xml": EXCEL_APP})
+    mark(path)
+    vt = "{http://schemas.openxmlformats.org/officeDocument/2006/docPropsVTypes}"
+    app = etree.fromstring(parts(path)["docProps/app.xml"])
+    titles = [t.text for t in app.iter(f"{vt}lpstr")][2:]  # after the two headings
+    assert titles == ["Members", "Projects", "Actions", "Meetings", "Notes", "Validation",
+                      "Actions!_FilterDatabase"]
+    assert [i.text for i in app.iter(f"{vt}i4")] == ["6", "1"]
+    assert app.find(f".//{vt}vector[@baseType='lpstr']").get("size") == "7"
