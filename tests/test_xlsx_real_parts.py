@@ -4,6 +4,7 @@ when fixed, with every part the check does not own byte-identical after each ste
 
 from __future__ import annotations
 
+import datetime as dt
 import shutil
 import warnings
 import zipfile
@@ -204,3 +205,50 @@ def test_the_new_tab_is_listed_where_excel_lists_tabs(tmp_path):
                       "Actions!_FilterDatabase"]
     assert [i.text for i in app.iter(f"{vt}i4")] == ["6", "1"]
     assert app.find(f".//{vt}vector[@baseType='lpstr']").get("size") == "7"
+
+
+RICH_NOTE = (
+    '<text><r><rPr><b/><sz val="9"/><color indexed="81"/><rFont val="Tahoma"/><family val="2"/>'
+    '</rPr><t>Officer:</t></r><r><rPr><sz val="9"/><color indexed="81"/><rFont val="Tahoma"/>'
+    '<family val="2"/></rPr><t xml:space="preserve">\nPriya says a new address is coming.</t>'
+    "</r></text>"
+)
+
+
+def test_a_note_with_excels_formatted_runs_keeps_them(tmp_path):
+    """Excel writes a note as runs (the author's name in bold, then the words): ours is added
+    as a run of its own and taken away again, leaving the person's runs exactly as they were."""
+    from lxml import etree
+
+    from automations.backends.marks import plan_marks
+    from automations.backends.xlsx.marks import write_xlsx_marks
+    from automations.core.findings import Report
+    from tests.builders import TODAY
+    from tests.marked_workbook import config, plan_with_messages
+    from tests.real_parts import MAIN, rewrite
+
+    path = board(tmp_path / "board", "pictures")
+    part = "xl/comments/comment1.xml"
+    root = etree.fromstring(parts(path)[part])
+    comment = next(c for c in root.iter(f"{{{MAIN}}}comment") if c.get("ref") == EMAIL_CELL)
+    comment.remove(comment.find(f"{{{MAIN}}}text"))
+    comment.append(etree.fromstring(RICH_NOTE.replace("<text>", f'<text xmlns="{MAIN}">', 1)))
+    rewrite(path, {part: etree.tostring(root)})
+
+    def runs() -> list[bytes]:
+        tree = etree.fromstring(parts(path)[part])
+        note = next(c for c in tree.iter(f"{{{MAIN}}}comment") if c.get("ref") == EMAIL_CELL)
+        return [etree.tostring(r) for r in note.iter(f"{{{MAIN}}}r")]
+
+    theirs = runs()
+    assert len(theirs) == 2
+    write_xlsx_marks(path, plan_with_messages(["First message."]), config(path))
+    assert runs()[:2] == theirs and len(runs()) == 3
+    write_xlsx_marks(path, plan_with_messages(["Second message."]), config(path))
+    assert runs()[:2] == theirs and b"Second message." in runs()[2]
+    nothing = plan_marks(Report(TODAY, "board.xlsx", ()), dt.datetime(2024, 3, 1, 9, 0))
+    write_xlsx_marks(path, nothing, config(path))
+    assert runs() == theirs
+    assert load_workbook(path)["Members"][EMAIL_CELL].comment.text == (
+        "Officer:\nPriya says a new address is coming."
+    )
