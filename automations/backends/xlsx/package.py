@@ -44,8 +44,8 @@ Piece = bytes | memoryview  # a part's content is written from pieces, never joi
 PARSER = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=True)
 
 
-def parse(data: bytes) -> etree._Element:
-    return etree.fromstring(data, PARSER)
+def parse(data: bytes | bytearray) -> etree._Element:
+    return etree.fromstring(bytes(data) if isinstance(data, bytearray) else data, PARSER)
 
 
 def serialise(root: etree._Element) -> bytes:
@@ -120,11 +120,25 @@ class Package:
         if part in self.changes:
             return b"".join(self.changes[part])
         try:
-            return self.zip.read(part)
+            info = self.zip.getinfo(part)
+            return self.zip.read(info) if info.file_size < LARGE_PART else self._unpack(info)
         except KeyError:
             raise SourceError(f"{self.path.name} is damaged: it has no part {part}.") from None
         except (zipfile.BadZipFile, OSError) as exc:
             raise SourceError(f"{self.path.name} could not be read ({part}): {exc}") from None
+
+    def _unpack(self, info: zipfile.ZipInfo) -> bytearray:
+        """A large part unpacked into one buffer of its final size: zipfile's own read grows
+        its result piece by piece, briefly needing twice a large sheet's size."""
+        buf = bytearray(info.file_size)
+        view = memoryview(buf)
+        at = 0
+        with self.zip.open(info) as stream:
+            while at < len(buf) and (n := stream.readinto(view[at : at + (1 << 20)])):
+                at += n
+            if at != len(buf) or stream.read(1):  # the end also checks the stored checksum
+                raise zipfile.BadZipFile(f"{info.filename} is not the size the zip says")
+        return buf
 
     def rels(self, part: str) -> list[Rel]:
         if part not in self._rels:
@@ -306,19 +320,30 @@ class ZipWriter:
                     data, info.file_size, info.external_attr)
 
     def add(self, name: str, pieces: list[Piece], when: tuple[int, ...]) -> None:
+        """A new or changed part, compressed straight into the file: its header is written
+        first with blank sizes and filled in afterwards, so the compressed data is never held."""
         size = sum(len(p) for p in pieces)
-        level = 1 if size > LARGE_PART else 6
-        packer = zlib.compressobj(level, zlib.DEFLATED, -15)
-        crc, packed = 0, []
+        packer = zlib.compressobj(1 if size > LARGE_PART else 6, zlib.DEFLATED, -15)
+        start = self.out.tell()
+        self._entry(name, zipfile.ZIP_DEFLATED, when, 0, b"", size, 0)
+        crc, packed = 0, 0
         for piece in pieces:
             crc = zlib.crc32(piece, crc)
-            packed.append(packer.compress(piece))
-        packed.append(packer.flush())
-        self._entry(name, zipfile.ZIP_DEFLATED, when, crc, b"".join(packed), size, 0)
+            for at in range(0, len(piece), 1 << 20):
+                packed += self.out.write(packer.compress(piece[at : at + (1 << 20)]))
+        packed += self.out.write(packer.flush())
+        end = self.out.tell()
+        self.central.pop()
+        self.out.seek(start)
+        self._entry(name, zipfile.ZIP_DEFLATED, when, crc, None, size, 0, packed)
+        self.out.seek(end)
 
-    def _entry(self, name: str, method: int, when: tuple[int, ...], crc: int, data: bytes,
-               size: int, attrs: int) -> None:
-        if max(size, len(data), self.out.tell()) >= 0xFFFFFFFF or len(self.central) >= 0xFFFF:
+    def _entry(self, name: str, method: int, when: tuple[int, ...], crc: int,
+               data: bytes | None, size: int, attrs: int, packed: int = 0) -> None:
+        """A local header, then ``data`` (None: the data is already in the file after the
+        header, ``packed`` bytes of it), and the entry's record for the central directory."""
+        stored = packed if data is None else len(data)
+        if max(size, stored, self.out.tell()) >= 0xFFFFFFFF or len(self.central) >= 0xFFFF:
             raise SourceError("The workbook is too large for the check to write (over 4 GB).")
         encoded = name.encode("utf-8")
         flags = 0 if encoded.isascii() else UTF8_NAMES
@@ -326,12 +351,13 @@ class ZipWriter:
         dos_date = ((max(when[0], 1980) - 1980) << 9) | (when[1] << 5) | when[2]
         offset = self.out.tell()
         self.out.write(LOCAL_HEADER.pack(LOCAL_SIGNATURE, 20, flags, method, dos_time, dos_date,
-                                         crc, len(data), size, len(encoded), 0))
+                                         crc, stored, size, len(encoded), 0))
         self.out.write(encoded)
-        self.out.write(data)
+        if data is not None:
+            self.out.write(data)
         self.central.append(
             CENTRAL_HEADER.pack(0x02014B50, 20, 20, flags, method, dos_time, dos_date, crc,
-                                len(data), size, len(encoded), 0, 0, 0, 0, attrs, offset)
+                                stored, size, len(encoded), 0, 0, 0, 0, attrs, offset)
             + encoded
         )
 

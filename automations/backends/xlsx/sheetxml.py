@@ -88,17 +88,18 @@ class SheetXml:
         return max((int(p) for c in self.chunks for p in PRIORITY.findall(c.data)), default=0)
 
 
-def split_sheet(data: bytes, part: str) -> SheetXml:
+def split_sheet(data: bytes | bytearray, part: str) -> SheetXml:
     root = ROOT_TAG.search(data, 0, 1 << 16)
     end_at = data.rfind(b"</")
     sheet_data_end = _sheet_data_end(data)
     if root is None or end_at < 0 or sheet_data_end < 0 or end_at < sheet_data_end:
         raise SourceError(f"The sheet part {part} is not laid out as Excel writes worksheets.")
     prefix = (root.group("prefix") or b"").decode()
-    if not data[end_at:].startswith(f"</{prefix}worksheet".encode()):
+    end = bytes(data[end_at:])
+    if not end.startswith(f"</{prefix}worksheet".encode()):
         raise SourceError(f"The sheet part {part} does not end as a worksheet does.")
-    sheet = SheetXml(memoryview(data)[:sheet_data_end], root.group(0), prefix, end=data[end_at:])
-    sheet.chunks = list(_chunks(data[sheet_data_end:end_at], part))
+    sheet = SheetXml(memoryview(data)[:sheet_data_end], bytes(root.group(0)), prefix, end=end)
+    sheet.chunks = list(_chunks(bytes(data[sheet_data_end:end_at]), part))
     if etree.QName(parse(root.group(0) + sheet.end)).namespace != NS_MAIN:
         raise SourceError(f"The sheet part {part} is not an Excel 2007+ worksheet.")
     return sheet
