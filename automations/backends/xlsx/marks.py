@@ -70,7 +70,7 @@ from automations.backends.xlsx.sheetxml import (
     cells_of,
     column_letter,
     rc,
-    split_sheet,
+    read_sheet,
 )
 from automations.backends.xlsx.snapshot import differences, refuse
 from automations.backends.xlsx.styles import Styles
@@ -221,7 +221,7 @@ class Book:
 
     def sheet(self, part: str) -> SheetXml:
         if part not in self._sheets:
-            self._sheets[part] = split_sheet(self.pkg.read(part), part)
+            self._sheets[part] = read_sheet(self.pkg, part)
             read = self._sheets[part]
             self.as_read[part] = SheetXml(read.head, read.root_tag, read.prefix,
                                           list(read.chunks), read.end)

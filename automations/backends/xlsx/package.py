@@ -11,6 +11,7 @@ import posixpath
 import struct
 import zipfile
 import zlib
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
@@ -40,7 +41,60 @@ XML_DECLARATION = b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
 # An encrypted workbook (and an old .xls) is an OLE compound file, not a zip.
 OLE_SIGNATURE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 # Secure parsing: no network, no entity expansion, large parts allowed (big sheets' tails).
-Piece = bytes | memoryview  # a part's content is written from pieces, never joined first
+BLOCK = 1 << 20
+
+
+class StoredPart:
+    """The first ``length`` bytes of a part, left in the zip and unpacked again, block by
+    block, whenever they are needed: a large sheet's cells are never held in memory."""
+
+    def __init__(self, zf: zipfile.ZipFile, info: zipfile.ZipInfo, length: int) -> None:
+        self.zip, self.info, self.length = zf, info, length
+
+    def __len__(self) -> int:
+        return self.length
+
+    def blocks(self) -> Iterator[bytes]:
+        left = self.length
+        with self.zip.open(self.info) as stream:
+            while left:
+                block = stream.read(min(BLOCK, left))
+                if not block:
+                    raise zipfile.BadZipFile(f"{self.info.filename} ends early")
+                left -= len(block)
+                yield block
+
+
+# A part's content is written from pieces, never joined first.
+Piece = bytes | memoryview | StoredPart
+
+
+def blocks_of(pieces: Iterable[Piece]) -> Iterator[bytes | memoryview]:
+    for piece in pieces:
+        if isinstance(piece, StoredPart):
+            yield from piece.blocks()
+        else:
+            for at in range(0, len(piece), BLOCK):
+                yield piece[at : at + BLOCK]
+
+
+def same_stream(a: Iterable[bytes | memoryview], b: Iterable[bytes | memoryview]) -> bool:
+    """Whether two streams of blocks hold the same bytes, however they are cut."""
+    left, right = iter(a), iter(b)
+    x, y = b"", b""
+    while True:
+        if not x:
+            x = bytes(next(left, b""))
+        if not y:
+            y = bytes(next(right, b""))
+        if not x or not y:
+            return not x and not y
+        n = min(len(x), len(y))
+        if x[:n] != y[:n]:
+            return False
+        x, y = x[n:], y[n:]
+
+
 PARSER = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=True)
 
 
@@ -118,7 +172,7 @@ class Package:
 
     def read(self, part: str) -> bytes:
         if part in self.changes:
-            return b"".join(self.changes[part])
+            return b"".join(blocks_of(self.changes[part]))
         try:
             info = self.zip.getinfo(part)
             return self.zip.read(info) if info.file_size < LARGE_PART else self._unpack(info)
@@ -327,10 +381,9 @@ class ZipWriter:
         start = self.out.tell()
         self._entry(name, zipfile.ZIP_DEFLATED, when, 0, b"", size, 0)
         crc, packed = 0, 0
-        for piece in pieces:
-            crc = zlib.crc32(piece, crc)
-            for at in range(0, len(piece), 1 << 20):
-                packed += self.out.write(packer.compress(piece[at : at + (1 << 20)]))
+        for block in blocks_of(pieces):
+            crc = zlib.crc32(block, crc)
+            packed += self.out.write(packer.compress(block))
         packed += self.out.write(packer.flush())
         end = self.out.tell()
         self.central.pop()

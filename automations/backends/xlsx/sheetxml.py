@@ -12,7 +12,16 @@ from dataclasses import dataclass, field
 
 from lxml import etree
 
-from automations.backends.xlsx.package import NS_MAIN, NS_R, parse
+from automations.backends.xlsx.package import (
+    BLOCK,
+    LARGE_PART,
+    NS_MAIN,
+    NS_R,
+    Package,
+    Piece,
+    StoredPart,
+    parse,
+)
 from automations.core.errors import SourceError
 
 ROOT_TAG = re.compile(
@@ -47,14 +56,15 @@ class Chunk:
 @dataclass
 class SheetXml:
     # The XML declaration, the root's start tag ... the end of sheetData: a view of the part as
-    # read, never copied (a large tracker's cells are tens of megabytes).
-    head: bytes | memoryview
+    # read, or for a large part the part left in the zip (a large tracker's cells are tens of
+    # megabytes); never copied.
+    head: Piece
     root_tag: bytes
     prefix: str  # the prefix of the main namespace, "" when it is the default one
     chunks: list[Chunk] = field(default_factory=list)
     end: bytes = b""
 
-    def pieces(self) -> list[bytes | memoryview]:
+    def pieces(self) -> list[Piece]:
         return [self.head, *(c.data for c in self.chunks), self.end]
 
     def element(self, chunk: Chunk) -> etree._Element:
@@ -88,24 +98,59 @@ class SheetXml:
         return max((int(p) for c in self.chunks for p in PRIORITY.findall(c.data)), default=0)
 
 
+def read_sheet(pkg: Package, part: str) -> SheetXml:
+    """A sheet part, split. A large one is read as a stream that keeps only what follows the
+    cells; its cells stay in the zip (StoredPart) until they are written."""
+    info = pkg.zip.getinfo(part) if part in pkg.infos and part not in pkg.changes else None
+    if info is None or info.file_size < LARGE_PART:
+        return split_sheet(pkg.read(part), part)
+    start, carry, offset, head_len = b"", b"", 0, -1
+    tail: list[bytes] = []
+    with pkg.zip.open(info) as stream:  # read to the end, which checks the stored checksum
+        while block := stream.read(BLOCK):
+            if not start:
+                start = block[: 1 << 16]
+            if head_len >= 0:
+                tail.append(block)
+                continue
+            window = carry + block
+            found = _sheet_data_end(window)
+            if found >= 0:
+                head_len = offset + found
+                tail.append(window[found:])
+            else:
+                carry = window[-64:]  # a tag cut across two blocks is still found
+                offset += len(window) - len(carry)
+    if head_len < 0:
+        raise SourceError(f"The sheet part {part} is not laid out as Excel writes worksheets.")
+    return _split(start, StoredPart(pkg.zip, info, head_len), b"".join(tail), part)
+
+
 def split_sheet(data: bytes | bytearray, part: str) -> SheetXml:
-    root = ROOT_TAG.search(data, 0, 1 << 16)
-    end_at = data.rfind(b"</")
-    sheet_data_end = _sheet_data_end(data)
-    if root is None or end_at < 0 or sheet_data_end < 0 or end_at < sheet_data_end:
+    found = _sheet_data_end(data)
+    if found < 0:
+        raise SourceError(f"The sheet part {part} is not laid out as Excel writes worksheets.")
+    return _split(data[: 1 << 16], memoryview(data)[:found], bytes(data[found:]), part)
+
+
+def _split(start: bytes | bytearray, head: Piece, tail: bytes, part: str) -> SheetXml:
+    """``start``: the part's first bytes (its root tag); ``tail``: all after the cells."""
+    root = ROOT_TAG.search(start)
+    end_at = tail.rfind(b"</")
+    if root is None or end_at < 0:
         raise SourceError(f"The sheet part {part} is not laid out as Excel writes worksheets.")
     prefix = (root.group("prefix") or b"").decode()
-    end = bytes(data[end_at:])
+    end = tail[end_at:]
     if not end.startswith(f"</{prefix}worksheet".encode()):
         raise SourceError(f"The sheet part {part} does not end as a worksheet does.")
-    sheet = SheetXml(memoryview(data)[:sheet_data_end], bytes(root.group(0)), prefix, end=end)
-    sheet.chunks = list(_chunks(bytes(data[sheet_data_end:end_at]), part))
-    if etree.QName(parse(root.group(0) + sheet.end)).namespace != NS_MAIN:
+    sheet = SheetXml(head, bytes(root.group(0)), prefix, end=end)
+    sheet.chunks = list(_chunks(tail[:end_at], part))
+    if etree.QName(parse(sheet.root_tag + sheet.end)).namespace != NS_MAIN:
         raise SourceError(f"The sheet part {part} is not an Excel 2007+ worksheet.")
     return sheet
 
 
-def _sheet_data_end(data: bytes) -> int:
+def _sheet_data_end(data: bytes | bytearray) -> int:
     """Where sheetData ends. A literal "</sheetData>" can only be the tag itself: "<" is always
     escaped in text and attribute values."""
     at = len(data)

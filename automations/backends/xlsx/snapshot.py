@@ -10,12 +10,20 @@ the same. Every part the writer did write is well-formed XML.
 from __future__ import annotations
 
 import zipfile
+from collections.abc import Iterator
 from pathlib import Path
 
 from automations.backends.marks import person_note, rule_severity
 from automations.backends.xlsx.notes import SheetNotes, read_notes
-from automations.backends.xlsx.package import NS_MAIN, Package, parse
-from automations.backends.xlsx.sheetxml import SheetXml, split_sheet
+from automations.backends.xlsx.package import (
+    BLOCK,
+    NS_MAIN,
+    Package,
+    blocks_of,
+    parse,
+    same_stream,
+)
+from automations.backends.xlsx.sheetxml import SheetXml, read_sheet
 from automations.core.errors import SourceError
 
 M = f"{{{NS_MAIN}}}"
@@ -84,14 +92,14 @@ def _sheets(
     for name, part in people.items():
         if not part or part not in owned:
             continue
-        old = as_read.get(part) or split_sheet(before.read(part), part)
+        old = as_read.get(part) or read_sheet(before, part)
         meant = edited.get(part)
         if meant is not None and meant.head is old.head and _stored_as(after, part, meant):
             # The file holds exactly the cells as read (the very same bytes) and the new tail.
             new = meant
         else:
-            new = split_sheet(after.read(part), part)
-            if bytes(old.head) != bytes(new.head):
+            new = read_sheet(after, part)
+            if not same_stream(blocks_of([old.head]), blocks_of([new.head])):
                 problems.append(f"{name}: cells")
         if _people_elements(old) != _people_elements(new):
             problems.append(f"{name}: conditional formats, lists, links or layout")
@@ -102,25 +110,13 @@ def _sheets(
 
 def _stored_as(pkg: Package, part: str, sheet: SheetXml) -> bool:
     """Whether the part in the written file unpacks to exactly ``sheet``'s pieces. Streamed,
-    so a large sheet is never held twice."""
-    expected = b"".join(bytes(p) for p in sheet.pieces()[1:])  # the tail: small
-    head = sheet.head
-    at = 0
-    with pkg.zip.open(part) as stream:  # reading to the end also checks the stored checksum
-        while block := stream.read(1 << 20):
-            end = at + len(block)
-            if end <= len(head):
-                if block != bytes(head[at:end]):
-                    return False
-            else:
-                split = max(0, len(head) - at)
-                if split and block[:split] != bytes(head[at:]):
-                    return False
-                tail_from = max(0, at - len(head))
-                if block[split:] != expected[tail_from : tail_from + len(block) - split]:
-                    return False
-            at = end
-    return at == len(head) + len(expected)
+    so a large sheet is never held in memory."""
+    def written() -> Iterator[bytes]:
+        with pkg.zip.open(part) as stream:  # reading to the end also checks the checksum
+            while block := stream.read(BLOCK):
+                yield block
+
+    return same_stream(written(), blocks_of(sheet.pieces()))
 
 
 def _people_elements(sheet: SheetXml) -> list[object]:
