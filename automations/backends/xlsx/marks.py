@@ -200,6 +200,7 @@ class Book:
     _notes: dict[str, SheetNotes] = field(default_factory=dict)
     _merged: dict[str, list[tuple[int, int, int, int]]] = field(default_factory=dict)
     as_read: dict[str, SheetXml] = field(default_factory=dict)  # for the proof
+    tab_rows: list[TabRow] | None = None  # the Validation tab this run wants
 
     @cached_property
     def tabs(self) -> list[Any]:
@@ -492,11 +493,18 @@ def _unnoted(book: Book, plan: MarkPlan) -> set[tuple[str, str]]:
 
 
 def _rows(book: Book, plan: MarkPlan) -> list[list[Any]]:
-    return tab_rows(plan, {t.name for t in book.tabs}, _unnoted(book, plan))
+    return [row.values for row in _book_rows(book, plan)]
+
+
+def _book_rows(book: Book, plan: MarkPlan) -> list[TabRow]:
+    """The tab's rows for this workbook, worked out once per run."""
+    if book.tab_rows is None:
+        book.tab_rows = _tab_rows(plan, {t.name for t in book.tabs}, _unnoted(book, plan))
+    return book.tab_rows
 
 
 def _write_tab(book: Book, plan: MarkPlan, styles: Styles) -> None:
-    rows = _tab_rows(plan, {t.name for t in book.tabs}, _unnoted(book, plan))
+    rows = _book_rows(book, plan)
     data = tab_part(rows, styles, fingerprint(_frozen([r.values for r in rows])))
     pkg = book.pkg
     if book.tab is not None:

@@ -13,7 +13,6 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
-from xml.sax.saxutils import escape, quoteattr
 
 from lxml import etree
 
@@ -84,8 +83,8 @@ def tab_part(rows: list[TabRow], styles: Styles, print_: str) -> bytes:
             )
             if c == columns and row.link:
                 links.append(
-                    f"<hyperlink ref={quoteattr(ref)} location={quoteattr(row.link)} "
-                    f"display={quoteattr(value)}/>"
+                    f'<hyperlink ref="{ref}" location="{_attr(row.link)}" '
+                    f'display="{_attr(value)}"/>'
                 )
         out.append(f'<row r="{r}"{height}>{"".join(cells)}</row>'.encode())
     out.append(b"</sheetData>")
@@ -113,6 +112,14 @@ class _Styles:
         if kind not in self.known:
             self.known[kind] = self.styles.xf(_style(r, c, value, row, body))
         return self.known[kind]
+
+
+def escape(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _attr(text: str) -> str:
+    return escape(text).replace('"', "&quot;").replace("\n", "&#10;").replace("\t", "&#9;")
 
 
 def _views() -> bytes:
