@@ -265,3 +265,38 @@ def test_large_sheets_are_streamed_and_marked_the_same(tmp_path, monkeypatch):
         monkeypatch.setattr(module, "LARGE_PART", 1000)
     path = board(tmp_path / "board", "everything")
     steps(path)
+
+
+def test_note_shapes_get_ids_no_other_drawing_uses(tmp_path):
+    """Each drawing of notes claims its own blocks of shape ids (Excel's idmap, 1,024 ids each),
+    also when one run gives two tabs their first notes and one tab more notes than a block."""
+    import re
+
+    from automations.backends.marks import plan_marks
+    from automations.backends.xlsx.marks import write_xlsx_marks
+    from automations.core.findings import Finding, Report, Severity
+    from tests.builders import TODAY
+    from tests.marked_workbook import config
+
+    path = board(tmp_path / "board", "pictures")
+    findings = [
+        Finding("demo", Severity.INFO, f"Note {n}.", sheet=tab, row=n, column="A",
+                cell=f"A{n}", tab=tab, column_index=1)
+        for tab, count in (("Projects", 1100), ("Meetings", 3), ("Members", 2))
+        for n in range(2, count + 2)
+    ]
+    write_xlsx_marks(path, plan_marks(Report(TODAY, "board.xlsx", tuple(findings)),
+                                      dt.datetime(2024, 3, 1, 9, 0)), config(path))
+    drawings = {n: d for n, d in parts(path).items() if n.endswith(".vml")}
+    assert len(drawings) == 3
+    blocks = [re.search(rb'idmap [^>]*data="([\d,]+)"', d).group(1).split(b",")
+              for d in drawings.values()]
+    flat = [int(b) for bs in blocks for b in bs]
+    assert len(flat) == len(set(flat)) == 4  # 1,100 notes need two blocks
+    ids = [int(i) for d in drawings.values() for i in re.findall(rb'id="_x0000_s(\d+)"', d)]
+    assert len(ids) == len(set(ids)) >= 1100 + 3 + 2
+    for data, listed in zip(drawings.values(), blocks, strict=True):
+        mine = [int(i) for i in re.findall(rb'id="_x0000_s(\d+)"', data)]
+        assert {i // 1024 for i in mine} <= {int(b) for b in listed}
+    wb = load_workbook(path)
+    assert wb["Projects"]["A1101"].comment.text.endswith("Note 1101.\n[end of check]")

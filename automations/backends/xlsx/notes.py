@@ -280,7 +280,7 @@ def _write_vml(pkg: Package, sheet: SheetXml, sheet_part: str, changes: NoteChan
         data = _without(data, [m for m in SHAPE.finditer(data) if _shape_cell(m.group(0)) in gone])
     new = {**changes.added, **changes.redrawn}
     if new:
-        data = _with_shapes(data, new)
+        data = _with_shapes(pkg, data, new)
         shapes_left += len(new)
     if vml_part is None:
         vml_part = pkg.free_name("xl/drawings/vmlDrawing{}.vml")
@@ -324,13 +324,18 @@ def _without(data: bytes, spans: list[re.Match[bytes]]) -> bytes:
     return b"".join(out)
 
 
+def _blocks_in(data: bytes) -> list[int]:
+    return [int(n) for m in IDMAP.finditer(data) for n in re.split(rb"[,\s]+", m.group(1)) if n]
+
+
 def _free_block(pkg: Package) -> int:
-    """A block of shape ids (Excel's idmap) no other drawing of the workbook uses."""
+    """The first block of shape ids (Excel's idmap, 1,024 ids each) after every block another
+    drawing of the workbook uses, this run's new drawings included."""
+    names = {n for n in pkg.infos if n not in pkg.removed} | set(pkg.changes)
     used = {0}
-    for name in pkg.infos:
+    for name in names:
         if name.endswith(".vml"):
-            for m in IDMAP.finditer(pkg.read(name)):
-                used |= {int(n) for n in re.split(rb"[,\s]+", m.group(1)) if n}
+            used |= set(_blocks_in(pkg.read(name)))
     return max(used) + 1
 
 
@@ -341,20 +346,45 @@ def _empty_vml(block: int) -> bytes:
     )
 
 
-def _with_shapes(data: bytes, notes: dict[str, str]) -> bytes:
+def _with_shapes(pkg: Package, data: bytes, notes: dict[str, str]) -> bytes:
     end = data.rfind(b"</xml>")
     if end < 0:
         end = len(data)
-    ids = [int(n) for n in SHAPE_ID.findall(data)]
-    blocks = [int(n) for m in IDMAP.finditer(data) for n in re.split(rb"[,\s]+", m.group(1)) if n]
-    next_id = max([*ids, (min(blocks) if blocks else 1) * 1024]) + 1
+    ids = _new_ids(pkg, data, len(notes))
+    blocks = sorted({i // 1024 for i in ids} - set(_blocks_in(data)))
+    if blocks:  # more notes than the drawing's blocks hold: claim free ones, as Excel does
+        found = IDMAP.search(data)
+        if found:
+            listed = found.group(1) + b"," + b",".join(str(b).encode() for b in blocks)
+            data = data[: found.start(1)] + listed.lstrip(b",") + data[found.end(1) :]
+            end = data.rfind(b"</xml>") if data.rfind(b"</xml>") >= 0 else len(data)
     shapetype = b"" if b"_x0000_t202" in data[:end] else NOTE_SHAPETYPE
     declared = b'xmlns:v="urn:schemas-microsoft-com:vml"' in data
     namespaces = b"" if declared else b" " + VML_NAMESPACES
     shapes = [
-        _shape(next_id + i, ref, text, namespaces) for i, (ref, text) in enumerate(notes.items())
+        _shape(shape_id, ref, text, namespaces)
+        for shape_id, (ref, text) in zip(ids, notes.items(), strict=True)
     ]
     return data[:end] + shapetype + b"".join(shapes) + data[end:]
+
+
+def _new_ids(pkg: Package, data: bytes, count: int) -> list[int]:
+    """Shape ids not yet used in this drawing: in its own blocks first, then in free blocks.
+    Id 0 of each block is never used (Excel starts at 1,025)."""
+    taken = {int(n) for n in SHAPE_ID.findall(data)}
+    own = _blocks_in(data) or [1]
+    blocks = list(own)
+    out: list[int] = []
+    fresh: int | None = None
+    while len(out) < count:
+        if not blocks:
+            # After every other drawing's blocks and this one's (a new drawing is not yet
+            # part of the package).
+            fresh = max(_free_block(pkg), max(own) + 1) if fresh is None else fresh + 1
+            blocks = [fresh]
+        block = blocks.pop(0)
+        out += [i for i in range(block * 1024 + 1, block * 1024 + 1024) if i not in taken]
+    return out[:count]
 
 
 def _shape(shape_id: int, ref: str, text: str, namespaces: bytes) -> bytes:
