@@ -6,9 +6,12 @@ Every function here does the work once; run.py repeats them, interleaved, and ta
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import json
+import shutil
 import subprocess
 import sys
+import tempfile
 import time
 import tomllib
 from collections.abc import Callable
@@ -106,6 +109,27 @@ def render_pass(cfg: Config, validation: Validation, now: dt.datetime) -> int:
     return len(made)
 
 
+def write_back_seconds(source: Path, today: dt.date, now: dt.datetime, marked: bool) -> float:
+    """`coprod validate --write-back` in-process on a fresh copy of ``source``: the check, then
+    the marks. ``marked``: the copy already shows these findings (a run with nothing new, which
+    writes nothing); otherwise it is the first write-back."""
+    from automations.app import write_back
+
+    with tempfile.TemporaryDirectory() as folder:
+        copy = Path(folder) / source.name
+        shutil.copy(source, copy)
+        cfg = config_for(copy, today)
+        if marked:
+            write_back(cfg, validate(cfg, today), now)
+        gc.collect()
+        start = time.perf_counter()
+        result = write_back(cfg, validate(cfg, today), now)
+        elapsed = time.perf_counter() - start
+    if result.changed == marked:
+        raise RuntimeError(f"write-back on {source.name}: changed={result.changed}, unexpected")
+    return elapsed
+
+
 def seconds(fn: Callable[[], object]) -> float:
     start = time.perf_counter()
     fn()
@@ -117,8 +141,17 @@ import datetime as dt, json, pathlib, sys
 sys.path.insert(0, {repo!r})
 from bench.measure import config_for, high_water_kb, run_validate
 today = dt.date.fromisoformat({today!r})
-if {run!r}:
-    run_validate(config_for(pathlib.Path({path!r}), today), today)
+path = pathlib.Path({path!r})
+if {write!r}:
+    import shutil, tempfile
+    from automations.app import write_back
+    copy = pathlib.Path(tempfile.mkdtemp()) / path.name
+    shutil.copy(path, copy)
+    cfg = config_for(copy, today)
+    write_back(cfg, run_validate(cfg, today), dt.datetime(2024, 3, 1, 9, 0))
+    shutil.rmtree(copy.parent)
+elif {run!r}:
+    run_validate(config_for(path, today), today)
 print(json.dumps({{"peak_kb": high_water_kb()}}))
 """
 
@@ -136,12 +169,14 @@ def high_water_kb() -> int:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # elsewhere: the best there is
 
 
-def peak_memory_mb(path: Path, today: dt.date, run: bool = True) -> float:
-    """Peak resident memory of a fresh Python process that runs validate once.
+def peak_memory_mb(path: Path, today: dt.date, run: bool = True, write: bool = False) -> float:
+    """Peak resident memory of a fresh Python process that runs validate once (``write``: and
+    then the first write-back, on a copy).
 
     A separate process, so earlier runs leave nothing behind, and resident memory rather than
     tracemalloc, so that memory the Rust reader allocates is counted too."""
-    script = _PEAK_SCRIPT.format(repo=str(REPO), today=today.isoformat(), path=str(path), run=run)
+    script = _PEAK_SCRIPT.format(repo=str(REPO), today=today.isoformat(), path=str(path), run=run,
+                                 write=write)
     out = subprocess.run(
         [sys.executable, "-c", script], capture_output=True, text=True, check=True, timeout=600
     )

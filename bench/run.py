@@ -43,8 +43,13 @@ VS_PEER = "frictionless ÷ validate"
 DIGEST = "digest rendering, one email: the slowest audience (s)"
 DIGESTS = "digest rendering, a whole pass: templates and 3 emails (s)"
 FINDINGS = "findings / cells marked"
+FIRST_WRITE = "validate + first write-back (s)"
+NO_CHANGE = "validate + write-back with nothing new (s)"
+VS_FIRST = "first write-back ÷ validate"
+VS_NO_CHANGE = "nothing new ÷ validate"
+WRITE_MEMORY = "write-back, peak memory of the whole process (MB)"
 ROWS = (VALIDATE, MEMORY, OPENPYXL, CALAMINE, VS_OPENPYXL, VS_CALAMINE, PEER, VS_PEER, DIGEST,
-        DIGESTS, FINDINGS)
+        DIGESTS, FINDINGS, FIRST_WRITE, NO_CHANGE, VS_FIRST, VS_NO_CHANGE, WRITE_MEMORY)
 GOOGLE_HEADER = ("action rows", "read calls", "write calls (first run)",
                  "calls on a run with nothing new", "cells marked", "naive gspread calls")
 
@@ -54,6 +59,7 @@ class SizeResult:
     rows: int
     times: dict[str, list[float]] = field(default_factory=dict)
     memory_mb: float = 0.0
+    write_memory_mb: float = 0.0
     findings: int = 0
     marked: int = 0
     peer_errors: int | None = None
@@ -89,12 +95,20 @@ def measure_size(rows: int, repeat: int, with_peer: bool) -> SizeResult:
         _, errors = peer.frictionless_validate(path)
         result.peer_errors = errors
         steps[PEER] = lambda: peer.frictionless_validate(path)
+    # Write-backs time themselves: each needs a fresh copy of the workbook, made untimed.
+    timed: dict[str, Callable[[], float]] = {
+        FIRST_WRITE: lambda: measure.write_back_seconds(path, TODAY, NOW, marked=False),
+        NO_CHANGE: lambda: measure.write_back_seconds(path, TODAY, NOW, marked=True),
+    }
     for run in range(repeat):
         for name, step in steps.items():
             gc.collect()
             result.times.setdefault(name, []).append(measure.seconds(step))
+        for name, timer in timed.items():
+            result.times.setdefault(name, []).append(timer())
         _progress(f"{rows:,} rows: run {run + 1}/{repeat} done")
     result.memory_mb = measure.peak_memory_mb(path, TODAY)
+    result.write_memory_mb = measure.peak_memory_mb(path, TODAY, write=True)
     return result
 
 
@@ -108,6 +122,7 @@ def warm_up(rows: int, with_peer: bool) -> None:
     for render in measure.digest_renderers(cfg, validation, NOW).values():
         render()
     measure.render_pass(cfg, validation, NOW)
+    measure.write_back_seconds(path, TODAY, NOW, marked=True)
     if with_peer:
         peer.frictionless_validate(path)
 
@@ -143,6 +158,11 @@ def cells(r: SizeResult) -> dict[str, str]:
         DIGEST: _s(max(r.digests(), default=None)),
         DIGESTS: _s(r.median(DIGESTS)),
         FINDINGS: f"{r.findings:,} / {r.marked:,}",
+        FIRST_WRITE: _s(r.median(FIRST_WRITE)),
+        NO_CHANGE: _s(r.median(NO_CHANGE)),
+        VS_FIRST: _ratio(r.median(FIRST_WRITE), v),
+        VS_NO_CHANGE: _ratio(r.median(NO_CHANGE), v),
+        WRITE_MEMORY: f"{r.write_memory_mb:.0f}",
     }
 
 
@@ -153,6 +173,9 @@ TARGETS = {
     VS_CALAMINE: "≤ 1.5 at 100,000",
     VS_PEER: "≥ 5 at 100,000",
     DIGEST: "< 0.5 at 10,000",
+    VS_FIRST: "≤ 1.5",
+    VS_NO_CHANGE: "≤ 1.2",
+    WRITE_MEMORY: "< 300 at 100,000",
 }
 
 
@@ -188,6 +211,15 @@ def verdicts(results: list[SizeResult], counts: list[google_calls.GoogleCalls]) 
         out.append(_verdict("memory under 500 MB", big.memory_mb < 500))
     else:
         out.append("- 100,000-row targets: not measured in this run")
+    for r in results:
+        v = r.median(VALIDATE) or 0
+        first, again = r.median(FIRST_WRITE) or 0, r.median(NO_CHANGE) or 0
+        out.append(_verdict(f"first write-back within 1.5× of validate at {r.rows:,}",
+                            first <= 1.5 * v))
+        out.append(_verdict(f"a write-back with nothing new within 1.2× of validate at "
+                            f"{r.rows:,}", again <= 1.2 * v))
+    if big:
+        out.append(_verdict("write-back memory under 300 MB", big.write_memory_mb < 300))
     if mid:
         slowest = max(mid.digests(), default=float("inf"))
         out.append(_verdict("a digest for 10,000 actions under 0.5 s", slowest < 0.5))
@@ -226,7 +258,7 @@ def report(args: argparse.Namespace, results: list[SizeResult],
         f"on {dt.date.today().isoformat()}: Python {platform.python_version()}, "
         f"{platform.machine()}, {_cpu_count()} cores shared with other work, {_versions()}.",
         "",
-        f"Times are medians of {args.repeat} runs (the measures take turns run by run). The "
+        f"Times are medians of {_runs(args)} (the measures take turns run by run). The "
         "machine is shared, so single figures are noisy; ratios within a column are the "
         "steadier thing to read. Workbooks: " + shapes + ".",
         "",
@@ -240,6 +272,12 @@ def report(args: argparse.Namespace, results: list[SizeResult],
         "allocates, which tracemalloc would miss (ru_maxrss is not used: on Linux a child "
         "inherits its parent's figure). Imports alone: "
         f"{args.baseline_mb:.0f} MB.",
+        "- **write-back**: `validate` then `app.write_back` in-process, as `coprod validate "
+        "--write-back` runs them, on a fresh copy of the workbook each time (the copy is not "
+        "timed). *First*: the copy has no marks yet; *nothing new*: it already shows these "
+        "findings, so the file is read and left as it is. The ratios divide by the validate "
+        "row. Memory: the same fresh process as above, running validate and the first "
+        "write-back.",
         "- **floors**: opening the same file and reading every cell of every tab, nothing else.",
         "- **frictionless**: `Package.validate()` on the Members and Actions tabs with a Table "
         "Schema for Actions (types, required, Status values, unique Action ID, Owner a foreign "
@@ -268,6 +306,12 @@ def report(args: argparse.Namespace, results: list[SizeResult],
     return "\n".join(parts)
 
 
+def _runs(args: argparse.Namespace) -> str:
+    if args.big_repeat is None or args.big_repeat == args.repeat:
+        return f"{args.repeat} runs"
+    return f"{args.repeat} runs ({args.big_repeat} at 100,000 rows and more)"
+
+
 def _cpu_count() -> int:
     import os
 
@@ -282,6 +326,8 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 10_000, 100_000])
     parser.add_argument("--repeat", type=int, default=5, help="runs per timing (median)")
+    parser.add_argument("--big-repeat", type=int, default=None,
+                        help="runs per timing at 100,000 rows and more (default: --repeat)")
     parser.add_argument("--google-sizes", type=int, nargs="*", default=[10, 1000, 5000])
     parser.add_argument("--skip-google-if-unavailable", action="store_true",
                         help="leave the Google table out if the local Sheets server is missing")
@@ -298,7 +344,8 @@ def main(argv: list[str] | None = None) -> int:
     with_peer = peer.available()
     sizes = sorted(set(args.sizes))
     warm_up(sizes[0], with_peer)
-    results = [measure_size(n, args.repeat, with_peer) for n in sizes]
+    big = args.repeat if args.big_repeat is None else args.big_repeat
+    results = [measure_size(n, big if n >= 100_000 else args.repeat, with_peer) for n in sizes]
     args.baseline_mb = measure.peak_memory_mb(ensure(sizes[0]), TODAY, run=False)
     google_note = google_calls.available()
     if google_note and not args.skip_google_if_unavailable:

@@ -240,8 +240,6 @@ def google_marks_state(book) -> tuple[set, set, list]:
 
 
 def test_same_marks_as_the_xlsx_backend(tmp_path, api, key_file):
-    from openpyxl import load_workbook
-
     from automations.backends.xlsx.marks import current_state
     from tests.builders import config_for, write_workbook
     from tests.sheets_api_server import tabs_from_xlsx
@@ -254,8 +252,7 @@ def test_same_marks_as_the_xlsx_backend(tmp_path, api, key_file):
     xlsx_cfg = config_for(xlsx)
     write_back(xlsx_cfg, validate(xlsx_cfg, TODAY), NOW)
     run(api, key_file)
-    wb = load_workbook(xlsx)
-    expected = current_state(wb)
+    expected = current_state(xlsx)
     rules, notes, rows = google_marks_state(api.book(KEY))
     assert len(rules) >= 4
     assert rules == set(expected.rules)

@@ -92,7 +92,6 @@ def test_a_tab_url_that_is_not_a_google_sheet_names_the_key(tmp_path, api, key_f
 
 
 def test_a_shaped_google_sheet_is_marked_on_the_same_cells_as_the_xlsx(tmp_path, api, key_file):
-    from openpyxl import load_workbook
 
     from automations.backends.xlsx.marks import current_state
     from tests.test_google_marks import google_marks_state
@@ -103,7 +102,7 @@ def test_a_shaped_google_sheet_is_marked_on_the_same_cells_as_the_xlsx(tmp_path,
     write_back(xlsx_cfg, validate(xlsx_cfg, TODAY), NOW)
     cfg = parse_config(google_config_data(api, key_file, KEY, TODAY), None)
     write_back(cfg, validate(cfg, TODAY), NOW)
-    want = current_state(load_workbook(shaped))
+    want = current_state(shaped)
     rules, notes, _ = google_marks_state(api.book(KEY))
     assert len(rules) > 30
     assert rules == set(want.rules) and notes == set(want.notes)

@@ -7,7 +7,6 @@ import zipfile
 
 import pytest
 from openpyxl import load_workbook
-from openpyxl.formatting.rule import FormulaRule
 
 from automations.backends.marks import (
     FILL,
@@ -18,8 +17,9 @@ from automations.backends.marks import (
     plan_marks,
     rule_formula,
 )
-from automations.backends.xlsx.marks import write_xlsx_marks, write_xlsx_report
-from automations.backends.xlsx.snapshot import differences, snapshot
+from automations.backends.xlsx.marks import Book, apply_marks, write_xlsx_marks, write_xlsx_report
+from automations.backends.xlsx.package import Package
+from automations.backends.xlsx.snapshot import differences
 from automations.core.errors import ConfigError, SourceError
 from automations.core.findings import Severity
 from tests.marked_workbook import (
@@ -156,34 +156,26 @@ def add_part(path, name, data=b"x"):
 
 
 @pytest.mark.parametrize(
-    ("part", "words"),
-    [
-        ("xl/media/image1.png", "pictures"),
-        ("xl/charts/chart1.xml", "charts"),
-        ("xl/pivotTables/pivotTable1.xml", "pivot tables"),
-        ("xl/drawings/drawing1.xml", "shapes"),
-        ("xl/vbaProject.bin", "macros"),
-    ],
+    "part",
+    ["xl/media/image1.png", "xl/charts/chart1.xml", "xl/pivotTables/pivotTable1.xml",
+     "xl/drawings/drawing1.xml", "xl/printerSettings/printerSettings1.bin",
+     "docProps/thumbnail.jpeg", "xl/calcChain.xml"],
 )
-def test_refuses_when_saving_would_drop_parts(board, tmp_path, part, words):
-    data = b"<xdr:wsDr><xdr:twoCellAnchor/></xdr:wsDr>" if "drawing" in part else b"x"
+def test_parts_openpyxl_would_drop_are_kept_byte_for_byte(board, tmp_path, part):
+    """Once refused (openpyxl would drop them); the part-level writer copies them across."""
+    data = b"<xdr:wsDr><xdr:twoCellAnchor/></xdr:wsDr>" if "drawing" in part else b"\x89 bytes"
     add_part(board, part, data)
-    before = board.read_bytes()
-    with pytest.raises(SourceError, match=rf"{words}.*--report FILE\.xlsx"):
-        mark(board)
-    assert board.read_bytes() == before
+    assert mark(board).changed
+    with zipfile.ZipFile(board) as zf:
+        assert zf.read(part) == data
+    assert our_rules(board, "Members")
 
-    # A marked copy is still possible, and says what it lacks.
     copy = tmp_path / "marked.xlsx"
     plan = plan_marks(_report(board), dt.datetime(2024, 3, 1, 9, 0))
     result = write_xlsx_report(board, copy, plan, config(board))
-    assert words in result.message and board.read_bytes() == before
-    assert our_rules(copy, "Members") and "Validation" in load_workbook(copy).sheetnames
-
-
-def test_an_empty_drawing_part_is_not_a_risk(board):
-    add_part(board, "xl/drawings/drawing1.xml", b"<xdr:wsDr/>")
-    assert mark(board).changed
+    assert "was not changed" in result.message
+    with zipfile.ZipFile(copy) as zf:
+        assert zf.read(part) == data
 
 
 def test_report_copy_never_touches_the_workbook(board, tmp_path):
@@ -221,17 +213,34 @@ def test_a_persons_own_validation_tab_is_never_replaced(board):
 
 
 def test_the_proof_names_what_a_save_would_change(board, tmp_path):
-    before = snapshot(load_workbook(board))
-    wb = load_workbook(board)
-    wb["Members"].column_dimensions["B"].width = 9
-    wb["Notes"]["B5"] = "=SUM(B6:B6)"
-    wb["Actions"].conditional_formatting.add("A2", FormulaRule(formula=["TRUE"]))
-    assert differences(before, snapshot(wb)) == [
-        "Members: column widths and hidden columns",
-        "Actions: conditional formats",
-        "Notes: cell values and formulas",
+    plan = plan_marks(_report(board), dt.datetime(2024, 3, 1, 9, 0))
+    with Package(board) as pkg:
+        book = Book(pkg)
+        apply_marks(book, plan)
+        good = tmp_path / "good.xlsx"
+        pkg.write(good)
+        assert differences(pkg, good, book.people_parts()) == []
+
+        members = book.people_parts()["Members"]
+        actions = book.people_parts()["Actions"]
+        with zipfile.ZipFile(good) as zf:
+            members_xml = zf.read(members)
+            actions_xml = zf.read(actions)
+            core = zf.read("docProps/core.xml")
+        bad = tmp_path / "bad.xlsx"
+        assert b"<sheetData>" in members_xml and b'<autoFilter ref="A1:K4"' in actions_xml
+        old_filter, new_filter = b'<autoFilter ref="A1:K4"', b'<autoFilter ref="A1:K9"'
+        with Package(good) as again:  # the marked file, then changed where it must not be
+            again.put(members, members_xml.replace(b"<sheetData>", b'<sheetData><row r="99"/>'))
+            again.put(actions, actions_xml.replace(old_filter, new_filter))
+            again.put("docProps/core.xml", core + b" ")
+            again.write(bad)
+        changed = differences(pkg, bad, book.people_parts())
+    assert changed == [
+        "docProps/core.xml",
+        "Members: cells",
+        "Actions: conditional formats, lists, links or layout",
     ]
-    assert differences(before, snapshot(load_workbook(board))) == []
 
 
 def test_marks_settings_are_checked(board):

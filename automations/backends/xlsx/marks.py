@@ -1,38 +1,28 @@
-"""Marks in an .xlsx workbook: coloured cells, notes and the Validation tab.
+"""Marks in an .xlsx workbook: coloured cells, notes and the Validation tab, written part by part.
 
 Fills are conditional-format rules that the service owns (one per severity, recognised by
 ``marks.rule_severity``), so a cell's own fill is never changed and removing a mark is removing
-a rule. Notes keep a person's text beside ours. The workbook is rewritten only when the marks
-differ from what it already shows, and only after the new file is proven to hold everything
-people made (see xlsx_snapshot and xlsx_safety).
+a rule. Notes keep a person's text beside ours. The writer edits only what it owns (see
+package.py): its conditional formats and their dxf entries, its block of each note, the
+Validation tab; every other part of the file is copied byte for byte, so pictures, charts,
+pivot tables, threaded comments, Excel 2010 extensions and macros all survive. The workbook is
+rewritten only when the marks differ from what it already shows, and only after the new file is
+proven to hold everything people made (snapshot.py, safety.py).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import math
-import zipfile
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from openpyxl import Workbook, load_workbook
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, MergedCell
-from openpyxl.comments import Comment
-from openpyxl.formatting.formatting import ConditionalFormattingList
-from openpyxl.formatting.rule import Rule
-from openpyxl.styles import Alignment, Font, PatternFill
-from openpyxl.styles.differential import DifferentialStyle
-from openpyxl.utils import get_column_letter, quote_sheetname
-from openpyxl.utils.exceptions import InvalidFileException
-from openpyxl.worksheet.cell_range import MultiCellRange
-from openpyxl.worksheet.hyperlink import Hyperlink
-from openpyxl.worksheet.worksheet import Worksheet
+from lxml import etree
 
 from automations.backends.marks import (
-    AUTHOR,
     FILL,
-    HEADER_ROW,
     TEXT,
     VALIDATION_HEADER,
     VALIDATION_TAB,
@@ -44,37 +34,67 @@ from automations.backends.marks import (
     counts_line,
     link_label,
     marks_by_sheet,
-    merge_note,
     our_note,
-    person_note,
     rule_formula,
     rule_severity,
     stamp_line,
     validation_rows,
     without_stamp,
 )
+from automations.backends.xlsx.notes import SheetNotes, change_notes, read_notes, write_notes
+from automations.backends.xlsx.package import (
+    NS_MAIN,
+    NS_R,
+    REL_SHARED_STRINGS,
+    REL_STYLES,
+    REL_WORKSHEET,
+    TYPE_STYLES,
+    TYPE_WORKSHEET,
+    Package,
+    parse,
+    serialise,
+)
 from automations.backends.xlsx.safety import (
     REPORT_HINT,
     FileStamp,
     WriteSettings,
     backup,
-    parts_at_risk,
-    refuse_if_at_risk,
+    real_file,
     refuse_if_open,
+    refuse_if_read_only,
     save_verified,
 )
-from automations.backends.xlsx.snapshot import differences, snapshot
+from automations.backends.xlsx.sheetxml import (
+    Chunk,
+    SheetXml,
+    cells_of,
+    column_letter,
+    rc,
+    read_sheet,
+)
+from automations.backends.xlsx.snapshot import differences, refuse
+from automations.backends.xlsx.styles import Styles
+from automations.backends.xlsx.tab import (
+    TabRow,
+    fingerprint,
+    fingerprint_of,
+    first_cell,
+    read_tab,
+    shared_strings,
+    tab_part,
+)
 from automations.core.errors import SourceError
 from automations.core.findings import Severity
 
 if TYPE_CHECKING:
     from automations.core.config import Config
 
-NOTE_WIDTH_PX = 320
-NOTE_CHARS_PER_LINE = 46
-NOTE_LINE_PX = 16
-TAB_WIDTHS = {"A": 16, "B": 34, "C": 12, "D": 8, "E": 90, "F": 16}
-RISKY_START = ("=", "+", "-", "@")
+M = f"{{{NS_MAIN}}}"
+# Characters XML 1.0 cannot hold (the same set openpyxl refuses in a cell).
+ILLEGAL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+THREADED_REASON = (
+    " (No note on this cell: it holds a threaded comment, which the check leaves as it is.)"
+)
 
 
 # ---------------------------------------------------------------- entry points
@@ -83,33 +103,38 @@ RISKY_START = ("=", "+", "-", "@")
 def write_xlsx_marks(
     path: Path, plan: MarkPlan, cfg: Config | None, read_stamp: FileStamp | None = None
 ) -> WriteResult:
-    """Mark the workbook in place, safely; leave it byte-for-byte alone when nothing changed.
-    ``read_stamp``: the file as it was when the findings were read (default: as it is now)."""
+    """Mark the workbook at ``path`` (any local file; a symbolic link is written through) in
+    place, safely; leave it byte-for-byte alone when nothing changed. ``read_stamp``: the file
+    as it was when the findings were read (default: as it is now)."""
     settings = WriteSettings.from_config(cfg)
-    stamp = read_stamp or FileStamp.of(path)
-    _refuse_if_saved_since(path, stamp)
-    wb = _load(path, settings.keep_vba)
-    shown = current_state(wb)
-    if shown == desired_state(wb, plan):
-        # Reading is harmless while someone has the file open, so this needs no lock check.
-        return WriteResult(
-            changed=False,
-            cells_marked=len(plan.cells),
-            message=f"{path.name} already shows these findings, so it was not rewritten.",
-        )
-    refuse_if_open(path)
-    refuse_if_at_risk(path, settings.keep_vba)
-    before = snapshot(wb)
-    cleared = apply_marks(wb, plan, shown)
-    kept: list[Path] = []
+    real = real_file(path)
+    stamp = read_stamp or FileStamp.of(real)
+    _refuse_if_saved_since(real, stamp)
+    with Package(real) as pkg:
+        book = Book(pkg)
+        wanted = desired_state(book, plan)
+        shown = current_state(book, wanted.tab)
+        if shown == wanted:
+            # Reading is harmless while someone has the file open, so this needs no lock check.
+            return WriteResult(
+                changed=False,
+                cells_marked=len(plan.cells),
+                message=f"{path.name} already shows these findings, so it was not rewritten.",
+            )
+        for place in dict.fromkeys((path, real)):
+            refuse_if_open(place)
+        refuse_if_read_only(real)
+        cleared = apply_marks(book, plan, shown)
+        kept: list[Path] = []
 
-    def verify_then_backup(tmp: Path) -> None:
-        _verify(tmp, before, settings.keep_vba, path.name)
-        refuse_if_open(path)
-        _refuse_if_saved_since(path, stamp)
-        kept.append(backup(path, settings, dt.datetime.now()))
+        def verify_then_backup(tmp: Path) -> None:
+            refuse(differences(pkg, tmp, book.people_parts(), book.as_read, book.edited),
+                   path.name, REPORT_HINT)
+            refuse_if_open(path)
+            _refuse_if_saved_since(real, stamp)
+            kept.append(backup(path, settings, dt.datetime.now()))
 
-    save_verified(wb, path, verify_then_backup)
+        save_verified(pkg.write, real, verify_then_backup)
     return WriteResult(
         changed=True,
         cells_marked=len(plan.cells),
@@ -131,9 +156,13 @@ def _refuse_if_saved_since(path: Path, stamp: FileStamp) -> None:
 
 
 def write_xlsx_report(path: Path, report: Path, plan: MarkPlan, cfg: Config | None) -> WriteResult:
-    """A marked copy of the workbook at ``report``; the workbook itself is only read."""
-    if report.suffix.lower() != ".xlsx":
-        raise SourceError(f"The report file must end in .xlsx, got {report.name}.")
+    """A marked copy of the workbook at ``report``, made by the same writer; the workbook
+    itself is only read."""
+    suffix = path.suffix.lower() if path.suffix.lower() in (".xlsx", ".xlsm") else ".xlsx"
+    if report.suffix.lower() != suffix:
+        raise SourceError(
+            f"The report file must end in {suffix} like the workbook, got {report.name}."
+        )
     if report.resolve() == path.resolve():
         raise SourceError(
             "--report must name a new file, not the workbook itself; use --write-back to mark "
@@ -142,36 +171,103 @@ def write_xlsx_report(path: Path, report: Path, plan: MarkPlan, cfg: Config | No
     if not report.parent.is_dir():
         raise SourceError(f"The folder {report.parent} for the report file does not exist.")
     refuse_if_open(report)
-    lost = parts_at_risk(path, keep_vba=False)
-    wb = _load(path, keep_vba=False)
-    before = snapshot(wb)
-    apply_marks(wb, plan)
-    save_verified(wb, report, lambda tmp: _verify(tmp, before, False, report.name))
-    missing = f" The copy does not have the workbook's {', '.join(lost)}." if lost else ""
+    with Package(path) as pkg:
+        book = Book(pkg)
+        apply_marks(book, plan)
+
+        def verify(tmp: Path) -> None:
+            refuse(differences(pkg, tmp, book.people_parts(), book.as_read, book.edited),
+                   report.name, "")
+
+        save_verified(pkg.write, report, verify)
     return WriteResult(
         changed=True,
         cells_marked=len(plan.cells),
         report=report,
-        message=f"Wrote a marked copy to {report}; {path.name} was not changed.{missing}",
+        message=f"Wrote a marked copy to {report}; {path.name} was not changed.",
     )
 
 
-def _load(path: Path, keep_vba: bool) -> Workbook:
-    # Not data_only: formulas must survive the save.
-    try:
-        return load_workbook(path, keep_vba=keep_vba and path.suffix.lower() == ".xlsm")
-    except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError) as exc:
-        raise SourceError(f"{path.name} could not be opened for marking: {exc}") from None
+# ---------------------------------------------------------------- the workbook as written
 
 
-def _verify(saved: Path, before: dict[str, Any], keep_vba: bool, name: str) -> None:
-    after = snapshot(_load(saved, keep_vba))
-    changed = differences(before, after)
-    if changed:
-        raise SourceError(
-            f"{name} was NOT changed: a trial save would have altered "
-            f"{'; '.join(changed[:5])}. Please report this. {REPORT_HINT}"
-        )
+@dataclass
+class Book:
+    """The package with its tabs: people's worksheets, and the Validation tab if there is one."""
+
+    pkg: Package
+    _sheets: dict[str, SheetXml] = field(default_factory=dict)
+    _notes: dict[str, SheetNotes] = field(default_factory=dict)
+    _merged: dict[str, list[tuple[int, int, int, int]]] = field(default_factory=dict)
+    as_read: dict[str, SheetXml] = field(default_factory=dict)  # for the proof
+    tab_rows: list[TabRow] | None = None  # the Validation tab this run wants
+
+    @cached_property
+    def tabs(self) -> list[Any]:
+        return self.pkg.sheets()
+
+    @cached_property
+    def worksheets(self) -> list[Any]:
+        """People's worksheets (not chart sheets, not the Validation tab)."""
+        return [
+            t for t in self.tabs if t.kind == "worksheet" and t.part and t.name != VALIDATION_TAB
+        ]
+
+    def people_parts(self) -> dict[str, str]:
+        return {t.name: t.part for t in self.tabs if t.name != VALIDATION_TAB}
+
+    @cached_property
+    def tab(self) -> Any | None:
+        return next((t for t in self.tabs if t.name == VALIDATION_TAB), None)
+
+    def sheet(self, part: str) -> SheetXml:
+        if part not in self._sheets:
+            self._sheets[part] = read_sheet(self.pkg, part)
+            read = self._sheets[part]
+            self.as_read[part] = SheetXml(read.head, read.root_tag, read.prefix,
+                                          list(read.chunks), read.end)
+        return self._sheets[part]
+
+    @property
+    def edited(self) -> dict[str, SheetXml]:
+        return dict(self._sheets)
+
+    def notes(self, part: str) -> SheetNotes:
+        if part not in self._notes:
+            self._notes[part] = read_notes(self.pkg, part)
+        return self._notes[part]
+
+    @cached_property
+    def shared(self) -> list[str]:
+        found = self.pkg.related(self.pkg.workbook_part, REL_SHARED_STRINGS)
+        return shared_strings(self.pkg.read(found[0])) if found and self.pkg.has(found[0]) else []
+
+    def merged(self, part: str) -> list[tuple[int, int, int, int]]:
+        if part not in self._merged:
+            self._merged[part] = self._read_merged(part)
+        return self._merged[part]
+
+    def _read_merged(self, part: str) -> list[tuple[int, int, int, int]]:
+        ranges = []
+        sheet = self.sheet(part)
+        for chunk in sheet.named("mergeCells"):
+            for el in sheet.element(chunk).iter(f"{M}mergeCell"):
+                first, _, last = (el.get("ref") or "").partition(":")
+                if first and last:
+                    (r1, c1), (r2, c2) = rc(first), rc(last)
+                    ranges.append((r1, c1, r2, c2))
+        return ranges
+
+    def anchor(self, part: str, cell: str) -> str:
+        """The cell that can hold a note: a merged range's top-left cell stands for all of it."""
+        merged = self.merged(part)
+        if not merged:
+            return cell
+        row, col = rc(cell)
+        for r1, c1, r2, c2 in merged:
+            if r1 <= row <= r2 and c1 <= col <= c2:
+                return f"{column_letter(c1)}{r1}"
+        return cell
 
 
 # ---------------------------------------------------------------- what the file shows
@@ -186,35 +282,59 @@ class MarksState:
     tab: tuple[tuple[Any, ...], ...] | None  # the Validation tab's rows, without the stamp
 
 
-def current_state(wb: Workbook) -> MarksState:
+def current_state(book: Book | Path, expected_tab: Frozen | None = None) -> MarksState:
+    """``expected_tab``: the Validation tab the plan wants; when the tab part carries the
+    fingerprint of exactly those rows (the check wrote it and nothing saved it since), its rows
+    need not be read back one by one."""
+    if isinstance(book, Path):
+        with Package(book) as pkg:
+            return current_state(Book(pkg))
     rules, notes = set(), set()
-    for ws in _marked_sheets(wb):
-        for cf in ws.conditional_formatting:
-            for rule in cf.rules:
-                severity = rule_severity(rule.formula[0]) if rule.formula else None
-                if severity is not None:
-                    rules |= {(ws.title, severity.value, c) for c in _cells_of(cf.sqref)}
-        for cell in _noted_cells(ws):
-            ours = our_note(cell.comment.text)
-            if ours:
-                notes.add((ws.title, cell.coordinate, ours))
-    return MarksState(frozenset(rules), frozenset(notes), _tab_now(wb))
+    for ws in book.worksheets:
+        for severity, cells in _our_rules(book.sheet(ws.part)).items():
+            rules |= {(ws.name, severity.value, c) for c in cells}
+        for ref, text in book.notes(ws.part).texts().items():
+            ours = our_note(text)
+            if ours and ref not in book.notes(ws.part).threaded:
+                notes.add((ws.name, ref, ours))
+    return MarksState(frozenset(rules), frozenset(notes), _tab_now(book, expected_tab))
 
 
-def desired_state(wb: Workbook, plan: MarkPlan) -> MarksState:
-    present = set(wb.sheetnames)
-    marks = [m for m in plan.cells if m.sheet in present and m.sheet != VALIDATION_TAB]
+def _our_rules(sheet: SheetXml) -> dict[Severity, set[str]]:
+    out: dict[Severity, set[str]] = {}
+    for chunk in sheet.named("conditionalFormatting"):
+        if b"coprod:" not in chunk.data:
+            continue
+        el = sheet.element(chunk)
+        for rule in el.iter(f"{M}cfRule"):
+            severity = rule_severity(rule.findtext(f"{M}formula") or "")
+            if severity is not None:
+                out.setdefault(severity, set()).update(cells_of(el.get("sqref", "")))
+    return out
+
+
+def desired_state(book: Book, plan: MarkPlan) -> MarksState:
+    parts = {ws.name: ws.part for ws in book.worksheets}
+    marks = [m for m in plan.cells if m.sheet in parts]
     rules = {(m.sheet, m.severity.value, m.cell) for m in marks}
-    notes = {(m.sheet, _anchor(wb[m.sheet], m.cell).coordinate, _clean(m.note)) for m in marks}
-    rows = tab_rows(plan, present)
-    return MarksState(frozenset(rules), frozenset(notes), _frozen(rows))
+    notes = set()
+    for m in marks:
+        anchor = book.anchor(parts[m.sheet], m.cell)
+        if anchor not in book.notes(parts[m.sheet]).threaded:
+            notes.add((m.sheet, anchor, _clean(m.note)))
+    return MarksState(frozenset(rules), frozenset(notes), _frozen(_rows(book, plan)))
 
 
-def _tab_now(wb: Workbook) -> tuple[tuple[Any, ...], ...] | None:
-    if VALIDATION_TAB not in wb.sheetnames:
+def _tab_now(book: Book, expected: Frozen | None) -> Frozen | None:
+    if book.tab is None or not book.tab.part:
         return None
-    rows = [list(r) for r in wb[VALIDATION_TAB].iter_rows(values_only=True)]
-    return _frozen([_trim(r) for r in rows])
+    data = book.pkg.read(book.tab.part)
+    if expected is not None and fingerprint_of(data) == fingerprint(expected):
+        return expected
+    return _frozen(read_tab(data, lambda: book.shared))
+
+
+Frozen = tuple[tuple[Any, ...], ...]
 
 
 def _frozen(rows: list[list[Any]]) -> tuple[tuple[Any, ...], ...]:
@@ -229,177 +349,207 @@ def _trim(row: list[Any]) -> list[Any]:
     return row
 
 
-def _cells_of(sqref: MultiCellRange) -> set[str]:
-    return {
-        f"{get_column_letter(col)}{row}"
-        for r in sqref.ranges
-        for row in range(r.min_row, r.max_row + 1)
-        for col in range(r.min_col, r.max_col + 1)
-    }
-
-
 # ---------------------------------------------------------------- changing the workbook
 
 
-def apply_marks(wb: Workbook, plan: MarkPlan, before: MarksState | None = None) -> int:
+def apply_marks(book: Book, plan: MarkPlan, before: MarksState | None = None) -> int:
     """Replace the service's marks with the plan's; returns how many cells lost their mark.
-    ``before``: current_state(wb), when the caller has already worked it out."""
-    _check_tab_is_ours(wb)
+    ``before``: current_state(book), when the caller has already worked it out."""
+    _check_tab_is_ours(book)
+    before = before or current_state(book)
+    styles_part = _styles_part(book.pkg)
+    styles = Styles(book.pkg.read(styles_part) if styles_part else None)
     by_sheet = marks_by_sheet(plan)
-    before = before or current_state(wb)
-    for ws in _marked_sheets(wb):
-        marks = by_sheet.get(ws.title, [])
-        _replace_rules(ws, marks)
-        _replace_notes(ws, marks)
-    _write_tab(wb, plan)
+    for ws in book.worksheets:
+        _mark_sheet(book, ws.part, by_sheet.get(ws.name, []), styles)
+    _write_tab(book, plan, styles)
+    if styles.changed:
+        _store_styles(book.pkg, styles_part, styles)
     wanted = {(m.sheet, m.cell) for m in plan.cells}
     had = {(s, c) for s, _, c in before.rules} | {(s, c) for s, c, _ in before.notes}
     return len(had - wanted)
 
 
-def _marked_sheets(wb: Workbook) -> list[Worksheet]:
-    return [ws for ws in wb.worksheets if ws.title != VALIDATION_TAB]
+def _mark_sheet(book: Book, part: str, marks: list[CellMark], styles: Styles) -> None:
+    sheet = book.sheet(part)
+    original = [c.data for c in sheet.chunks]
+    wanted_rules = {m.severity: set() for m in marks}
+    for m in marks:
+        wanted_rules[m.severity].add(m.cell)
+    if _our_rules(sheet) != wanted_rules:
+        _replace_rules(sheet, marks, styles)
+    notes = book.notes(part)
+    wanted = {}
+    for m in marks:
+        anchor = book.anchor(part, m.cell)
+        if anchor not in notes.threaded:
+            wanted[anchor] = _clean(m.note)
+    changes = change_notes(notes, wanted)
+    write_notes(book.pkg, sheet, notes, changes)
+    if [c.data for c in sheet.chunks] != original:
+        book.pkg.put(part, sheet.pieces())
 
 
-def _check_tab_is_ours(wb: Workbook) -> None:
-    if VALIDATION_TAB in wb.sheetnames:
-        check_validation_tab_is_ours(wb[VALIDATION_TAB]["A1"].value)
-
-
-def _replace_rules(ws: Worksheet, marks: list[CellMark]) -> None:
+def _replace_rules(sheet: SheetXml, marks: list[CellMark], styles: Styles) -> None:
     """Drop our conditional-format rules and add one per severity. People's rules keep their
-    ranges and priorities; ours come after theirs."""
-    kept = ConditionalFormattingList()
-    top = 0
-    for cf in ws.conditional_formatting:
-        for rule in cf.rules:
-            formula = rule.formula[0] if rule.formula else ""
-            if rule_severity(formula) is None:
-                kept.add(str(cf.sqref), rule)
-                top = max(top, rule.priority or 0)
+    ranges and priorities; ours come after theirs (Excel 2010 ones included)."""
+    kept: list[Chunk] = []
+    for chunk in sheet.chunks:
+        if chunk.name == "conditionalFormatting" and b"coprod:" in chunk.data:
+            el = sheet.element(chunk)
+            theirs = [
+                r for r in el.iter(f"{M}cfRule")
+                if rule_severity(r.findtext(f"{M}formula") or "") is None
+            ]
+            if not theirs:
+                continue
+            for rule in list(el.iter(f"{M}cfRule")):
+                if rule not in theirs:
+                    el.remove(rule)
+            chunk = Chunk(chunk.name, etree.tostring(el))
+        kept.append(chunk)
+    sheet.chunks = kept
+    top = sheet.top_priority()
     for severity in Severity:
         cells = [m.cell for m in marks if m.severity is severity]
         if cells:
             top += 1
-            kept.add(" ".join(cells), _rule(severity, top))
-    kept.max_priority = top
-    ws.conditional_formatting = kept
+            dxf = styles.dxf(FILL[severity], TEXT)
+            sheet.insert(Chunk("conditionalFormatting", _rule(sheet, cells, severity, dxf, top)))
 
 
-def _rule(severity: Severity, priority: int) -> Rule:
-    colour = FILL[severity]
-    fill = PatternFill(fill_type="solid", fgColor=colour, bgColor=colour)
-    dxf = DifferentialStyle(fill=fill, font=Font(color=TEXT))
-    return Rule(type="expression", formula=[rule_formula(severity)], dxf=dxf, priority=priority)
+def _rule(sheet: SheetXml, cells: list[str], severity: Severity, dxf: int, priority: int) -> bytes:
+    cf, rule, formula = (sheet.tag(n) for n in ("conditionalFormatting", "cfRule", "formula"))
+    text = rule_formula(severity).replace("&", "&amp;").replace("<", "&lt;")
+    return (
+        f'<{cf} sqref="{" ".join(cells)}"><{rule} type="expression" dxfId="{dxf}" '
+        f'priority="{priority}"><{formula}>{text}</{formula}></{rule}></{cf}>'
+    ).encode()
 
 
-def _replace_notes(ws: Worksheet, marks: list[CellMark]) -> None:
-    wanted = {_anchor(ws, m.cell).coordinate: _clean(m.note) for m in marks}
-    for cell in _noted_cells(ws):
-        if cell.coordinate not in wanted and our_note(cell.comment.text):
-            _set_note(cell, person_note(cell.comment.text), cell.comment.author)
-    for coordinate, note in wanted.items():
-        cell = ws[coordinate]
-        existing = cell.comment.text if cell.comment else None
-        merged = merge_note(existing, note)
-        if merged != existing:
-            author = cell.comment.author if person_note(existing) else AUTHOR
-            _set_note(cell, merged, author)
+def _styles_part(pkg: Package) -> str | None:
+    found = [p for p in pkg.related(pkg.workbook_part, REL_STYLES) if pkg.has(p)]
+    return found[0] if found else None
 
 
-def _set_note(cell: Any, text: str | None, author: str | None) -> None:
-    if not text:
-        cell.comment = None
-        return
-    lines = sum(max(1, math.ceil(len(line) / NOTE_CHARS_PER_LINE)) for line in text.split("\n"))
-    height = min(400, 12 + NOTE_LINE_PX * lines)
-    cell.comment = Comment(text, author or AUTHOR, height=height, width=NOTE_WIDTH_PX)
-
-
-def _noted_cells(ws: Worksheet) -> list[Any]:
-    return [c for c in list(ws._cells.values()) if c.comment is not None]
-
-
-def _anchor(ws: Worksheet, coordinate: str) -> Any:
-    """The cell that can hold a note: a merged range's top-left cell stands for all of it."""
-    cell = ws[coordinate]
-    if isinstance(cell, MergedCell):
-        for merged in ws.merged_cells.ranges:
-            if coordinate in merged:
-                return ws.cell(merged.min_row, merged.min_col)
-    return cell
+def _store_styles(pkg: Package, part: str | None, styles: Styles) -> None:
+    if part is None:
+        part = "xl/styles.xml" if not pkg.has("xl/styles.xml") else pkg.free_name("xl/styles{}.xml")
+        pkg.add_rel(pkg.workbook_part, REL_STYLES, part)
+        pkg.declare(part, TYPE_STYLES)
+    pkg.put(part, styles.to_bytes())
 
 
 def _clean(text: str) -> str:
-    return ILLEGAL_CHARACTERS_RE.sub("", text)
+    return ILLEGAL_CHARACTERS.sub("", text)
 
 
 # ---------------------------------------------------------------- the Validation tab
 
 
-def tab_rows(plan: MarkPlan, sheets: set[str]) -> list[list[Any]]:
-    """The tab's values, row by row (what _write_tab writes and _tab_now reads back)."""
-    rows: list[list[Any]] = [
-        [VALIDATION_TITLE],
-        [counts_line(plan.counts)],
-        [stamp_line(plan.checked_at)],
-        list(VALIDATION_HEADER),
-    ]
-    for severity, rule, sheet, cell, message in validation_rows(plan):
-        link = link_label(sheet, cell) if sheet in sheets and sheet != VALIDATION_TAB else ""
-        rows.append(_trim([_clean(v) for v in (severity, rule, sheet, cell, message, link)]))
+def _check_tab_is_ours(book: Book) -> None:
+    if book.tab is None:
+        return
+    if book.tab.kind != "worksheet" or not book.tab.part:
+        check_validation_tab_is_ours(None)
+    check_validation_tab_is_ours(first_cell(book.pkg.read(book.tab.part), lambda: book.shared))
+
+
+def tab_rows(plan: MarkPlan, sheets: set[str], unnoted: set[tuple[str, str]] = frozenset()
+             ) -> list[list[Any]]:
+    """The tab's values, row by row (what _write_tab writes and _tab_now reads back).
+    ``unnoted``: (sheet, cell) of marks that could not get a note (threaded comments)."""
+    return [row.values for row in _tab_rows(plan, sheets, unnoted)]
+
+
+def _tab_rows(plan: MarkPlan, sheets: set[str], unnoted: set[tuple[str, str]]) -> list[TabRow]:
+    rows = [TabRow([VALIDATION_TITLE]), TabRow([counts_line(plan.counts)]),
+            TabRow([stamp_line(plan.checked_at)]), TabRow(list(VALIDATION_HEADER))]
+    for f, (severity, rule, sheet, cell, message) in zip(plan.findings, validation_rows(plan),
+                                                         strict=True):
+        linked = sheet in sheets and sheet != VALIDATION_TAB
+        link = link_label(sheet, cell) if linked else ""
+        if (sheet, cell) in unnoted:
+            message += THREADED_REASON
+        values = _trim([_clean(v) for v in (severity, rule, sheet, cell, message, link)])
+        target = f"{_quote(sheet)}!{cell or 'A1'}" if linked else None
+        rows.append(TabRow(values, fill=FILL[f.severity], link=target))
     if not plan.findings:
-        rows.append(["Nothing needs attention: every check passed."])
+        rows.append(TabRow(["Nothing needs attention: every check passed."]))
     return rows
 
 
-def _write_tab(wb: Workbook, plan: MarkPlan) -> None:
-    index = None
-    if VALIDATION_TAB in wb.sheetnames:
-        old = wb[VALIDATION_TAB]
-        index = wb.index(old)
-        wb.remove(old)
-    ws = wb.create_sheet(VALIDATION_TAB, index)
-    rows = tab_rows(plan, set(wb.sheetnames))
-    for r, values in enumerate(rows, start=1):
-        for c, value in enumerate(values, start=1):
-            _text(ws.cell(r, c), value)
-    findings = plan.findings
-    for r, f in enumerate(findings, start=HEADER_ROW + 1):
-        link = ws.cell(r, len(VALIDATION_HEADER))
-        if link.value:
-            target = f"{quote_sheetname(f.sheet or '')}!{f.cell or 'A1'}"
-            link.hyperlink = Hyperlink(ref=link.coordinate, location=target, display=link.value)
-            link.font = Font(color="0563C1", underline="single")
-        ws.cell(r, 1).fill = PatternFill(fill_type="solid", fgColor=FILL[f.severity])
-    _style_tab(ws, len(findings))
+def _quote(sheet: str) -> str:
+    return "'{}'".format(sheet.replace("'", "''"))
 
 
-def _text(cell: Any, value: Any) -> None:
-    """Write text that stays text: a message starting with = + - @ must never become a formula."""
-    cell.value = value
-    if isinstance(value, str):
-        cell.data_type = "s"
-        if value.startswith(RISKY_START):
-            cell.quotePrefix = True
+def _unnoted(book: Book, plan: MarkPlan) -> set[tuple[str, str]]:
+    parts = {ws.name: ws.part for ws in book.worksheets}
+    return {
+        (m.sheet, m.cell)
+        for m in plan.cells
+        if m.sheet in parts
+        and book.anchor(parts[m.sheet], m.cell) in book.notes(parts[m.sheet]).threaded
+    }
 
 
-def _style_tab(ws: Worksheet, findings: int) -> None:
-    ws["A1"].font = Font(bold=True, size=14)
-    ws["A2"].font = Font(bold=True)
-    header = ws[HEADER_ROW]
-    for cell in header:
-        cell.font = Font(bold=True, color="FFFFFF")
-        cell.fill = PatternFill(fill_type="solid", fgColor="1F4E79")
-    per_line = TAB_WIDTHS["E"] * 1.1  # characters per line at the default font, roughly
-    for row in ws.iter_rows(min_row=HEADER_ROW + 1, min_col=1, max_col=len(VALIDATION_HEADER)):
-        for cell in row:
-            cell.alignment = Alignment(wrap_text=cell.column == 5, vertical="top")
-        lines = math.ceil(len(str(row[4].value or "")) / per_line)
-        # Set heights: LibreOffice does not grow rows for wrapped text in a file it opens.
-        ws.row_dimensions[row[0].row].height = 15 * max(1, lines)
-    for letter, width in TAB_WIDTHS.items():
-        ws.column_dimensions[letter].width = width
-    ws.freeze_panes = f"A{HEADER_ROW + 1}"
-    last_column = get_column_letter(len(VALIDATION_HEADER))
-    ws.auto_filter.ref = f"A{HEADER_ROW}:{last_column}{HEADER_ROW + findings}"
+def _rows(book: Book, plan: MarkPlan) -> list[list[Any]]:
+    return [row.values for row in _book_rows(book, plan)]
+
+
+def _book_rows(book: Book, plan: MarkPlan) -> list[TabRow]:
+    """The tab's rows for this workbook, worked out once per run."""
+    if book.tab_rows is None:
+        book.tab_rows = _tab_rows(plan, {t.name for t in book.tabs}, _unnoted(book, plan))
+    return book.tab_rows
+
+
+def _write_tab(book: Book, plan: MarkPlan, styles: Styles) -> None:
+    rows = _book_rows(book, plan)
+    data = tab_part(rows, styles, fingerprint(_frozen([r.values for r in rows])))
+    pkg = book.pkg
+    if book.tab is not None:
+        pkg.put(book.tab.part, data)
+        return
+    part = pkg.free_name("xl/worksheets/sheet{}.xml")
+    pkg.put(part, data)
+    pkg.declare(part, TYPE_WORKSHEET)
+    rid = pkg.add_rel(pkg.workbook_part, REL_WORKSHEET, part)
+    sheets = pkg.workbook.find(f"{M}sheets")
+    ids = [int(s.get("sheetId", "0")) for s in sheets.iter(f"{M}sheet")]
+    el = etree.SubElement(sheets, f"{M}sheet")
+    el.set("name", VALIDATION_TAB)
+    el.set("sheetId", str(max(ids, default=0) + 1))
+    el.set(f"{{{NS_R}}}id", rid)
+    pkg.put(pkg.workbook_part, serialise(pkg.workbook))
+    _list_in_app_properties(pkg)
+
+
+def _list_in_app_properties(pkg: Package) -> None:
+    """docProps/app.xml lists the tabs by name (Excel shows it in File > Info); add ours to the
+    worksheets there. A file without that list (LibreOffice writes none) is left as it is."""
+    part = "docProps/app.xml"
+    if not pkg.has(part):
+        return
+    root = parse(pkg.read(part))
+    vt = "{http://schemas.openxmlformats.org/officeDocument/2006/docPropsVTypes}"
+    pairs = root.find(f"{{*}}HeadingPairs/{vt}vector")
+    titles = root.find(f"{{*}}TitlesOfParts/{vt}vector")
+    if pairs is None or titles is None:
+        return
+    variants = [v[0] for v in pairs.iter(f"{vt}variant") if len(v)]
+    offset = 0
+    for name, count in zip(variants[::2], variants[1::2], strict=False):
+        n = int(count.text or 0)
+        offset += n
+        if name.text in ("Worksheets", "Arbeitsblätter", "Feuilles de calcul"):
+            count.text = str(n + 1)
+            title = etree.Element(f"{vt}lpstr")
+            title.text = VALIDATION_TAB
+            if offset > len(titles):
+                return
+            titles.insert(offset, title)
+            titles.set("size", str(len(titles)))
+            pkg.put(part, serialise(root))
+            return
+

@@ -1,25 +1,22 @@
-"""Writing an .xlsx without losing anything: lock files, parts openpyxl would drop, backups and
-an atomic replace. Used by xlsx_marks; knows nothing about findings."""
+"""Writing an .xlsx without losing anything: lock files, read-only files, backups and an atomic
+replace. Used by xlsx/marks.py; knows nothing about findings."""
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import os
 import re
 import shutil
 import tempfile
-import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from automations.core.errors import SourceError
-from automations.core.log import get
 
 if TYPE_CHECKING:
-    from openpyxl import Workbook
-
     from automations.core.config import Config
 
 REPORT_HINT = (
@@ -27,54 +24,22 @@ REPORT_HINT = (
     "coprod validate --report FILE.xlsx"
 )
 
-# Zip parts that openpyxl does not carry through a save, with what a person would call them.
-RISKY_PARTS: tuple[tuple[str, str], ...] = (
-    (r"xl/charts/", "charts"),
-    (r"xl/chartsheets/", "chart sheets"),
-    (r"xl/media/", "pictures"),
-    (r"xl/pivotTables/", "pivot tables"),
-    (r"xl/pivotCache/", "pivot tables"),
-    (r"xl/slicers/", "slicers"),
-    (r"xl/slicerCaches/", "slicers"),
-    (r"xl/timelines/", "timelines"),
-    (r"xl/embeddings/", "embedded objects"),
-    (r"xl/ctrlProps/", "form controls (buttons, tick boxes)"),
-    (r"xl/threadedComments/", "threaded comments (replies)"),
-    (r"xl/richData/", "pictures in cells"),
-)
-# Shapes and text boxes live in DrawingML parts; an empty drawing part holds nothing to lose.
-DRAWING_PART = re.compile(r"xl/drawings/drawing\d+\.xml$")
-DRAWING_ANCHOR = re.compile(rb"<(?:\w+:)?(?:twoCellAnchor|oneCellAnchor|absoluteAnchor)\b")
-# Legacy (VML) drawings hold notes, which openpyxl keeps, and old form controls, which it drops.
-VML_PART = re.compile(r"xl/drawings/\w+\.vml$")
-VML_NON_NOTE = re.compile(rb'ObjectType="(?!Note")')
-# Parts of a sheet that openpyxl reads only partly (Excel 2010 extensions).
-SHEET_PART = re.compile(r"xl/worksheets/sheet\d+\.xml$")
-SHEET_EXTENSIONS = (
-    (b"x14:dataValidation", "drop-down lists that refer to another tab (Excel 2010 style)"),
-    (b"x14:conditionalFormatting", "data bars or icon sets (Excel 2010 style)"),
-    (b"x14:sparklineGroup", "sparklines"),
-)
-
-log = get("xlsx")
-
-
 @dataclass(frozen=True)
 class WriteSettings:
     backups: int = 5
     backup_dir: Path | None = None  # None: a "backups" folder beside the workbook
-    keep_vba: bool = False
 
     @classmethod
     def from_config(cls, cfg: Config | None) -> WriteSettings:
         if cfg is None:
             return cls()
         section = cfg.section("marks")
+        # keep_vba is still accepted: macros are now always kept, so it has nothing to say.
         section.reject_unknown({"backups", "backup_dir", "keep_vba"})
+        section.flag("keep_vba", False)
         return cls(
             backups=section.integer("backups", cls.backups, minimum=1, maximum=1000),
             backup_dir=section.path("backup_dir"),
-            keep_vba=section.flag("keep_vba", cls.keep_vba),
         )
 
     def folder_for(self, path: Path) -> Path:
@@ -98,39 +63,15 @@ def refuse_if_open(path: Path) -> None:
         )
 
 
-def parts_at_risk(path: Path, keep_vba: bool) -> list[str]:
-    """What a save through openpyxl would lose, in words; empty when nothing is at risk."""
-    try:
-        with zipfile.ZipFile(path) as zf:
-            names = zf.namelist()
-            found = [w for prefix, w in RISKY_PARTS if any(n.startswith(prefix) for n in names)]
-            for name in names:
-                found += _inside_part(zf, name)
-    except (zipfile.BadZipFile, OSError) as exc:
-        raise SourceError(f"{path.name} is not a readable .xlsx file: {exc}") from None
-    if "xl/vbaProject.bin" in names and not (keep_vba and path.suffix.lower() == ".xlsm"):
-        found.append("macros")
-    return list(dict.fromkeys(found))
+def refuse_if_read_only(path: Path) -> None:
+    """A workbook nobody may write stays as it is, even for root (who could write it anyway)."""
+    if not path.stat().st_mode & 0o222 or not os.access(path, os.W_OK):
+        raise SourceError(f"{path.name} is read-only: make it writable or use --report FILE.xlsx.")
 
 
-def _inside_part(zf: zipfile.ZipFile, name: str) -> list[str]:
-    if DRAWING_PART.match(name) and DRAWING_ANCHOR.search(zf.read(name)):
-        return ["pictures, shapes or text boxes"]
-    if VML_PART.match(name) and VML_NON_NOTE.search(zf.read(name)):
-        return ["form controls (buttons, tick boxes)"]
-    if SHEET_PART.match(name):
-        data = zf.read(name)
-        return [what for tag, what in SHEET_EXTENSIONS if tag in data]
-    return []
-
-
-def refuse_if_at_risk(path: Path, keep_vba: bool) -> None:
-    risky = parts_at_risk(path, keep_vba)
-    if risky:
-        raise SourceError(
-            f"{path.name} holds {', '.join(risky)}, which would be lost if the check saved it, "
-            f"so it was not changed. {REPORT_HINT}"
-        )
+def real_file(path: Path) -> Path:
+    """The file a symbolic link points at: marks are written there, and the link stays a link."""
+    return path.resolve() if path.is_symlink() else path
 
 
 @dataclass(frozen=True)
@@ -144,40 +85,12 @@ class FileStamp:
         return cls(st.st_size, st.st_mtime_ns)
 
 
-def real_target(path: Path) -> Path:
-    """The file the marks must land in: through a symbolic link (a shared drive mounted
-    elsewhere, a synced folder) to the real workbook, so the link stays a link. A workbook
-    its owner made read-only is refused, never replaced."""
-    target = path.resolve()
-    if target.exists() and not os.access(target, os.W_OK):
-        raise SourceError(
-            f"{path.name} is read-only, so it was not changed: make it writable (or ask its "
-            f"owner to), or use --report FILE.xlsx for a marked copy."
-        )
-    return target
-
-
-def keep_owner(original: Path, replacement: Path) -> None:
-    """Give ``replacement`` the original's mode, and its owner and group where the service
-    may set them (a workbook shared through a group stays shared)."""
-    st = original.stat()
-    shutil.copymode(original, replacement)  # mkstemp makes the file private
-    try:
-        os.chown(replacement, st.st_uid, st.st_gid)
-    except PermissionError:
-        log.warning(
-            "%s: could not keep its owner and group (uid %s, gid %s); the marked file belongs "
-            "to the service's user",
-            original.name,
-            st.st_uid,
-            st.st_gid,
-        )
-
-
-def save_verified(wb: Workbook, target: Path, verify: Callable[[Path], None]) -> None:
-    """Save to a temporary file beside ``target``, run ``verify`` on it, then rename it over
-    ``target`` in one step. On any failure the temporary file goes and ``target`` is untouched."""
-    target = real_target(target)
+def save_verified(
+    write: Callable[[Path], None], target: Path, verify: Callable[[Path], None]
+) -> None:
+    """``write`` a temporary file beside ``target``, run ``verify`` on it, then rename it over
+    ``target`` in one step. On any failure the temporary file goes and ``target`` is untouched.
+    The new file keeps the old one's mode, and its owner and group where allowed."""
     tmp: Path | None = None
     try:
         fd, name = tempfile.mkstemp(
@@ -185,9 +98,9 @@ def save_verified(wb: Workbook, target: Path, verify: Callable[[Path], None]) ->
         )
         os.close(fd)
         tmp = Path(name)
-        wb.save(tmp)
+        write(tmp)
         if target.exists():
-            keep_owner(target, tmp)
+            _keep_owner_and_mode(target, tmp)
         verify(tmp)
         os.replace(tmp, target)
     except OSError as exc:  # permission denied, a full disk, a read-only folder
@@ -198,6 +111,17 @@ def save_verified(wb: Workbook, target: Path, verify: Callable[[Path], None]) ->
     finally:
         if tmp is not None:
             tmp.unlink(missing_ok=True)
+
+
+def _keep_owner_and_mode(original: Path, new: Path) -> None:
+    st = original.stat()
+    shutil.copymode(original, new)  # mkstemp makes the file private; keep the original's
+    try:
+        os.chown(new, st.st_uid, st.st_gid)
+    except OSError:  # only root may give a file away; the group is kept when we belong to it
+        with contextlib.suppress(OSError):
+            os.chown(new, -1, st.st_gid)
+    shutil.copymode(original, new)  # chown may clear set-group-id bits
 
 
 def backup(path: Path, settings: WriteSettings, now: dt.datetime) -> Path:

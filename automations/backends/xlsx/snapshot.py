@@ -1,146 +1,157 @@
-"""What people made in a workbook, as plain comparable data, so a save can be proven harmless.
+"""The after-save proof: a written workbook holds everything people made, unchanged.
 
-Everything except the service's own marks (our conditional-format rules, our block of a note, the
-Validation tab): cell values and formulas, number formats, fills and fonts, hyperlinks, the
-person's part of every note, drop-down lists, the person's conditional formats, merged ranges,
-column widths, hidden rows and columns, frozen panes, filters, tabs and named ranges.
+Every part the writer does not own is the same, byte for byte, under the same name. In each
+sheet the writer edited, every cell (all of sheetData) is the same bytes and every other element
+a person made (their conditional formats, drop-down lists, links, drawings, page setup, extLst)
+is the same bytes in the same order; the person's part of every note is the same; the tabs are
+the same. Every part the writer did write is well-formed XML.
 """
 
 from __future__ import annotations
 
-from typing import Any
+import zipfile
+from collections.abc import Iterator
+from pathlib import Path
 
-from openpyxl import Workbook
-from openpyxl.worksheet.worksheet import Worksheet
+from automations.backends.marks import person_note, rule_severity
+from automations.backends.xlsx.notes import SheetNotes, read_notes
+from automations.backends.xlsx.package import (
+    BLOCK,
+    NS_MAIN,
+    Package,
+    blocks_of,
+    parse,
+    same_stream,
+)
+from automations.backends.xlsx.sheetxml import SheetXml, read_sheet
+from automations.core.errors import SourceError
 
-from automations.backends.marks import VALIDATION_TAB, person_note, rule_severity
-
-Snapshot = dict[str, Any]
-
-
-def snapshot(wb: Workbook) -> Snapshot:
-    sheets = [ws for ws in wb.worksheets if ws.title != VALIDATION_TAB]
-    return {
-        "tabs": [(ws.title, ws.sheet_state) for ws in sheets],
-        "names": sorted((n, str(d.attr_text)) for n, d in wb.defined_names.items()),
-        **{f"{ws.title}: {part}": value for ws in sheets for part, value in _sheet(ws).items()},
-    }
-
-
-def differences(before: Snapshot, after: Snapshot) -> list[str]:
-    """The parts that differ, in words (empty when the two are the same)."""
-    keys = list(dict.fromkeys([*before, *after]))
-    return [_describe(k) for k in keys if before.get(k) != after.get(k)]
+M = f"{{{NS_MAIN}}}"
 
 
-def _describe(key: str) -> str:
-    return {"tabs": "the list of tabs", "names": "named ranges"}.get(key, key)
+def differences(
+    package: Package, written: Path, people_sheets: dict[str, str],
+    as_read: dict[str, SheetXml] | None = None, edited: dict[str, SheetXml] | None = None,
+) -> list[str]:
+    """What differs between the file ``package`` was read from and ``written``, in words (empty
+    when the written file keeps everything). Only the parts ``package`` changed may differ.
+    ``people_sheets``: tab name -> sheet part, for every tab but the Validation tab.
+    ``as_read``: sheet parts already split as they were read (saves unpacking them again);
+    ``edited``: the same sheets as the writer meant to write them."""
+    owned = package.owned()
+    with Package(package.path) as original:
+        return _differences(original, owned, written, people_sheets, as_read or {}, edited or {})
 
 
-def _sheet(ws: Worksheet) -> dict[str, Any]:
-    return {
-        "cell values and formulas": _cells(ws, _value),
-        "cell formats": _cells(ws, _style),
-        "links": _cells(ws, _link),
-        "notes": _cells(ws, lambda c: person_note(c.comment.text) if c.comment else None),
-        "drop-down lists": sorted(_validation(dv) for dv in ws.data_validations.dataValidation),
-        "conditional formats": sorted(_person_rules(ws)),
-        "merged cells": sorted(str(r) for r in ws.merged_cells.ranges),
-        "column widths and hidden columns": _dimensions(ws.column_dimensions),
-        "row heights and hidden rows": _dimensions(ws.row_dimensions),
-        "frozen panes": ws.freeze_panes,
-        "filters": _filter(ws),
-    }
+def _differences(
+    original: Package, owned: set[str], written: Path, people_sheets: dict[str, str],
+    as_read: dict[str, SheetXml], edited: dict[str, SheetXml],
+) -> list[str]:
+    problems: list[str] = []
+    try:
+        with Package(written) as after:
+            for name, info in original.infos.items():
+                if name in owned:
+                    continue
+                if name not in after.infos:
+                    problems.append(f"{name} (missing)")
+                elif not _same(original, after, info, after.infos[name]):
+                    problems.append(name)
+            for name in owned:
+                if name in after.infos:
+                    _well_formed(after, name, problems)
+            problems += _sheets(original, after, people_sheets, owned, as_read, edited)
+    except (zipfile.BadZipFile, OSError, SourceError) as exc:
+        problems.append(f"the file itself ({exc})")
+    return problems
 
 
-def _cells(ws: Worksheet, part: Any) -> dict[str, Any]:
-    values = {}
-    for cell in ws._cells.values():  # only cells that exist in the file; never creates any
-        value = part(cell)
-        if value is not None:
-            values[cell.coordinate] = value
-    return values
+def _same(a: Package, b: Package, ia: zipfile.ZipInfo, ib: zipfile.ZipInfo) -> bool:
+    """The same part, stored the same way: the same compressed bytes, sizes and checksum."""
+    same_record = (ia.file_size, ia.CRC, ia.compress_type) == (ib.file_size, ib.CRC,
+                                                               ib.compress_type)
+    return same_record and a.stored(ia) == b.stored(ib)
 
 
-def _value(cell: Any) -> Any:
-    value = cell.value
-    text = getattr(value, "text", None)  # array formulas keep their formula in .text
-    return repr(text if text is not None else value) if value is not None else None
+def _well_formed(pkg: Package, name: str, problems: list[str]) -> None:
+    if name.endswith((".xml", ".rels")) and not name.startswith("xl/worksheets/sheet"):
+        try:
+            parse(pkg.read(name))
+        except Exception:
+            problems.append(f"{name} (not well-formed)")
 
 
-def _style(cell: Any) -> Any:
-    if not cell.has_style:
-        return None
-    fill, font = cell.fill, cell.font
-    return (
-        cell.number_format,
-        fill.fill_type,
-        _colour(fill.fgColor),
-        bool(font.b),  # LibreOffice writes an explicit "false" where openpyxl writes nothing
-        bool(font.i),
-        _colour(font.color),
-        bool(cell.alignment.wrap_text),
-    )
+def _sheets(
+    before: Package, after: Package, people: dict[str, str], owned: set[str],
+    as_read: dict[str, SheetXml], edited: dict[str, SheetXml],
+) -> list[str]:
+    problems = []
+    tabs_after = {s.name: s.part for s in after.sheets()}
+    if any(tabs_after.get(name) != part for name, part in people.items()):
+        problems.append("the list of tabs")
+    for name, part in people.items():
+        if not part or part not in owned:
+            continue
+        old = as_read.get(part) or read_sheet(before, part)
+        meant = edited.get(part)
+        if meant is not None and meant.head is old.head and _stored_as(after, part, meant):
+            # The file holds exactly the cells as read (the very same bytes) and the new tail.
+            new = meant
+        else:
+            new = read_sheet(after, part)
+            if not same_stream(blocks_of([old.head]), blocks_of([new.head])):
+                problems.append(f"{name}: cells")
+        if _people_elements(old) != _people_elements(new):
+            problems.append(f"{name}: conditional formats, lists, links or layout")
+        if _people_notes(read_notes(before, part)) != _people_notes(read_notes(after, part)):
+            problems.append(f"{name}: notes")
+    return problems
 
 
-def _colour(colour: Any) -> Any:
-    if colour is None:
-        return None
-    return (colour.type, colour.value if colour.type != "theme" else colour.theme, colour.tint)
+def _stored_as(pkg: Package, part: str, sheet: SheetXml) -> bool:
+    """Whether the part in the written file unpacks to exactly ``sheet``'s pieces. Streamed,
+    so a large sheet is never held in memory."""
+    def written() -> Iterator[bytes]:
+        with pkg.zip.open(part) as stream:  # reading to the end also checks the checksum
+            while block := stream.read(BLOCK):
+                yield block
+
+    return same_stream(written(), blocks_of(sheet.pieces()))
 
 
-def _link(cell: Any) -> Any:
-    link = cell.hyperlink
-    return (link.target, link.location) if link is not None else None
-
-
-def _validation(dv: Any) -> tuple[Any, ...]:
-    return (
-        str(dv.sqref),
-        dv.type,
-        dv.formula1,
-        dv.formula2,
-        dv.operator,
-        dv.allow_blank,
-        dv.showDropDown,
-        dv.showErrorMessage,
-        dv.error,
-        dv.prompt,
-    )
-
-
-def _person_rules(ws: Worksheet) -> list[tuple[Any, ...]]:
-    rules = []
-    for cf in ws.conditional_formatting:
-        for rule in cf.rules:
-            formula = rule.formula[0] if rule.formula else ""
-            if rule_severity(formula) is None:
-                dxf = rule.dxf
-                fill = _colour(dxf.fill.bgColor) if dxf and dxf.fill else None
-                rules.append(
-                    (
-                        str(cf.sqref),
-                        rule.type,
-                        tuple(rule.formula or ()),
-                        rule.operator,
-                        rule.priority,
-                        rule.stopIfTrue,
-                        fill,
-                    )
-                )
-    return rules
-
-
-def _dimensions(dims: Any) -> dict[str, Any]:
-    out = {}
-    for key, dim in dims.items():
-        size = dim.width if hasattr(dim, "width") else dim.height
-        span = (dim.min, dim.max) if hasattr(dim, "width") else None
-        out[str(key)] = (size, span, dim.hidden, dim.outlineLevel)
+def _people_elements(sheet: SheetXml) -> list[object]:
+    """Every element after the cells but the check's: its conditional formats and the link to
+    the drawing of notes (which the check adds when it gives a sheet its first note)."""
+    out: list[object] = []
+    for chunk in sheet.chunks:
+        if chunk.name in ("", "legacyDrawing"):
+            continue
+        if chunk.name == "conditionalFormatting" and b"coprod:" in chunk.data:
+            el = sheet.element(chunk)
+            rules = [
+                (r.get("type"), r.get("priority"), r.findtext(f"{M}formula"))
+                for r in el.iter(f"{M}cfRule")
+                if rule_severity(r.findtext(f"{M}formula") or "") is None
+            ]
+            if rules:
+                out.append((el.get("sqref"), rules))
+            continue
+        out.append(chunk.data)
     return out
 
 
-def _filter(ws: Worksheet) -> Any:
-    af = ws.auto_filter
-    columns = [(c.colId, repr(c.filters), repr(c.customFilters)) for c in af.filterColumn]
-    return (af.ref, columns, repr(af.sortState))
+def _people_notes(notes: SheetNotes) -> dict[str, object]:
+    texts, threaded = notes.texts(), notes.threaded
+    return {
+        ref: (text if ref in threaded else person_note(text))
+        for ref, text in texts.items()
+        if ref in threaded or person_note(text)
+    }
+
+
+def refuse(problems: list[str], name: str, hint: str) -> None:
+    if problems:
+        raise SourceError(
+            f"{name} was NOT changed: a trial save would have altered "
+            f"{'; '.join(problems[:5])}. Please report this. {hint}"
+        )

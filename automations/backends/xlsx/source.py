@@ -1,5 +1,6 @@
 """The local .xlsx backend: reading with python-calamine (a Rust parser, about ten times faster
-than openpyxl on a large tracker), openpyxl as the fallback reader and the writer of marks.
+than openpyxl on a large tracker), openpyxl as the fallback reader. Marks are written part by
+part (marks.py and package.py), never through openpyxl.
 
 Both readers give the same values (tests/test_xlsx_read_equivalence.py): text, numbers, booleans,
 dates as date or datetime, formula cells as the value the spreadsheet last calculated, blank

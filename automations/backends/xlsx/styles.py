@@ -1,0 +1,157 @@
+"""The few entries of styles.xml the check needs: one differential format (dxf) per severity for
+its conditional formats, and the cell formats of the Validation tab.
+
+An entry is found by what it says, so a second run reuses the first run's entries and a run that
+needs nothing new leaves the part as it was. Entries are only ever added, never removed or
+reordered: people's formats refer to theirs by position.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from lxml import etree
+
+from automations.backends.xlsx.package import NS_MAIN, parse, serialise
+
+M = f"{{{NS_MAIN}}}"
+# The order of a styleSheet's children (ECMA-376 Part 1, CT_Stylesheet).
+STYLESHEET_ORDER = ("numFmts", "fonts", "fills", "borders", "cellStyleXfs", "cellXfs",
+                    "cellStyles", "dxfs", "tableStyles", "colors", "extLst")
+FONT_ORDER = ("b", "i", "strike", "condense", "extend", "outline", "shadow", "u", "vertAlign",
+              "sz", "color", "name", "family", "charset", "scheme")
+# What Excel itself writes in a new workbook's styles part.
+EMPTY_STYLES = (
+    f'<styleSheet xmlns="{NS_MAIN}"><fonts count="1"><font><sz val="11"/><name val="Calibri"/>'
+    '<family val="2"/></font></fonts><fills count="2"><fill><patternFill patternType="none"/>'
+    '</fill><fill><patternFill patternType="gray125"/></fill></fills><borders count="1"><border>'
+    '<left/><right/><top/><bottom/><diagonal/></border></borders><cellStyleXfs count="1"><xf '
+    'numFmtId="0" fontId="0" fillId="0" borderId="0"/></cellStyleXfs><cellXfs count="1"><xf '
+    'numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/></cellXfs><cellStyles count="1">'
+    '<cellStyle name="Normal" xfId="0" builtinId="0"/></cellStyles><dxfs count="0"/></styleSheet>'
+).encode()
+
+
+@dataclass(frozen=True)
+class CellStyle:
+    """A Validation-tab cell format: the workbook's default font with these changes."""
+
+    bold: bool = False
+    size: float | None = None
+    colour: str | None = None  # RRGGBB
+    underline: bool = False
+    fill: str | None = None  # RRGGBB, a solid fill
+    wrap: bool = False
+    top: bool = False
+    quote: bool = False  # "text that only looks like a formula"
+
+
+class Styles:
+    def __init__(self, data: bytes | None) -> None:
+        self.root = parse(data or EMPTY_STYLES)
+        self.changed = data is None
+        self._xfs: dict[CellStyle, int] = {}  # the Validation tab asks once per cell
+
+    def to_bytes(self) -> bytes:
+        return serialise(self.root)
+
+    # ------------------------------------------------------------ conditional formats
+    def dxf(self, fill: str, text: str) -> int:
+        """The index of a dxf with this solid fill and text colour, added when missing.
+        The same form openpyxl wrote for today's marks, so older marked files match."""
+        el = etree.fromstring(
+            f'<dxf xmlns="{NS_MAIN}"><font><color rgb="00{text}"/></font><fill><patternFill '
+            f'patternType="solid"><fgColor rgb="00{fill}"/><bgColor rgb="00{fill}"/>'
+            "</patternFill></fill></dxf>"
+        )
+        return self._find_or_add("dxfs", el)
+
+    # ------------------------------------------------------------ cell formats
+    def xf(self, style: CellStyle) -> int:
+        if style not in self._xfs:
+            self._xfs[style] = self._xf(style)
+        return self._xfs[style]
+
+    def _xf(self, style: CellStyle) -> int:
+        font = self._find_or_add("fonts", self._font(style))
+        fill = self._find_or_add("fills", _fill(style.fill)) if style.fill else 0
+        xf = etree.Element(f"{M}xf")
+        for key, value in (("numFmtId", "0"), ("fontId", str(font)), ("fillId", str(fill)),
+                           ("borderId", "0"), ("xfId", "0"), ("applyFont", "1")):
+            xf.set(key, value)
+        if style.fill:
+            xf.set("applyFill", "1")
+        if style.wrap or style.top:
+            xf.set("applyAlignment", "1")
+        if style.quote:
+            xf.set("quotePrefix", "1")
+        if style.wrap or style.top:
+            align = etree.SubElement(xf, f"{M}alignment")
+            if style.top:
+                align.set("vertical", "top")
+            if style.wrap:
+                align.set("wrapText", "1")
+        return self._find_or_add("cellXfs", xf)
+
+    def _font(self, style: CellStyle) -> etree._Element:
+        fonts = self._list("fonts")
+        parts = {etree.QName(c).localname: c for c in (fonts[0] if len(fonts) else [])}
+        parts = {k: _copy(v) for k, v in parts.items() if k not in ("b", "u", "color")}
+        if style.bold:
+            parts["b"] = etree.Element(f"{M}b")
+        if style.underline:
+            parts["u"] = etree.Element(f"{M}u")
+        if style.size:
+            parts["sz"] = etree.Element(f"{M}sz", val=f"{style.size:g}")
+        if style.colour:
+            parts["color"] = etree.Element(f"{M}color", rgb=f"FF{style.colour}")
+        font = etree.Element(f"{M}font")
+        for name in FONT_ORDER:
+            if name in parts:
+                font.append(parts[name])
+        return font
+
+    # ------------------------------------------------------------ lists of entries
+    def _list(self, name: str) -> etree._Element:
+        found = self.root.find(f"{M}{name}")
+        if found is not None:
+            return found
+        el = etree.Element(f"{M}{name}", count="0")
+        rank = STYLESHEET_ORDER.index(name)
+        at = 0
+        for i, child in enumerate(self.root):
+            local = etree.QName(child).localname
+            if local in STYLESHEET_ORDER and STYLESHEET_ORDER.index(local) < rank:
+                at = i + 1
+        self.root.insert(at, el)
+        self.changed = True
+        return el
+
+    def _find_or_add(self, name: str, el: etree._Element) -> int:
+        entries = self._list(name)
+        wanted = _shape(el)
+        for i, existing in enumerate(e for e in entries if isinstance(e.tag, str)):
+            if _shape(existing) == wanted:
+                return i
+        entries.append(el)
+        entries.set("count", str(sum(1 for e in entries if isinstance(e.tag, str))))
+        self.changed = True
+        return int(entries.get("count")) - 1
+
+
+def _fill(colour: str) -> etree._Element:
+    return etree.fromstring(
+        f'<fill xmlns="{NS_MAIN}"><patternFill patternType="solid"><fgColor rgb="FF{colour}"/>'
+        '<bgColor indexed="64"/></patternFill></fill>'
+    )
+
+
+def _copy(el: etree._Element) -> etree._Element:
+    return etree.fromstring(etree.tostring(el))
+
+
+def _shape(el: etree._Element) -> tuple[object, ...]:
+    """What an entry says, whatever prefixes or attribute order the file uses."""
+    attrs = tuple(sorted((etree.QName(k).localname, v) for k, v in el.attrib.items()))
+    children = tuple(_shape(c) for c in el if isinstance(c.tag, str))
+    return (etree.QName(el).localname, attrs, children)

@@ -1,0 +1,212 @@
+"""The Validation tab as its own worksheet part: written whole by the check, read back to tell
+whether it already says what it should. Text is written as inline strings, so the workbook's
+shared strings (a part people own) are never touched, and a message that starts like a formula
+stays text.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import math
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from lxml import etree
+
+from automations.backends.marks import HEADER_ROW, VALIDATION_HEADER
+from automations.backends.xlsx.package import NS_MAIN, NS_R, XML_DECLARATION, parse
+from automations.backends.xlsx.sheetxml import column_letter, rc
+from automations.backends.xlsx.styles import CellStyle, Styles
+
+M = f"{{{NS_MAIN}}}"
+TAB_WIDTHS = (16, 34, 12, 8, 90, 16)
+RISKY_START = ("=", "+", "-", "@")
+HEADER_FILL = "1F4E79"
+# A comment before the root: what the tab's rows (without the stamp) hash to.
+FINGERPRINT = re.compile(rb"<!--coprod:([0-9a-f]{64})-->")
+LINK_COLOUR = "0563C1"
+
+
+@dataclass(frozen=True)
+class TabRow:
+    values: list[str]
+    fill: str | None = None  # the severity's colour on column A (finding rows)
+    link: str | None = None  # where the last column's "Go to" text leads
+
+
+def fingerprint(rows: object) -> str:
+    return hashlib.sha256(repr(rows).encode()).hexdigest()
+
+
+def fingerprint_of(data: bytes) -> str | None:
+    """The fingerprint the check left in a tab part it wrote (any program that saves the
+    workbook rewrites the part without it)."""
+    found = FINGERPRINT.search(data, 0, 512)
+    return found.group(1).decode() if found else None
+
+
+def tab_part(rows: list[TabRow], styles: Styles, print_: str) -> bytes:
+    columns = len(VALIDATION_HEADER)
+    per_line = TAB_WIDTHS[4] * 1.1  # characters per line of the message column, roughly
+    style = _Styles(styles)
+    out = [XML_DECLARATION, f"<!--coprod:{print_}-->".encode(),
+           f'<worksheet xmlns="{NS_MAIN}" xmlns:r="{NS_R}">'.encode(),
+           _views(), b'<sheetFormatPr defaultRowHeight="15"/><cols>']
+    out += [f'<col min="{i}" max="{i}" width="{w}" customWidth="1"/>'.encode()
+            for i, w in enumerate(TAB_WIDTHS, start=1)]
+    out.append(b"</cols><sheetData>")
+    links = []
+    letters = [column_letter(c) for c in range(1, columns + 1)]
+    for r, row in enumerate(rows, start=1):
+        body = r > HEADER_ROW and (row.fill is not None)
+        height = ""
+        if body:
+            lines = max(1, math.ceil(len(row.values[4] if len(row.values) > 4 else "") / per_line))
+            # Set heights: LibreOffice does not grow rows for wrapped text in a file it opens.
+            height = f' ht="{15 * lines}" customHeight="1"'
+        cells = []
+        width = columns if body else len(row.values)
+        for c in range(1, width + 1):
+            value = row.values[c - 1] if c <= len(row.values) else ""
+            xf = style.of(r, c, value, row, body)
+            ref = f"{letters[c - 1]}{r}"
+            if value == "":
+                if xf:
+                    cells.append(f'<c r="{ref}" s="{xf}"/>')
+                continue
+            cells.append(
+                f'<c r="{ref}" s="{xf}" t="inlineStr"><is><t xml:space="preserve">'
+                f"{escape(value)}</t></is></c>"
+            )
+            if c == columns and row.link:
+                links.append(
+                    f'<hyperlink ref="{ref}" location="{_attr(row.link)}" '
+                    f'display="{_attr(value)}"/>'
+                )
+        out.append(f'<row r="{r}"{height}>{"".join(cells)}</row>'.encode())
+    out.append(b"</sheetData>")
+    findings = sum(1 for row in rows if row.fill)
+    last = f"{column_letter(columns)}{HEADER_ROW + findings}"
+    out.append(f'<autoFilter ref="A{HEADER_ROW}:{last}"/>'.encode())
+    if links:
+        out.append(("<hyperlinks>" + "".join(links) + "</hyperlinks>").encode())
+    out.append(b'<pageMargins left="0.75" right="0.75" top="1" bottom="1" header="0.5" '
+               b'footer="0.5"/></worksheet>')
+    return b"".join(out)
+
+
+class _Styles:
+    """The cell format of each kind of cell, worked out once per kind, not once per cell."""
+
+    def __init__(self, styles: Styles) -> None:
+        self.styles = styles
+        self.known: dict[tuple[object, ...], int] = {}
+
+    def of(self, r: int, c: int, value: str, row: TabRow, body: bool) -> int:
+        quote = value.startswith(RISKY_START)
+        kind = (min(r, HEADER_ROW + 1), c, quote, body, row.fill if c == 1 else None,
+                bool(row.link))
+        if kind not in self.known:
+            self.known[kind] = self.styles.xf(_style(r, c, value, row, body))
+        return self.known[kind]
+
+
+def escape(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _attr(text: str) -> str:
+    return escape(text).replace('"', "&quot;").replace("\n", "&#10;").replace("\t", "&#9;")
+
+
+def _views() -> bytes:
+    first = f"A{HEADER_ROW + 1}"
+    return (
+        f'<sheetViews><sheetView workbookViewId="0"><pane ySplit="{HEADER_ROW}" '
+        f'topLeftCell="{first}" activePane="bottomLeft" state="frozen"/><selection '
+        f'pane="bottomLeft" activeCell="{first}" sqref="{first}"/></sheetView></sheetViews>'
+    ).encode()
+
+
+def _style(r: int, c: int, value: str, row: TabRow, body: bool) -> CellStyle:
+    quote = value.startswith(RISKY_START)
+    if r == 1 and c == 1:
+        return CellStyle(bold=True, size=14, quote=quote)
+    if r == 2 and c == 1:
+        return CellStyle(bold=True, quote=quote)
+    if r == HEADER_ROW:
+        return CellStyle(bold=True, colour="FFFFFF", fill=HEADER_FILL)
+    if not body:
+        return CellStyle(quote=quote)
+    if c == 1:
+        return CellStyle(fill=row.fill, top=True, quote=quote)
+    if c == len(VALIDATION_HEADER) and row.link:
+        return CellStyle(colour=LINK_COLOUR, underline=True, top=True, quote=quote)
+    return CellStyle(wrap=c == 5, top=True, quote=quote)
+
+
+# ---------------------------------------------------------------- reading it back
+
+
+def read_tab(data: bytes, shared: Callable[[], list[str]]) -> list[list[Any]]:
+    """The tab's values row by row from row 1, each row without its empty cells at the end."""
+    grid: dict[int, dict[int, Any]] = {}
+    row_no = 0
+    for _, el in etree.iterparse(io.BytesIO(data), events=("end",), tag=(f"{M}c", f"{M}row"),
+                                 huge_tree=True, resolve_entities=False, no_network=True):
+        if el.tag == f"{M}row":
+            row_no = int(el.get("r") or row_no + 1)
+            el.clear()
+            continue
+        ref = el.get("r")
+        row, col = rc(ref) if ref else (row_no or 1, len(grid.get(row_no or 1, {})) + 1)
+        value = _value(el, shared)
+        if value is not None:
+            grid.setdefault(row, {})[col] = value
+    rows: list[list[Any]] = []
+    for r in range(1, max(grid, default=0) + 1):
+        cells = grid.get(r, {})
+        row = [cells.get(c) for c in range(1, max(cells, default=0) + 1)]
+        while row and row[-1] in (None, ""):
+            row.pop()
+        rows.append(row)
+    return rows
+
+
+def _value(cell: etree._Element, shared: Callable[[], list[str]]) -> Any:
+    kind = cell.get("t", "n")
+    if kind == "inlineStr":
+        inline = cell.find(f"{M}is")
+        return None if inline is None else _text(inline)
+    v = cell.find(f"{M}v")
+    if v is None or v.text is None:
+        return None
+    if kind == "s":
+        return shared()[int(v.text)]
+    if kind in ("str", "e"):
+        return v.text
+    if kind == "b":
+        return v.text == "1"
+    number = float(v.text)
+    return int(number) if number.is_integer() else number
+
+
+def _text(el: etree._Element) -> str:
+    return "".join(t.text or "" for t in el.iter(f"{M}t") if t.getparent().tag != f"{M}rPh")
+
+
+def shared_strings(data: bytes) -> list[str]:
+    return [_text(si) for si in parse(data).iter(f"{M}si")]
+
+
+def first_cell(data: bytes, shared: Callable[[], list[str]]) -> Any:
+    """A1 of a sheet part, without reading the rest of it."""
+    for _, el in etree.iterparse(io.BytesIO(data), events=("end",), tag=f"{M}c",
+                                 huge_tree=True, resolve_entities=False, no_network=True):
+        if el.get("r") in (None, "A1"):
+            return _value(el, shared)
+        return None
+    return None
