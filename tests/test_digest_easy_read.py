@@ -221,3 +221,27 @@ def test_spell_out_leaves_already_explained_acronyms_alone() -> None:
         spell_out("Joint Partnership Board (JPB) report") == "Joint Partnership Board (JPB) report"
     )
     assert spell_out("QUALITY") == "QUALITY"
+
+
+def test_an_older_templates_copy_still_gets_pictures_and_a_missing_one_is_named(
+    tmp_path: Path,
+) -> None:
+    import shutil
+
+    import pytest
+
+    from automations.core.paths import data_path
+
+    templates = tmp_path / "templates"
+    shutil.copytree(data_path("templates"), templates)
+    shutil.rmtree(templates / "pictures")  # copied before the pictures existed
+    cfg, validation = sample(tmp_path, paths={"templates_dir": str(templates)})
+    audience = digest.digest_settings(cfg).audience("HBP")
+    out = digest.render_digest(cfg, validation, audience, SAMPLE_MEETING, SAMPLE_NOW)
+    assert "late.png@coprod-digest" in out.pictures
+    macros = templates / "_macros.html.j2"
+    macros.write_text(macros.read_text().replace('point("late"', 'point("rocket"'))
+    page = templates / "digest_easy_read.html.j2"
+    page.write_text(page.read_text().replace('point("late"', 'point("rocket"'))
+    with pytest.raises(digest.DigestError, match=r"pictures/rocket\.png is missing"):
+        digest.render_digest(cfg, validation, audience, SAMPLE_MEETING, SAMPLE_NOW)

@@ -19,6 +19,7 @@ from markupsafe import Markup, escape
 
 from automations.core.config import Config
 from automations.core.errors import DigestError
+from automations.core.paths import data_path
 from automations.core.text import long_date, plural
 from automations.digests.context import DigestContext, build_context
 from automations.digests.settings import Audience, DigestSettings, digest_settings, local
@@ -69,13 +70,16 @@ class Pictures:
             raise DigestError(f"picture({name!r}): use a name like 'late' (the file late.png)")
         cid = f"{name}.png@coprod-digest"
         if cid not in self.used:
-            path = self.folder / f"{name}.png"
-            try:
-                self.used[cid] = path.read_bytes()
-            except OSError:
+            # A templates folder copied before the pictures existed still gets the shipped ones.
+            for folder in (self.folder, data_path("templates") / PICTURES):
+                path = folder / f"{name}.png"
+                if path.is_file():
+                    self.used[cid] = path.read_bytes()
+                    break
+            else:
                 raise DigestError(
                     f"the picture {PICTURES}/{name}.png is missing from the templates folder"
-                ) from None
+                )
         return f"cid:{cid}"
 
 
