@@ -15,6 +15,7 @@ from automations.core.config import Config, board_timezone
 from automations.core.errors import DigestError, SourceError
 from automations.digests.send import SendOutcome, manual_jobs, preview, send_jobs
 from automations.pipeline import Validation, validate
+from automations.rules import catalogue
 
 __all__ = ["check_access", "preview_digests", "send_digests", "validate", "write_back"]
 
@@ -33,7 +34,8 @@ def write_back(
 ) -> WriteResult:
     """Mark the source (or, given ``report``, write a marked .xlsx copy and leave the source
     alone), stamped in the Board's time zone. The one write path of the CLI and the service."""
-    plan = plan_marks(validation.report, board_now(cfg, now))
+    about = {rule.id: rule.summary for rule in catalogue()}  # plain words for the Validation tab
+    plan = plan_marks(validation.report, board_now(cfg, now), about)
     if report is None:
         return validation.source.write_marks(plan)
     if cfg.source.kind == "microsoft365":

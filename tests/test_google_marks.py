@@ -147,10 +147,11 @@ def test_validation_tab_layout_links_and_text_kept_as_text(api, key_file):
                                          "endColumnIndex": 6}
     rows = {(tab.value(f"C{r}"), tab.value(f"D{r}"), tab.value(f"B{r}")): r
             for r in range(HEADER_ROW + 1, HEADER_ROW + n + 1)}
-    r = rows[("Actions", "F2", "tor.actions.overdue")]
+    # Column B holds the rule's plain words (the catalogue's summary), not its id.
+    r = rows[("Actions", "F2", "An open action is past its due date (error when it is very late).")]
     link = tab.cell(f"F{r}")["userEnteredValue"]["formulaValue"]
     assert link == f'=HYPERLINK("#gid={book.sheet("Actions").sheet_id}&range=F2", "Go to F2")'
-    email_row = rows[("Members", "C6", "schema.email")]
+    email_row = rows[("Members", "C6", "An email address is not valid.")]
     message = tab.cell(f"E{email_row}")["userEnteredValue"]
     assert set(message) == {"stringValue"} and "=not an email" in message["stringValue"]
     # Every cell but the links is plain text: nothing a person typed can become a formula.

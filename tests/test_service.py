@@ -40,7 +40,7 @@ def test_a_week_of_simulated_time_sends_each_digest_exactly_once(
         "hbp@example.org",
         "senior.head@example.org",
     ]
-    assert all("28 February 2024" in s for s in subjects)
+    assert all(s.startswith("28 Feb ") for s in subjects)
     with open_state(cfg) as state:
         passes = state.passes()
     sent = [p for p in passes if p.summary.get("digests", {}).get("counts", {}).get("sent")]

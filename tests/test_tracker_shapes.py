@@ -76,6 +76,11 @@ def planned_cells(findings: list, sheet: str) -> dict[Severity, set[str]]:
     return out
 
 
+def by_severity(findings: list) -> list:
+    """The Validation tab's order: errors first, then warnings, then information."""
+    return sorted(findings, key=lambda f: f.severity.rank)
+
+
 def validation_cells(path: Path) -> list[tuple[str, str, str | None]]:
     """(sheet, cell, link target) of each row of the Validation tab."""
     ws = load_workbook(path)[VALIDATION_TAB]
@@ -125,7 +130,8 @@ def test_marks_land_on_the_right_cells_and_nothing_of_peoples_changes(tmp_path, 
         first = get_column_letter(shape.blank_columns + 1)
         assert wb["Actions"].freeze_panes == f"{first}{shape.header_row + 1}"
     links = validation_cells(path)
-    assert [(s, c) for s, c, _ in links] == [(f.sheet or "", f.cell or "") for f in want]
+    assert [(s, c) for s, c, _ in links] == [
+        (f.sheet or "", f.cell or "") for f in by_severity(want)]
     assert all(c in (loc or "") for _, c, loc in links if c)  # each "Go to" goes to its cell
     assert list(report.findings) == want
 
@@ -238,9 +244,9 @@ def test_members_in_a_workbook_of_their_own(tmp_path):
     assert on_members and on_main
     # Each workbook: its own marks and a Validation tab listing only its own findings.
     assert [(s, c) for s, c, _ in validation_cells(people)] == [
-        (f.sheet, f.cell or "") for f in on_members]
+        (f.sheet, f.cell or "") for f in by_severity(on_members)]
     assert [(s, c) for s, c, _ in validation_cells(main)] == [
-        (f.sheet or "", f.cell or "") for f in on_main]
+        (f.sheet or "", f.cell or "") for f in by_severity(on_main)]
     assert marked_cells(people, "Sheet1") == planned_cells(on_members, "Sheet1")
     assert marked_cells(main, "Actions") == planned_cells(on_main, "Actions")
     # Nothing of one workbook went into the other; people's cells and tables are as they were.
@@ -299,4 +305,4 @@ def test_a_report_copy_of_a_split_board_holds_the_main_workbooks_findings_only(t
     assert {p: p.read_bytes() for p in (main, people)} == before  # both only read
     on_main = [f for f in result.report.findings if f.tab != "Members"]
     assert [(s, c) for s, c, _ in validation_cells(copy)] == [
-        (f.sheet or "", f.cell or "") for f in on_main]
+        (f.sheet or "", f.cell or "") for f in by_severity(on_main)]

@@ -66,8 +66,9 @@ def test_members_in_a_spreadsheet_of_their_own(tmp_path, api, key_file):
     assert (api.counts["spreadsheets.get"], api.counts["values.batchGet"]) == (2, 2)
     assert same(result.report.findings) == same(moved(f, SHAPE) for f in plain.findings)
     write_back(cfg, result, NOW)
-    own = [f.sheet for f in result.report.findings if f.tab == "Members"]
-    others = [f.sheet for f in result.report.findings if f.tab != "Members"]
+    errors_first = sorted(result.report.findings, key=lambda f: f.severity.rank)
+    own = [f.sheet for f in errors_first if f.tab == "Members"]
+    others = [f.sheet for f in errors_first if f.tab != "Members"]
     assert own and others
     assert validation_sheets(api, PEOPLE) == own
     assert validation_sheets(api, KEY) == others

@@ -1,5 +1,8 @@
 """The sample board is marked exactly as the openpyxl writer marked it before the part-level
-writer: the same cells, colours and notes, and the same Validation tab.
+writer: the same cells, colours and notes, and the same Validation tab. Two things changed on
+purpose since that recording (issue 15), and are mapped here: the fills (now distinct under the
+common colour-vision deficiencies) and the Validation tab (errors first, plain words in place of
+the rule id in column B).
 
 tests/data/sample_board_marks.json was recorded by running the previous writer (commit 080f5a0,
 which saved the workbook through openpyxl) on the same sample board, then reading its marks
@@ -11,9 +14,11 @@ from pathlib import Path
 
 from openpyxl import load_workbook
 
-from automations.backends.marks import plan_marks
+from automations.backends.marks import FILL, HEADER_ROW, plan_marks
 from automations.core.config import parse_config
+from automations.core.findings import Severity
 from automations.pipeline import validate
+from automations.rules import catalogue
 from automations.starter.sample import build_sample
 
 TODAY = dt.date(2024, 3, 1)
@@ -44,7 +49,30 @@ def test_the_sample_board_gets_the_same_marks_as_before(tmp_path):
     cfg = parse_config({"source": {"kind": "xlsx", "path": str(path)},
                         "today": TODAY.isoformat()}, None)
     v = validate(cfg, TODAY)
-    result = v.source.write_marks(plan_marks(v.report, dt.datetime(2024, 3, 1, 9, 0)))
+    about = {r.id: r.summary for r in catalogue()}
+    result = v.source.write_marks(plan_marks(v.report, dt.datetime(2024, 3, 1, 9, 0), about))
     assert result.changed and result.cells_marked == 32
     recorded = json.loads(RECORDED.read_text(encoding="utf-8"))
-    assert marks_of(path) == recorded
+    now = marks_of(path)
+    recorded_tab, now_tab = recorded.pop("Validation"), now.pop("Validation")
+    assert now == {tab: {"rules": [_new_fill(r) for r in marks["rules"]], "notes": marks["notes"]}
+                   for tab, marks in recorded.items()}
+    head = HEADER_ROW - 1
+    assert now_tab[:head - 1] == recorded_tab[:head - 1]  # the title and counts rows
+    rows = [r[:1] + r[2:] for r in now_tab[HEADER_ROW:]]
+    assert rows == sorted((r[:1] + r[2:] for r in recorded_tab[HEADER_ROW:]),
+                          key=lambda r: SEVERITY_ORDER.index(r[0]))
+    assert [r[1] for r in now_tab[HEADER_ROW:]] == [
+        about[r[1]] for r in sorted(recorded_tab[HEADER_ROW:],
+                                    key=lambda r: SEVERITY_ORDER.index(r[0]))]
+
+
+# The fills the recording was made with, by severity; now FILL in backends/marks.py.
+OLD_FILL = {"F4CCCC": Severity.ERROR, "FFE599": Severity.WARNING, "CFE2F3": Severity.INFO}
+SEVERITY_ORDER = ["Error", "Warning", "For information"]
+
+
+def _new_fill(rule: list) -> list:
+    sqref, formula, bg, fg, font = rule
+    new = {f"00{old}": f"00{FILL[sev]}" for old, sev in OLD_FILL.items()}
+    return [sqref, formula, new.get(bg, bg), new.get(fg, fg), font]

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NamedTuple
 
 from automations.core.errors import SourceError
 from automations.core.findings import Finding, Report, Severity
@@ -22,9 +23,29 @@ VALIDATION_TAB = "Validation"
 NOTE_BEGIN = "[Co-Production Board check]"
 NOTE_END = "[end of check]"
 
-# Light fills with near-black text: every pair has a contrast ratio well above 4.5:1.
-FILL = {Severity.ERROR: "F4CCCC", Severity.WARNING: "FFE599", Severity.INFO: "CFE2F3"}
+# Fills with near-black text (contrast at least 7:1). The three stay far apart (CIELAB distance
+# over 30) under simulated red-, green- and blue-blindness as well as normal vision (Machado et al.
+# 2009; tests/colour_vision.py checks it), so salmon, yellow and blue never read as each other.
+FILL = {Severity.ERROR: "FF8C8C", Severity.WARNING: "FFF940", Severity.INFO: "66B0FF"}
 TEXT = "1F1F1F"
+
+
+@dataclass(frozen=True)
+class Cue:
+    """What marks a cell besides its fill, so severity never rests on colour alone."""
+
+    colour: str  # border colour, at least 3:1 against white (a non-text contrast)
+    xlsx_border: str  # openpyxl Side(style=...)
+    google_border: str  # Sheets API Border.style (cell borders; Sheets rules cannot draw borders)
+    bold: bool  # also bold text: the one cue a Sheets conditional-format rule can carry
+
+
+# Heaviest line for the worst finding: thick solid, medium dashes, thin dots.
+BORDER = {
+    Severity.ERROR: Cue("9C0006", "thick", "SOLID_THICK", bold=True),
+    Severity.WARNING: Cue("7F6000", "mediumDashed", "DASHED", bold=False),
+    Severity.INFO: Cue("1F4E79", "dotted", "DOTTED", bold=False),
+}
 # Fills are drawn by conditional-format rules that the service owns, never by changing a cell's
 # own fill. Each rule's formula is always true and carries this tag, so any backend can tell our
 # rules from a person's and remove only ours.
@@ -66,8 +87,9 @@ class MarkPlan:
     source: str
     checked_at: dt.datetime
     cells: tuple[CellMark, ...]
-    findings: tuple[Finding, ...]  # every finding, for the Validation tab
+    findings: tuple[Finding, ...]  # every finding, errors first, for the Validation tab
     counts: dict[str, int] = field(default_factory=dict)
+    about: Mapping[str, str] = field(default_factory=dict)  # rule id -> its plain-words summary
 
 
 @dataclass
@@ -80,18 +102,25 @@ class WriteResult:
     message: str = ""
 
 
-def plan_marks(report: Report, checked_at: dt.datetime) -> MarkPlan:
-    return _plan(report.source, checked_at, report.findings)
+def plan_marks(
+    report: Report, checked_at: dt.datetime, about: Mapping[str, str] | None = None
+) -> MarkPlan:
+    """``about``: each rule's one-line summary (the rule catalogue, passed down by the caller
+    because backends do not import rules), shown in place of the rule id."""
+    return _plan(report.source, checked_at, report.findings, dict(about or {}))
 
 
 def plan_for(plan: MarkPlan, source: str, keep: Callable[[Finding], bool]) -> MarkPlan:
     """The part of a plan for one workbook of a board kept in several: only the findings
     ``keep`` accepts, their marks and their counts (each workbook's Validation tab lists its
     own findings only)."""
-    return _plan(source, plan.checked_at, tuple(f for f in plan.findings if keep(f)))
+    kept = tuple(f for f in plan.findings if keep(f))
+    return _plan(source, plan.checked_at, kept, plan.about)
 
 
-def _plan(source: str, checked_at: dt.datetime, findings: tuple[Finding, ...]) -> MarkPlan:
+def _plan(
+    source: str, checked_at: dt.datetime, findings: tuple[Finding, ...], about: dict[str, str]
+) -> MarkPlan:
     by_cell: dict[tuple[str, int, int, str], list[Finding]] = defaultdict(list)
     for f in findings:
         if f.sheet and f.row and f.column_index and f.cell:
@@ -100,7 +129,9 @@ def _plan(source: str, checked_at: dt.datetime, findings: tuple[Finding, ...]) -
         CellMark(sheet, row, col, ref, _worst(fs), tuple(dict.fromkeys(f.message for f in fs)))
         for (sheet, row, col, ref), fs in sorted(by_cell.items())
     )
-    return MarkPlan(source, checked_at, cells, findings, severity_counts(findings))
+    # Errors first, then warnings, then information; within each, the report's tab-and-row order.
+    ordered = tuple(sorted(findings, key=lambda f: f.severity.rank))
+    return MarkPlan(source, checked_at, cells, ordered, severity_counts(findings), about)
 
 
 def _worst(findings: Iterable[Finding]) -> Severity:
@@ -131,7 +162,11 @@ def merge_note(existing: str | None, ours: str | None) -> str | None:
 # The same words and layout for every backend. Row 1 names the service (how a backend knows the
 # tab is its own), row 2 the counts, row 3 when the marks last changed, row 4 the header.
 VALIDATION_TITLE = "Co-Production Board check: what needs attention"
-VALIDATION_HEADER = ("Severity", "Rule", "Sheet", "Cell", "Message", "Link")
+# Plain words where the rule id was; the id moves to a narrow last column for officers
+# (VALIDATION_COLUMNS). VALIDATION_HEADER keeps the six columns today's writers lay out.
+VALIDATION_HEADER = ("Severity", "What it is about", "Sheet", "Cell", "Message", "Link")
+RULE_ID_COLUMN = "Rule id"
+VALIDATION_COLUMNS = (*VALIDATION_HEADER, RULE_ID_COLUMN)
 STAMP_ROW = 3  # the only row of the tab that changes with the clock
 HEADER_ROW = 4  # the frozen header; findings start on the row below
 SEVERITY_LABEL = {
@@ -139,6 +174,32 @@ SEVERITY_LABEL = {
     Severity.WARNING: "Warning",
     Severity.INFO: "For information",
 }
+
+# Column widths in characters, for a page that fits one A4 landscape width (about 150).
+VALIDATION_WIDTHS = {
+    "Severity": 14,
+    "What it is about": 34,
+    "Sheet": 10,
+    "Cell": 6,
+    "Message": 60,
+    "Link": 10,
+    RULE_ID_COLUMN: 12,
+}
+WRAPPED_COLUMNS = ("What it is about", "Message", RULE_ID_COLUMN)
+
+
+@dataclass(frozen=True)
+class PrintSetup:
+    """How the Validation tab prints: one page wide, the header row on every page."""
+
+    landscape: bool = True
+    fit_to_width: int = 1  # pages across
+    fit_to_height: int = 0  # 0: as many pages down as it takes
+    repeat_rows: tuple[int, int] = (HEADER_ROW, HEADER_ROW)
+    paper: str = "A4"
+
+
+VALIDATION_PRINT = PrintSetup()
 
 
 def check_validation_tab_is_ours(title: object) -> None:
@@ -179,9 +240,31 @@ def stamp_line(checked_at: dt.datetime) -> str:
 
 
 def validation_rows(plan: MarkPlan) -> list[tuple[str, str, str, str, str]]:
-    """One row per finding: severity, rule, sheet, cell, message (the backend adds the link)."""
+    """One row per finding, errors first: severity, what it is about, sheet, cell, message (the
+    backend adds the link). validation_table adds the rule id for the last column."""
+    return [(r.severity, r.about, r.sheet, r.cell, r.message) for r in validation_table(plan)]
+
+
+class ValidationRow(NamedTuple):
+    severity: str
+    about: str
+    sheet: str
+    cell: str
+    message: str
+    rule: str
+
+
+def validation_table(plan: MarkPlan) -> list[ValidationRow]:
+    """Every column of VALIDATION_COLUMNS but the link, which each backend makes its own way."""
     return [
-        (SEVERITY_LABEL[f.severity], f.rule, f.sheet or "", f.cell or "", f.message)
+        ValidationRow(
+            SEVERITY_LABEL[f.severity],
+            plan.about.get(f.rule, "") or f.rule,
+            f.sheet or "",
+            f.cell or "",
+            f.message,
+            f.rule,
+        )
         for f in plan.findings
     ]
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields, is_dataclass, replace
 
 from automations.core.config import TorConfig
 from automations.core.findings import Finding, Report, Severity
@@ -18,7 +18,9 @@ from automations.model.schema import is_blank
 from automations.model.tor import CHAIR_WORDS, balance_counts, term_end
 from automations.rules import catalogue
 
-SECTIONS = ("raised", "overdue", "due_soon", "completed", "projects", "health")
+# Most urgent first: a digest always shows its sections in this order, whatever order the
+# config lists them in, and an action appears only in the first section it belongs to.
+SECTIONS = ("overdue", "due_soon", "raised", "completed", "projects", "health")
 
 # The acronyms the Board's papers use, spelled out wherever they appear in a digest.
 ACRONYMS = {
@@ -61,6 +63,7 @@ class ActionLine:
     status: str
     days_late: int = 0
     completed_on: dt.date | None = None
+    new: bool = False  # agreed at this digest's meeting
 
 
 @dataclass(frozen=True)
@@ -125,11 +128,23 @@ class DigestContext:
     completed: tuple[ActionLine, ...] = ()
     projects: tuple[ProjectLine, ...] = ()
     health: Health | None = None
-    glossary: dict[str, str] = field(default_factory=lambda: dict(ACRONYMS))
+    new_count: int = 0  # actions agreed at the meeting, wherever they are shown
+    ask: str = ""  # what this audience is asked to do (the summary's second line)
+    # Only the acronyms that this digest's text uses, so every word listed appears above it.
+    glossary: dict[str, str] = field(default_factory=dict)
 
     @property
     def overdue_count(self) -> int:
         return sum(len(g.actions) for g in self.overdue)
+
+    @property
+    def oldest_late(self) -> int:
+        return max((a.days_late for g in self.overdue for a in g.actions), default=0)
+
+    @property
+    def new_shown_earlier(self) -> int:
+        """New actions listed under overdue or due soon rather than under 'raised'."""
+        return self.new_count - len(self.raised)
 
 
 def is_confidential(action: Action) -> bool:
@@ -149,6 +164,7 @@ def build_context(
     meeting: dt.date,
     sections: tuple[str, ...],
     top_findings: int = 5,
+    ask: str = "",
 ) -> DigestContext:
     as_of = report.today
     dates = sorted({m.date for m in board.meetings.records if m.date is not None})
@@ -157,41 +173,77 @@ def build_context(
     actions = [a for a in board.actions.records if not is_confidential(a)]
     withheld = len(board.actions.records) - len(actions)
     horizon = upcoming or as_of + dt.timedelta(days=tor.meeting_gap_days)
+    ordered = tuple(s for s in SECTIONS if s in sections)
+    shown: set[int] = set()  # rows already in an earlier section: no action is shown twice
+
+    def lines(chosen: list[Action]) -> tuple[ActionLine, ...]:
+        fresh = [a for a in chosen if a.row not in shown]
+        shown.update(a.row for a in fresh)
+        return tuple(_line(board, a, as_of, meeting) for a in fresh)
+
     parts: dict[str, object] = {}
-    if "raised" in sections:
-        parts["raised"] = tuple(_line(board, a, as_of) for a in actions if a.raised == meeting)
-    if "overdue" in sections:
-        parts["overdue"] = _overdue(board, actions, as_of)
-    if "due_soon" in sections:
-        parts["due_soon"] = tuple(
-            _line(board, a, as_of)
-            for a in sorted(_open_due(actions), key=_due_key)
-            if a.due is not None and as_of <= a.due < horizon
-        )
-    if "completed" in sections:
-        parts["completed"] = tuple(
-            _line(board, a, as_of)
-            for a in sorted(actions, key=lambda a: (a.completed_on or as_of, a.id or ""))
-            if a.status == "Done"
-            and a.completed_on is not None
-            and (previous is None or a.completed_on > previous)
-            and a.completed_on <= as_of
-        )
-    if "projects" in sections:
-        parts["projects"] = _projects(board)
-    if "health" in sections:
-        parts["health"] = _health(board, report, tor, top_findings)
-    return DigestContext(
+    for section in ordered:
+        if section == "overdue":
+            late = [a for a in sorted(_open_due(actions), key=_due_key) if a.due and a.due < as_of]
+            parts["overdue"] = _overdue(lines(late))
+        elif section == "due_soon":
+            soon = [
+                a
+                for a in sorted(_open_due(actions), key=_due_key)
+                if a.due is not None and as_of <= a.due < horizon
+            ]
+            parts["due_soon"] = lines(soon)
+        elif section == "raised":
+            parts["raised"] = lines([a for a in actions if a.raised == meeting])
+        elif section == "completed":
+            done = [
+                a
+                for a in sorted(actions, key=lambda a: (a.completed_on or as_of, a.id or ""))
+                if a.status == "Done"
+                and a.completed_on is not None
+                and (previous is None or a.completed_on > previous)
+                and a.completed_on <= as_of
+            ]
+            parts["completed"] = lines(done)
+        elif section == "projects":
+            parts["projects"] = _projects(board)
+        elif section == "health":
+            parts["health"] = _health(board, report, tor, top_findings)
+    context = DigestContext(
         board_name=board_name,
         audience=audience,
         meeting=meeting,
         previous_meeting=previous,
         next_meeting=upcoming,
         as_of=as_of,
-        sections=sections,
+        sections=ordered,
         withheld=withheld,
+        new_count=sum(1 for a in actions if a.raised == meeting) if "raised" in ordered else 0,
+        ask=clean(ask),
         **parts,  # type: ignore[arg-type]
     )
+    return replace(context, glossary=used_acronyms(context))
+
+
+def used_acronyms(context: DigestContext) -> dict[str, str]:
+    """The acronyms that appear in the digest's own words, in the order ACRONYMS lists them."""
+    words = " ".join(_strings(context))
+    return {short: long for short, long in ACRONYMS.items() if re.search(rf"\b{short}\b", words)}
+
+
+def _strings(value: object) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, (tuple, list)):
+        return [s for v in value for s in _strings(v)]
+    if is_dataclass(value) and not isinstance(value, type):
+        return [
+            s
+            for f in fields(value)
+            if f.name != "glossary"
+            for s in _strings(getattr(value, f.name))
+        ]
+    return []
 
 
 def _open_due(actions: list[Action]) -> list[Action]:
@@ -218,7 +270,7 @@ def _project(board: Board, ref: str | None) -> str:
     return clean(project.label if project else ref)
 
 
-def _line(board: Board, a: Action, as_of: dt.date) -> ActionLine:
+def _line(board: Board, a: Action, as_of: dt.date, meeting: dt.date) -> ActionLine:
     late = (as_of - a.due).days if a.is_open and a.due and a.due < as_of else 0
     return ActionLine(
         id=clean(a.id or f"row {a.row}"),
@@ -229,15 +281,14 @@ def _line(board: Board, a: Action, as_of: dt.date) -> ActionLine:
         status=a.status or "unknown",
         days_late=late,
         completed_on=a.completed_on,
+        new=a.raised == meeting,
     )
 
 
-def _overdue(board: Board, actions: list[Action], as_of: dt.date) -> tuple[OwnerGroup, ...]:
+def _overdue(late: tuple[ActionLine, ...]) -> tuple[OwnerGroup, ...]:
     groups: dict[str, list[ActionLine]] = defaultdict(list)
-    for a in sorted(_open_due(actions), key=_due_key):
-        if a.due is not None and a.due < as_of:
-            line = _line(board, a, as_of)
-            groups[line.owner].append(line)
+    for line in late:
+        groups[line.owner].append(line)
     # The owner with the most late work first, so the biggest backlog is read first.
     ordered = sorted(groups.items(), key=lambda kv: (-max(x.days_late for x in kv[1]), kv[0]))
     return tuple(OwnerGroup(owner, tuple(lines)) for owner, lines in ordered)

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import hashlib
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, field, replace
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime
@@ -13,11 +15,13 @@ from typing import Any
 
 import css_inline
 import jinja2
+from markupsafe import Markup, escape
 
 from automations.core.config import Config
 from automations.core.errors import DigestError
+from automations.core.paths import data_path
 from automations.core.text import long_date, plural
-from automations.digests.context import build_context
+from automations.digests.context import DigestContext, build_context
 from automations.digests.settings import Audience, DigestSettings, digest_settings, local
 from automations.mail.transport import mail_settings, one_line
 from automations.pipeline import Validation
@@ -29,12 +33,102 @@ from automations.pipeline import Validation
 class RenderedDigest:
     message: EmailMessage
     text: str
-    html: str
+    html: str  # as sent: pictures are cid: references to the message's inline parts
     content_hash: str
+    pictures: dict[str, bytes] = field(default_factory=dict)  # content id -> PNG
 
     @property
     def size(self) -> int:
         return len(self.message.as_bytes())
+
+    @property
+    def browser_html(self) -> str:
+        """The HTML with its pictures inside it (data: URLs), for a preview file or a browser."""
+
+        def inline(m: re.Match[str]) -> str:
+            data = base64.b64encode(self.pictures[m.group(1)]).decode()
+            return f'src="data:image/png;base64,{data}"'
+
+        return re.sub(r'src="cid:([^"]+)"', inline, self.html)
+
+
+# ---------------------------------------------------------------- pictures and links
+
+PICTURES = "pictures"  # the folder in the templates folder holding the easy read's PNGs
+
+
+class Pictures:
+    """Hands templates a cid: address per picture and remembers which ones they used, so the
+    message carries exactly the pictures its HTML shows."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self.used: dict[str, bytes] = {}
+
+    def __call__(self, name: str) -> str:
+        if not re.fullmatch(r"[a-z0-9-]+", name):
+            raise DigestError(f"picture({name!r}): use a name like 'late' (the file late.png)")
+        cid = f"{name}.png@coprod-digest"
+        if cid not in self.used:
+            # A templates folder copied before the pictures existed still gets the shipped ones.
+            for folder in (self.folder, data_path("templates") / PICTURES):
+                path = folder / f"{name}.png"
+                if path.is_file():
+                    self.used[cid] = path.read_bytes()
+                    break
+            else:
+                raise DigestError(
+                    f"the picture {PICTURES}/{name}.png is missing from the templates folder"
+                )
+        return f"cid:{cid}"
+
+
+# http(s) and mailto only: other schemes (javascript:, file:, data:) stay plain text.
+_LINK = re.compile(r"\b(?:https?://|mailto:)[^\s<>\"']+", re.IGNORECASE)
+_TRAILING = ".,;:!?)]}'"
+LINK_LABEL = 40  # characters of an address shown as the link's words
+
+
+def links(text: object) -> Markup:
+    """Escaped text with its web addresses made into links (shown shortened, so a long pasted
+    address cannot widen the page)."""
+    raw, out, last = str(text), [], 0
+    for m in _LINK.finditer(raw):
+        url = m.group(0).rstrip(_TRAILING)
+        out.append(escape(raw[last : m.start()]))
+        shown = re.sub(r"^(https?://|mailto:)", "", url, flags=re.IGNORECASE)
+        if len(shown) > LINK_LABEL:
+            shown = shown[: LINK_LABEL - 1] + "…"
+        out.append(Markup('<a href="{}" class="link">{}</a>').format(url, shown))
+        last = m.start() + len(url)
+    out.append(escape(raw[last:]))
+    return Markup("").join(out)
+
+
+def short_date(day: dt.date) -> str:
+    return f"{day.day} {day:%b}"
+
+
+def easy_date(day: dt.date | None, meeting: dt.date) -> str:
+    """'9 March', with the year only when it is not the meeting's year (easy read keeps dates
+    short)."""
+    if day is None:
+        return "a date not set yet"
+    return f"{day.day} {day:%B}" if day.year == meeting.year else long_date(day)
+
+
+def subject_line(template: str, context: DigestContext, board: str) -> str:
+    return one_line(
+        template.format(
+            board=board,
+            meeting=long_date(context.meeting),
+            date=short_date(context.meeting),
+            audience=context.audience,
+            late=context.overdue_count,
+            new=context.new_count,
+            due_soon=len(context.due_soon),
+        )
+    )
 
 
 def message_id(sender: Address, audience: Audience, meeting: dt.date) -> str:
@@ -54,6 +148,8 @@ def template_env(templates_dir: Path) -> jinja2.Environment:
     )
     env.filters["long_date"] = lambda d: long_date(d) if d else "not set"
     env.filters["plural"] = plural
+    env.filters["links"] = links
+    env.filters["easy_date"] = easy_date
     return env
 
 
@@ -115,30 +211,63 @@ def render_digest(
         meeting=meeting,
         sections=audience.sections,
         top_findings=settings.top_findings,
+        ask=audience.ask,
     )
-    subject = one_line(
-        settings.subject.format(
-            board=settings.board_name, meeting=long_date(meeting), audience=audience.title
-        )
-    )
+    subject = subject_line(audience.subject, context, settings.board_name)
     env = env or template_env(cfg.templates_dir)
-    variables = {"d": context, "subject": subject}
+    pictures = Pictures(cfg.templates_dir / PICTURES)
+    contact = settings.reply_to
+    variables = {
+        "d": context,
+        "subject": subject,
+        "picture": pictures,
+        "contact": {
+            "name": contact.display_name or "the Board's officers",
+            "address": contact.addr_spec,
+        },
+    }
     stem = "digest_easy_read" if audience.easy_read else "digest"
+    # The glossary lists only acronyms the email's own words use: render once without it, keep
+    # what that text uses, then render for real.
+    bare = _render(env, f"{stem}.txt.j2", {**variables, "d": replace(context, glossary={})})
+    used = {k: v for k, v in context.glossary.items() if re.search(rf"\b{k}\b", bare)}
+    variables["d"] = context = replace(context, glossary=used)
     text = _render(env, f"{stem}.txt.j2", variables)
     html = _inline(_render(env, f"{stem}.html.j2", variables))
-    msg = EmailMessage()
+    msg = _message(text, html, pictures.used)
     msg["Subject"] = subject
     msg["From"] = mail.sender
     msg["To"] = audience.recipients
-    if mail.reply_to:
-        msg["Reply-To"] = mail.reply_to
+    msg["Reply-To"] = contact
     msg["Date"] = format_datetime(local(now, settings.timezone))
     msg["Message-ID"] = message_id(mail.sender, audience, meeting)
+    msg["Content-Language"] = "en-GB"
     msg["Auto-Submitted"] = "auto-generated"
+    seal = hashlib.sha256(f"{text}\0{html}".encode())
+    for cid, data in sorted(pictures.used.items()):
+        seal.update(cid.encode() + data)
+    return RenderedDigest(msg, text, html, seal.hexdigest(), dict(pictures.used))
+
+
+def _message(text: str, html: str, pictures: dict[str, bytes]) -> EmailMessage:
+    """multipart/alternative of the text and the HTML; with pictures, the HTML becomes
+    multipart/related holding them as inline PNGs (what Outlook shows; it blocks SVG)."""
+    msg = EmailMessage()
     msg.set_content(text)
     msg.add_alternative(html, subtype="html")
-    digest = hashlib.sha256(f"{text}\0{html}".encode()).hexdigest()
-    return RenderedDigest(msg, text, html, digest)
+    if pictures:
+        html_part = msg.get_body(("html",))
+        assert html_part is not None
+        for cid, data in sorted(pictures.items()):
+            html_part.add_related(
+                data,
+                maintype="image",
+                subtype="png",
+                cid=f"<{cid}>",
+                filename=cid.split("@")[0],
+                disposition="inline",
+            )
+    return msg
 
 
 def _inline(html: str) -> str:

@@ -360,6 +360,6 @@ def preview(
         stem = f"digest-{job.meeting.isoformat()}-{job.audience.slug}"
         eml, html = folder / f"{stem}.eml", folder / f"{stem}.html"
         eml.write_bytes(digest.message.as_bytes())
-        html.write_text(digest.html, encoding="utf-8")
+        html.write_text(digest.browser_html, encoding="utf-8")  # pictures inside, for a browser
         written += [eml, html]
     return written

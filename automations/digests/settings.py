@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 from automations.core.config import Config, Section, board_timezone
 from automations.core.errors import ConfigError
 from automations.digests.context import SECTIONS
-from automations.mail.transport import checked_address
+from automations.mail.transport import checked_address, mail_settings, one_line
 
 DIGEST_KEYS = {
     "send_after_days",
@@ -21,10 +21,26 @@ DIGEST_KEYS = {
     "board_name",
     "subject",
     "top_findings",
+    "reply_to",
     "audiences",
 }
-AUDIENCE_KEYS = {"name", "title", "recipients", "enabled", "easy_read", "sections"}
-DEFAULT_SUBJECT = "{board}: action points from the meeting on {meeting}"
+AUDIENCE_KEYS = {
+    "name",
+    "title",
+    "recipients",
+    "enabled",
+    "easy_read",
+    "sections",
+    "subject",
+    "ask",
+}
+# Date first and short: a phone's inbox list shows about the first 35 characters.
+DEFAULT_SUBJECT = "{date} Board actions: {late} late, {new} new"
+DEFAULT_EASY_SUBJECT = "{date} Board meeting: easy read actions"
+DEFAULT_ASK = "Please help the owners of late actions to finish them."
+DEFAULT_EASY_ASK = "Please tell us if you can help with a late action."
+# What a subject may use; each is filled in per audience and meeting (render.subject_line).
+SUBJECT_FIELDS = ("board", "meeting", "date", "audience", "late", "new", "due_soon")
 
 
 # ---------------------------------------------------------------- settings
@@ -38,6 +54,8 @@ class Audience:
     enabled: bool
     easy_read: bool
     sections: tuple[str, ...]
+    subject: str = DEFAULT_SUBJECT
+    ask: str = DEFAULT_ASK
 
     @property
     def slug(self) -> str:
@@ -51,9 +69,9 @@ class DigestSettings:
     timezone: ZoneInfo
     catch_up_days: int
     board_name: str
-    subject: str
     top_findings: int
     audiences: tuple[Audience, ...]
+    reply_to: Address  # the Board officers: every digest's Reply-To and footer contact
 
     def audience(self, name: str) -> Audience:
         for a in self.audiences:
@@ -66,8 +84,9 @@ class DigestSettings:
 def digest_settings(cfg: Config) -> DigestSettings:
     section = cfg.section("digest")
     section.reject_unknown(DIGEST_KEYS)
+    subject = _subject(section, "subject", None)
     audiences = tuple(
-        _audience(Section(f"digest.audiences[{i}]", _table(raw, i), section.base_dir))
+        _audience(Section(f"digest.audiences[{i}]", _table(raw, i), section.base_dir), subject)
         for i, raw in enumerate(section.items("audiences"), start=1)
     )
     slugs = [a.slug for a in audiences]
@@ -80,22 +99,40 @@ def digest_settings(cfg: Config) -> DigestSettings:
         timezone=board_timezone(cfg),
         catch_up_days=section.integer("catch_up_days", 14, minimum=1, maximum=366),
         board_name=section.line("board_name", "Commissioning Co-Production Board"),
-        subject=_subject(section),
         top_findings=section.integer("top_findings", 5, maximum=100),
         audiences=audiences,
+        reply_to=_reply_to(cfg, section),
     )
 
 
-def _subject(section: Section) -> str:
-    subject = section.line("subject", DEFAULT_SUBJECT)
+def _reply_to(cfg: Config, section: Section) -> Address:
+    """[digest] reply_to, else [mail] reply_to, else the first [alerts] to (the officers who hear
+    about failures), else [mail] from: a reader can always answer someone."""
+    own = section.text("reply_to")
+    if own:
+        return checked_address(own, section.key("reply_to"))
+    mail = mail_settings(cfg)
+    if mail.reply_to:
+        return mail.reply_to
+    alerts = cfg.section("alerts").data.get("to", [])
+    first = alerts if isinstance(alerts, str) else next(iter(alerts or []), None)
+    if isinstance(first, str) and first.strip():
+        return checked_address(first, "alerts.to")
+    return mail.sender
+
+
+def _subject(section: Section, key: str, default: str | None) -> str | None:
+    subject = section.line(key, default)
+    if subject is None:
+        return None
     try:  # find a mistyped {placeholder} now, not halfway through sending
-        subject.format(board="b", meeting="m", audience="a")
+        subject.format(**{name: name for name in SUBJECT_FIELDS})
     except (KeyError, IndexError, ValueError) as exc:
+        names = ", ".join("{" + name + "}" for name in SUBJECT_FIELDS)
         raise ConfigError(
-            f"digest.subject: {subject!r} cannot be filled in ({exc!r}); it may use "
-            "{board}, {meeting} and {audience}"
+            f"{section.key(key)}: {subject!r} cannot be filled in ({exc!r}); it may use {names}"
         ) from None
-    return subject
+    return one_line(subject)
 
 
 def _table(raw: Any, index: int) -> dict[str, Any]:
@@ -104,7 +141,7 @@ def _table(raw: Any, index: int) -> dict[str, Any]:
     return raw
 
 
-def _audience(s: Section) -> Audience:
+def _audience(s: Section, digest_subject: str | None) -> Audience:
     s.reject_unknown(AUDIENCE_KEYS)
     name = s.line("name", "") or ""
     if not name:
@@ -122,13 +159,18 @@ def _audience(s: Section) -> Audience:
             raise ConfigError(
                 f"{s.key('sections')}: {sec!r} is not a section; choose from {', '.join(SECTIONS)}"
             )
+    easy = s.flag("easy_read", False)
+    # The audience's own subject, else [digest] subject, else the default for its kind.
+    default = digest_subject or (DEFAULT_EASY_SUBJECT if easy else DEFAULT_SUBJECT)
     return Audience(
         name=name,
         title=s.line("title", name),
         recipients=recipients,
         enabled=enabled,
-        easy_read=s.flag("easy_read", False),
+        easy_read=easy,
         sections=sections,
+        subject=_subject(s, "subject", default) or default,
+        ask=one_line(s.text("ask", DEFAULT_EASY_ASK if easy else DEFAULT_ASK)),
     )
 
 
