@@ -12,7 +12,7 @@ from pathlib import Path
 from automations.backends.access import check_access as _check_access
 from automations.backends.marks import WriteResult, plan_marks
 from automations.core.config import Config, board_timezone
-from automations.core.errors import DigestError, SourceError
+from automations.core.errors import ConfigError, DigestError, SourceError
 from automations.digests.send import SendOutcome, manual_jobs, preview, send_jobs
 from automations.pipeline import Validation, validate
 
@@ -76,3 +76,26 @@ def send_digests(
 def check_access(cfg: Config) -> tuple[bool, str]:
     """(can write, one line for people). Raises SourceError when the sheet cannot be read."""
     return _check_access(cfg)
+
+
+def board_report(
+    cfg: Config, validation: Validation, start: dt.date, end: dt.date, out: Path
+) -> list[Path]:
+    """The activity report for HBP and the JPB: ``out`` (.xlsx) and the same with .html."""
+    from automations.digests.settings import digest_settings
+    from automations.record import history
+    from automations.record.report import build_report
+    from automations.record.report_html import write_html
+    from automations.record.report_xlsx import write_xlsx
+
+    if end < start:
+        raise ConfigError(f"--to {end} is before --from {start}: give the period's first day first")
+    if out.suffix.lower() != ".xlsx":
+        raise ConfigError(f"--out {out.name}: give a file name ending in .xlsx")
+    report = build_report(
+        validation.board, validation.report, history.load(cfg, start, end), start, end,
+        digest_settings(cfg).board_name,
+    )
+    out.parent.mkdir(parents=True, exist_ok=True)
+    html = out.with_suffix(".html")
+    return [write_xlsx(report, out), write_html(report, cfg.templates_dir, html)]

@@ -28,6 +28,7 @@ from automations.core.errors import CoprodError
 from automations.core.log import event, get
 from automations.digests.send import SendOutcome
 from automations.pipeline import Validation, validate
+from automations.record import history
 from automations.service import alerts
 from automations.service.due import CHECK, DIGESTS, JOBS, Schedule, due_slot, load_schedule
 from automations.service.lock import command_line, hold_lock
@@ -171,6 +172,7 @@ def check_job(
 ) -> JobOutcome:
     """Mark the sheet with the findings; the Validation tab gets the time of this check."""
     report = validation.report
+    history.record_check(cfg, validation.board, report, now)  # only the day's first check writes
     written = app.write_back(cfg, validation, now)
     counts = {
         "errors": report.counts.get("error", 0),
