@@ -19,6 +19,7 @@ from automations.core.errors import DigestError
 from automations.core.text import long_date, plural
 from automations.digests.context import build_context
 from automations.digests.settings import Audience, DigestSettings, digest_settings, local
+from automations.digests.trends import trends_for
 from automations.mail.transport import mail_settings, one_line
 from automations.pipeline import Validation
 
@@ -122,7 +123,11 @@ def render_digest(
         )
     )
     env = env or template_env(cfg.templates_dir)
-    variables = {"d": context, "subject": subject}
+    variables = {
+        "d": context,
+        "subject": subject,
+        "trends": trends_for(cfg, validation, meeting, audience.sections),  # digests/trends.py
+    }
     stem = "digest_easy_read" if audience.easy_read else "digest"
     text = _render(env, f"{stem}.txt.j2", variables)
     html = _inline(_render(env, f"{stem}.html.j2", variables))

@@ -65,4 +65,4 @@ def _csv(history: list[Snapshot]) -> str:
         source = str(row.get("source") or "")
         row["source"] = "'" + source if source.startswith(("=", "+", "-", "@")) else source
         writer.writerow(row)
-    return out.getvalue()
+    return out.getvalue().rstrip("\n")
