@@ -191,7 +191,8 @@ def test_tor_duties_per_project_match_the_workbook(made: dict[str, Any]) -> None
     for column, stage in duties.items():
         due = [p for p in projects if STAGES.index(p["Stage"]) >= STAGES.index(stage)]
         done = sum(p[column] == "Yes" for p in due)
-        assert figure(made, "ToR duties", f"{column}: done where due") == f"{done} of {len(due)}"
+        assert figure(made, "ToR duties", f"{column}: done") == (
+            f"{done} of {len(due)} project{'s' if len(due) != 1 else ''} at or past {stage}")
     grid = made["csv"]["ToR duties"]
     head = next(i for i, r in enumerate(grid) if r[:1] == ["Project ID"])
     assert len(grid[head + 1:]) >= len(projects) * 12  # every duty of every project

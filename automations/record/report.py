@@ -15,7 +15,7 @@ from collections import Counter
 from dataclasses import dataclass
 
 from automations.core.findings import Report, Severity
-from automations.core.text import long_date
+from automations.core.text import long_date, plural
 from automations.model.board import STAGES, Board, Member, Project
 from automations.model.schema import Column
 from automations.model.tor import RESIDENT_VOICES, balance_counts
@@ -503,8 +503,8 @@ def _duties(i: Inputs) -> Part:
         done = sum(p.duties.get(c.field) is True for p in due)
         figures.append(
             Figure(
-                f"{c.name}: done where due",
-                f"{done} of {len(due)}",
+                f"{c.name}: done",
+                f"{done} of {plural(len(due), 'project')} at or past {c.duty}",
                 f"{i.tab('Projects')}: {_header(i, c)}, and Stage",
             )
         )
