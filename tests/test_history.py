@@ -252,6 +252,14 @@ def test_an_error_half_way_through_a_write_leaves_no_part_of_the_day(tmp_path: P
     assert history.load(cfg)[0].overdue == 1
 
 
+def test_history_before_any_check_says_so_and_makes_no_state_file(tmp_path: Path) -> None:
+    write_workbook(tmp_path / "board.xlsx", board_of_month(0))
+    path = write_config(tmp_path)
+    out = CliRunner().invoke(cli, ["history", "--config", str(path)])
+    assert out.exit_code == 0 and "No checks recorded yet" in out.output
+    assert not (tmp_path / "state").exists()
+
+
 def test_a_state_folder_that_cannot_be_used_is_a_clear_message(tmp_path: Path) -> None:
     write_workbook(tmp_path / "board.xlsx", board_of_month(0))
     path = write_config(tmp_path, extra='[paths]\nstate_dir = "state-is-a-file"\n')

@@ -50,6 +50,7 @@ def made(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     header = [c.value for c in ws[1]]
     ws.cell(2, header.index("Action") + 1).value = FORMULA  # typed text, never a formula
     ws.cell(2, header.index("Action") + 1).data_type = "s"
+    ws.cell(3, header.index("Action") + 1).value = "Ask jo.bloggs@example.org for the figures"
     wb.save(folder / "board.xlsx")
     for d in CHECK_DAYS:  # the service's daily records (three here)
         v = validate(cfg, d)
@@ -222,15 +223,17 @@ def test_the_html_passes_the_digest_accessibility_checks(made: dict[str, Any]) -
     assert html.count("<caption") == html.count("<table")
     for fg, bg in ColourPairs.of(html):
         assert contrast(fg, bg) >= 4.5, (fg, bg)
-    for secret in (*CONFIDENTIAL_TEXTS, *MEMBER_EMAILS):
+    for secret in (*CONFIDENTIAL_TEXTS, *MEMBER_EMAILS, "jo.bloggs@"):
         assert secret not in html, secret
+    assert "Ask [email address removed] for the figures" in html
     assert "=1+1 looks like a sum" in html
 
 
 def test_nothing_confidential_or_private_reaches_the_xlsx(made: dict[str, Any]) -> None:
     text = "\n".join(",".join(r) for rows in made["csv"].values() for r in rows)
-    for secret in (*CONFIDENTIAL_TEXTS, *MEMBER_EMAILS):
+    for secret in (*CONFIDENTIAL_TEXTS, *MEMBER_EMAILS, "jo.bloggs@"):
         assert secret not in text, secret
+    assert "Ask [email address removed] for the figures" in text
 
 
 def test_report_settings_name_the_key(tmp_path: Path) -> None:

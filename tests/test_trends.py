@@ -118,7 +118,7 @@ def test_senior_head_digest_says_which_way_things_went(tmp_path: Path) -> None:
         assert f"{now.open} open actions, down from {before['open']}" in part
         assert (f"{now.errors} errors in the workbook, the same as at the previous meeting"
                 in part)
-    assert "Compared with the check of 7 February 2024" in text
+    assert "Compared with the check on the day of the previous meeting, 7 February 2024:" in text
     # The chart: a table with a header per column, the month as a row header, the figures as
     # text beside each bar, and the whole chart in words.
     chart = html[html.index("Overdue and open actions over the last 12 months"):]

@@ -191,6 +191,10 @@ def record_check(cfg: Config, board: Board, report: Report, now: dt.datetime | N
 
 def load(cfg: Config, since: dt.date | None = None, until: dt.date | None = None) -> list[Snapshot]:
     """The recorded days from ``since`` to ``until`` (both included), oldest first."""
+    if cfg.state_dir.exists() and not cfg.state_dir.is_dir():
+        raise StateError(f"the state folder {cfg.state_dir} is a file, not a folder")
+    if not (cfg.state_dir / store.STATE_FILE).exists():
+        return []  # nothing recorded yet; reading makes no state file
     low = (since or dt.date.min).isoformat()
     high = (until or dt.date.max).isoformat()
     conn = connect(cfg)

@@ -11,6 +11,7 @@ the check, or the history of checks. Confidential actions stay out, as in the di
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections import Counter
 from dataclasses import dataclass
 
@@ -116,17 +117,44 @@ def build_report(
     board_name: str,
 ) -> BoardReport:
     i = Inputs(board, report, history, start, end)
-    parts = (
-        _about(i),
-        _meetings(i),
-        _members(i),
-        _projects(i),
-        _actions(i),
-        _duties(i),
-        _limits(i),
-        _history(i),
+    parts = tuple(
+        _scrubbed(p)
+        for p in (
+            _about(i),
+            _meetings(i),
+            _members(i),
+            _projects(i),
+            _actions(i),
+            _duties(i),
+            _limits(i),
+            _history(i),
+        )
     )
     return BoardReport(board_name, start, end, i.as_of, report.source, parts)
+
+
+# As in the digests: anything with text before an @, valid or mistyped, is taken out.
+_EMAIL = re.compile(r"""[^\s'"<>()\[\]]+@[^\s'"<>()\[\]]*""")
+
+
+def _scrub(value: Cell) -> Cell:
+    return _EMAIL.sub("[email address removed]", value) if isinstance(value, str) else value
+
+
+def _scrubbed(part: Part) -> Part:
+    """No email address leaves in the report, wherever it was typed in the workbook."""
+    figures = tuple(Figure(f.label, _scrub(f.value), f.source) for f in part.figures)
+    grids = tuple(
+        Grid(
+            g.caption,
+            g.headers,
+            tuple(tuple(_scrub(v) for v in row) for row in g.rows),
+            g.source,
+            g.empty,
+        )
+        for g in part.grids
+    )
+    return Part(part.tab, part.title, part.intro, figures, grids)
 
 
 def yes_no(value: bool | None) -> str:

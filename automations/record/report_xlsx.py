@@ -66,8 +66,6 @@ def _line(ws: Worksheet, row: int, text: str, font: Font | None = None) -> int:
     _text(cell, text)
     if font:
         cell.font = font
-    if len(text) > 60:
-        cell.alignment = Alignment(wrap_text=False, vertical="top")
     return row + 1
 
 
