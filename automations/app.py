@@ -79,14 +79,18 @@ def check_access(cfg: Config) -> tuple[bool, str]:
 
 
 def board_report(
-    cfg: Config, validation: Validation, start: dt.date, end: dt.date, out: Path
+    cfg: Config, validation: Validation, start: dt.date, end: dt.date, out: Path | None = None
 ) -> list[Path]:
-    """The activity report for HBP and the JPB: ``out`` (.xlsx) and the same with .html."""
+    """The activity report for HBP and the JPB: ``out`` (.xlsx, default in [report] folder)
+    and the same name with .html."""
     from automations.digests.settings import digest_settings
     from automations.record import history
     from automations.record.report import build_report
     from automations.record.report_html import write_html
     from automations.record.report_xlsx import write_xlsx
+    from automations.record.settings import report_settings
+
+    out = out or report_settings(cfg).folder / f"report-{start}-{end}.xlsx"
 
     if end < start:
         raise ConfigError(f"--to {end} is before --from {start}: give the period's first day first")

@@ -340,12 +340,13 @@ def history_command(config_path: Path, fmt: str, since: dt.date | None) -> None:
 @click.option("--from", "start", callback=_date, required=True, metavar="YYYY-MM-DD")
 @click.option("--to", "end", callback=_date, required=True, metavar="YYYY-MM-DD")
 @click.option(
-    "--out", type=click.Path(path_type=Path, dir_okay=False), required=True, metavar="FILE.xlsx",
-    help="The workbook to write; the HTML page is written beside it (FILE.html).",
+    "--out", type=click.Path(path_type=Path, dir_okay=False), metavar="FILE.xlsx",
+    help="The workbook to write; the HTML page is written beside it (FILE.html). "
+    "Default: report-FROM-TO.xlsx in [report] folder.",
 )
 @friendly
 def report_command(
-    config_path: Path, today: dt.date | None, start: dt.date, end: dt.date, out: Path
+    config_path: Path, today: dt.date | None, start: dt.date, end: dt.date, out: Path | None
 ) -> None:
     """Write the Board's activity report for HBP and the JPB (an .xlsx and an HTML page)."""
     cfg = settings(config_path)

@@ -265,3 +265,7 @@ def test_a_wrong_period_or_file_name_is_a_clear_message(tmp_path: Path) -> None:
                                    "--out", str(tmp_path / "r.csv")])
     assert csv.exit_code == 2 and "ending in .xlsx" in csv.output
     assert not list(tmp_path.glob("r.*"))
+    default = CliRunner().invoke(cli, [*base, "--from", "2023-03-07", "--to", "2024-03-06"])
+    assert default.exit_code == 0, default.output
+    made = sorted(p.name for p in (tmp_path / "reports").iterdir())
+    assert made == ["report-2023-03-07-2024-03-06.html", "report-2023-03-07-2024-03-06.xlsx"]
