@@ -269,3 +269,49 @@ def test_a_wrong_period_or_file_name_is_a_clear_message(tmp_path: Path) -> None:
     assert default.exit_code == 0, default.output
     made = sorted(p.name for p in (tmp_path / "reports").iterdir())
     assert made == ["report-2023-03-07-2024-03-06.html", "report-2023-03-07-2024-03-06.xlsx"]
+
+
+# ---------------------------------------------------------------- the yearly send
+
+
+YEARLY = '[report]\nschedule = "yearly"\nmonth = 4\nday = 1\naudience = ["HBP <hbp@example.org>"]\n'
+
+
+def test_the_yearly_report_is_sent_once_on_its_day(tmp_path: Path) -> None:
+    from automations.service.loop import run_once
+    from automations.service.status import status
+    from tests.test_service_support import london, make_board, outbox
+
+    cfg = make_board(tmp_path, dt.date(2024, 3, 27), extra=YEARLY)
+    before = run_once(cfg, london(2024, 3, 29, 8, 0))  # a Friday, not the report's day
+    assert "report" not in [j.job for j in before.jobs]
+    assert status(cfg, london(2024, 3, 29, 9, 0))["jobs"]["report"]["next"] == (
+        "2024-04-01T08:00:00+01:00")
+    first = run_once(cfg, london(2024, 4, 1, 8, 0))  # Monday 1 April, at digest_time
+    report = next(j for j in first.jobs if j.job == "report")
+    assert report.ok, report.summary
+    assert "report for 2023-04-01 to 2024-03-31 to hbp@example.org" in report.summary
+    again = run_once(cfg, london(2024, 4, 1, 8, 30))
+    assert "report" not in [j.job for j in again.jobs]
+    mails = [m for m in outbox(tmp_path) if "report for" in str(m["Subject"])]
+    assert len(mails) == 1
+    msg = mails[0]
+    assert msg["To"] == "HBP <hbp@example.org>"
+    assert "1 April 2023 to 31 March 2024" in str(msg["Subject"])
+    names = sorted(p.get_filename() for p in msg.walk() if p.get_filename())
+    assert names == ["report-2023-04-01-2024-03-31.html", "report-2023-04-01-2024-03-31.xlsx"]
+    assert sorted(p.name for p in (tmp_path / "reports").iterdir()) == names
+    body = next(p for p in msg.walk() if p.get_content_type() == "text/plain")
+    assert "- Meetings held: 2" in body.get_payload(decode=True).decode()
+    assert status(cfg, london(2024, 4, 2, 9, 0))["jobs"]["report"]["next"] == (
+        "2025-04-01T08:00:00+01:00")
+
+
+def test_no_yearly_report_unless_asked(tmp_path: Path) -> None:
+    from automations.service.loop import run_once
+    from tests.test_service_support import london, make_board, outbox
+
+    cfg = make_board(tmp_path, dt.date(2024, 3, 27))
+    result = run_once(cfg, london(2024, 4, 1, 8, 0))
+    assert [j.job for j in result.jobs] == ["check", "digests"]
+    assert not any("report for" in str(m["Subject"]) for m in outbox(tmp_path))
