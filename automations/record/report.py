@@ -177,8 +177,7 @@ def _about(i: Inputs) -> Part:
         (
             "The Commissioning Co-Production Board reports to the Haringey Borough Partnership "
             "on its co-production activities, and gives the Joint Partnership Board information "
-            "for its "
-            "annual report to the Adults and Health Scrutiny Panel. This report covers "
+            "for its annual report to the Adults and Health Scrutiny Panel. This report covers "
             f"{i.period}. Each figure says where it comes from: a tab of the Board's workbook, the "
             "check of that workbook against the Terms of Reference, or the history of the daily "
             "checks. Confidential actions are left out, as in the digests."
@@ -285,6 +284,8 @@ def _members(i: Inputs) -> Part:
     left = [m for m in records if m.left and i.start < m.left <= i.until]
     a, b = Counter(m.category for m in before), Counter(m.category for m in after)
     rows = [(c, a[c], b[c], b[c] - a[c]) for c in CATEGORIES]
+    if a[None] or b[None]:  # a blank or unreadable Category (the check reports which)
+        rows.append(("Category not recorded", a[None], b[None], b[None] - a[None]))
     rows.append(("Total", len(before), len(after), len(after) - len(before)))
     voices = ("Residents", "Carers or advocates", "Health and social care staff or officers")
     vb, va = balance_counts(before), balance_counts(after)
