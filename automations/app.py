@@ -8,14 +8,19 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from automations.backends.access import check_access as _check_access
 from automations.backends.marks import WriteResult, plan_marks
 from automations.core.config import Config, board_timezone
-from automations.core.errors import DigestError, SourceError
+from automations.core.errors import ConfigError, DigestError, SourceError
+from automations.core.text import add_months
 from automations.digests.send import SendOutcome, manual_jobs, preview, send_jobs
 from automations.pipeline import Validation, validate
 from automations.rules import catalogue
+
+if TYPE_CHECKING:
+    from automations.record.report import BoardReport
 
 __all__ = ["check_access", "preview_digests", "send_digests", "validate", "write_back"]
 
@@ -105,3 +110,67 @@ def _send_as(cfg: Config) -> tuple[bool, str]:
     where = (f"through {transport.host} with a password" if isinstance(transport, SmtpTransport)
              else "to the outbox folder")
     return True, f"Send-as: not checked (mail goes {where})."
+
+
+def board_report(
+    cfg: Config, validation: Validation, start: dt.date, end: dt.date, out: Path | None = None
+) -> list[Path]:
+    """The activity report for HBP and the JPB: ``out`` (.xlsx, default in [report] folder)
+    and the same name with .html."""
+    if end < start:
+        raise ConfigError(f"--to {end} is before --from {start}: give the period's first day first")
+    if out is not None and out.suffix.lower() != ".xlsx":
+        raise ConfigError(f"--out {out.name}: give a file name ending in .xlsx")
+    return _write_report(cfg, _build_report(cfg, validation, start, end), out)
+
+
+def _build_report(cfg: Config, validation: Validation, start: dt.date, end: dt.date) -> BoardReport:
+    from automations.digests.settings import digest_settings
+    from automations.record import history
+    from automations.record.report import build_report
+
+    return build_report(
+        validation.board,
+        validation.report,
+        history.load(cfg, start, end),
+        start,
+        end,
+        digest_settings(cfg).board_name,
+    )
+
+
+def _write_report(cfg: Config, report: BoardReport, out: Path | None) -> list[Path]:
+    from automations.record.report_html import write_html
+    from automations.record.report_xlsx import write_xlsx
+    from automations.record.settings import report_settings
+
+    out = out or report_settings(cfg).folder / f"report-{report.start}-{report.end}.xlsx"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    html = out.with_suffix(".html")
+    return [write_xlsx(report, out), write_html(report, cfg.templates_dir, html)]
+
+
+def yearly_period(due: dt.date) -> tuple[dt.date, dt.date]:
+    """The twelve whole months before the month the yearly report falls due in."""
+    first = due.replace(day=1)
+    return add_months(first, -12), first - dt.timedelta(days=1)
+
+
+def send_yearly_report(
+    cfg: Config, validation: Validation, due: dt.date, now: dt.datetime | None = None
+) -> str:
+    """Write the yearly report into [report] folder and email it to [report] audience; one
+    line for people. Raises MailError (the scheduled job then tries again on the next pass)."""
+    from automations.mail.transport import mail_settings, make_transport, send_unrecorded
+    from automations.record.report_mail import report_message
+    from automations.record.settings import report_settings
+
+    settings = report_settings(cfg)
+    start, end = yearly_period(due)
+    report = _build_report(cfg, validation, start, end)
+    files = _write_report(cfg, report, None)
+    sender = mail_settings(cfg).sender
+    message = report_message(report, files, sender, settings.audience, board_now(cfg, now))
+    send_unrecorded(make_transport(cfg), message)
+    to = ", ".join(a.addr_spec for a in settings.audience)
+    return f"sent the report for {start} to {end} to {to} ({files[0].name} and {files[1].name})"

@@ -341,3 +341,40 @@ def adopt_command(workbook: Path, out_dir: Path | None) -> None:
     lines, _ = adopt(workbook, out_dir or Path(f"coprod-{workbook.stem}"))
     for line in lines:
         click.echo(line)
+
+
+# ---------------------------------------------------------------- the Board's record (issue 17)
+
+
+@cli.command("history")
+@config_option
+@click.option(
+    "--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table",
+    show_default=True,
+)
+@click.option("--since", callback=_date, metavar="YYYY-MM-DD", help="Only days from this one.")
+@friendly
+def history_command(config_path: Path, fmt: str, since: dt.date | None) -> None:
+    """What each day's first check found: findings, actions, members, projects by stage."""
+    from automations.record import history, history_view
+
+    click.echo(history_view.render(history.load(settings(config_path), since), fmt))
+
+
+@cli.command("report")
+@config_options
+@click.option("--from", "start", callback=_date, required=True, metavar="YYYY-MM-DD")
+@click.option("--to", "end", callback=_date, required=True, metavar="YYYY-MM-DD")
+@click.option(
+    "--out", type=click.Path(path_type=Path, dir_okay=False), metavar="FILE.xlsx",
+    help="The workbook to write; the HTML page is written beside it (FILE.html). "
+    "Default: report-FROM-TO.xlsx in [report] folder.",
+)
+@friendly
+def report_command(
+    config_path: Path, today: dt.date | None, start: dt.date, end: dt.date, out: Path | None
+) -> None:
+    """Write the Board's activity report for HBP and the JPB (an .xlsx and an HTML page)."""
+    cfg = settings(config_path)
+    for path in app.board_report(cfg, app.validate(cfg, today), start, end, out):
+        click.echo(f"Wrote {path}")

@@ -20,6 +20,7 @@ from automations.core.log import configured_level
 from automations.digests.settings import digest_settings
 from automations.mail.transport import mail_settings, make_transport
 from automations.mail.xoauth2 import oauth_mail_settings
+from automations.record.settings import report_settings
 from automations.service.alerts import alert_settings
 from automations.service.due import load_schedule
 
@@ -48,6 +49,7 @@ SECTIONS: dict[str, Callable[[Config], Any]] = {
     "microsoft365": m365_settings,
     "marks": WriteSettings.from_config,
     "logging": configured_level,
+    "report": report_settings,
 }
 TOP_LEVEL_KEYS = {"today"}
 

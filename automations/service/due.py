@@ -17,9 +17,10 @@ from zoneinfo import ZoneInfo
 
 from automations.core.config import Config, board_timezone
 from automations.core.errors import ConfigError
+from automations.record.settings import report_settings
 
-CHECK, DIGESTS = "check", "digests"
-JOBS = (CHECK, DIGESTS)
+CHECK, DIGESTS, REPORT = "check", "digests", "report"
+JOBS = (CHECK, DIGESTS, REPORT)
 DAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 KNOWN_KEYS = {
     "timezone",
@@ -41,6 +42,7 @@ class Schedule:
     day_end: dt.time
     working_days: frozenset[int]  # Monday = 0
     digest_time: dt.time
+    report_on: tuple[int, int] | None = None  # (month, day) of the yearly report, at digest_time
 
     def local(self, when: dt.datetime) -> dt.datetime:
         return when.astimezone(self.tz)
@@ -65,7 +67,13 @@ def load_schedule(cfg: Config) -> Schedule:
         end,
         _days(s.items("working_days", ["Mon", "Tue", "Wed", "Thu", "Fri"])),
         s.time("digest_time", "08:00"),
+        _report_on(cfg),
     )
+
+
+def _report_on(cfg: Config) -> tuple[int, int] | None:
+    report = report_settings(cfg)
+    return (report.month, report.day) if report.schedule == "yearly" else None
 
 
 def _days(values: list[object]) -> frozenset[int]:
@@ -105,6 +113,9 @@ def _check_slots(day: dt.date, sc: Schedule) -> list[dt.datetime]:
 def slots_on(job: str, day: dt.date, sc: Schedule) -> list[dt.datetime]:
     if job == CHECK:
         return _check_slots(day, sc)
+    if job == REPORT:
+        yearly = sc.report_on == (day.month, day.day)
+        return [at_local(day, sc.digest_time, sc.tz)] if yearly else []
     return [at_local(day, sc.digest_time, sc.tz)]
 
 
@@ -125,6 +136,14 @@ def latest_slot(job: str, now: dt.datetime, sc: Schedule) -> dt.datetime | None:
 
 def next_slot(job: str, now: dt.datetime, sc: Schedule) -> dt.datetime | None:
     """The first slot after `now`."""
+    if job == REPORT and sc.report_on:  # once a year: further ahead than the days looked at
+        month, day = sc.report_on
+        year = sc.local(now).year
+        for when in (
+            at_local(dt.date(y, month, day), sc.digest_time, sc.tz) for y in (year, year + 1)
+        ):
+            if when > now:
+                return when
     for day in _days_around(now, sc, 1):
         future = [s for s in slots_on(job, day, sc) if s > now]
         if future:

@@ -1,9 +1,12 @@
 """The scheduled service: `run_once` does one pass of everything due now; `serve` repeats it.
 
-Two jobs, each with its own slots in `[schedule]` (see due.py):
-- check: read the board, run the rules, mark the sheet (every N minutes in working hours);
+Three jobs, each with its own slots in `[schedule]` (see due.py):
+- check: read the board, run the rules, record the day's history, mark the sheet (every N
+  minutes in working hours);
 - digests: send the action-point digests that are due (once a day at `digest_time`); which
-  digests are due, and whether one was already sent, comes from the data and the send ledger.
+  digests are due, and whether one was already sent, comes from the data and the send ledger;
+- report: the yearly report to HBP and the JPB, on `[report]` month and day at `digest_time`
+  (only with `[report] schedule = "yearly"`).
 
 A failed job keeps its slot open, so the next pass (the next tick, or the next cron run) tries it
 again; the state file counts consecutive failed passes and alerts.py emails someone about them.
@@ -28,8 +31,17 @@ from automations.core.errors import CoprodError, StateError
 from automations.core.log import event, get
 from automations.digests.send import SendOutcome
 from automations.pipeline import Validation, validate
+from automations.record import history
 from automations.service import alerts
-from automations.service.due import CHECK, DIGESTS, JOBS, Schedule, due_slot, load_schedule
+from automations.service.due import (
+    CHECK,
+    DIGESTS,
+    JOBS,
+    REPORT,
+    Schedule,
+    due_slot,
+    load_schedule,
+)
 from automations.service.lock import command_line, hold_lock
 from automations.service.state import State, open_state
 
@@ -161,7 +173,11 @@ def _run_jobs(
 def _run_job(
     cfg: Config, sc: Schedule, validation: Validation, job: str, slot: dt.datetime, now: dt.datetime
 ) -> JobOutcome:
-    run: Callable[..., JobOutcome] = {CHECK: check_job, DIGESTS: digests_job}[job]
+    run: Callable[..., JobOutcome] = {
+        CHECK: check_job,
+        DIGESTS: digests_job,
+        REPORT: report_job,
+    }[job]
     try:
         return run(cfg, sc, validation, slot, now)
     except StateError:
@@ -176,6 +192,7 @@ def check_job(
 ) -> JobOutcome:
     """Mark the sheet with the findings; the Validation tab gets the time of this check."""
     report = validation.report
+    history.record_check(cfg, validation.board, report, now)  # only the day's first check writes
     written = app.write_back(cfg, validation, now)
     counts = {
         "errors": report.counts.get("error", 0),
@@ -208,6 +225,15 @@ def digests_job(
     lines = "; ".join(o.describe() for o in outcomes)
     error = "; ".join(o.describe() for o in failed) or None
     return JobOutcome(DIGESTS, slot, not failed, lines, counts, error)
+
+
+def report_job(
+    cfg: Config, sc: Schedule, validation: Validation, slot: dt.datetime, now: dt.datetime
+) -> JobOutcome:
+    """The yearly report ([report] schedule = "yearly") to [report] audience."""
+    return JobOutcome(
+        REPORT, slot, True, app.send_yearly_report(cfg, validation, sc.local(slot).date(), now)
+    )
 
 
 def _describe(exc: BaseException, doing: str) -> str:

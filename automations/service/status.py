@@ -17,7 +17,11 @@ from automations.service.due import JOBS, due_slot, load_schedule, next_slot
 from automations.service.lock import current_holder
 from automations.service.state import open_state
 
-JOB_NAMES = {"check": "check and mark the sheet", "digests": "send any digests that are due"}
+JOB_NAMES = {
+    "check": "check and mark the sheet",
+    "digests": "send any digests that are due",
+    "report": "send the yearly report",
+}
 
 
 def status(cfg: Config, now: dt.datetime | None = None) -> dict[str, Any]:

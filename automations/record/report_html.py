@@ -1,0 +1,54 @@
+"""The report as an accessible HTML page: the templates folder's report.html.j2, autoescaped,
+with its styles inlined (as the digests are) so it reads the same when mailed or opened."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import css_inline
+import jinja2
+
+from automations.core.errors import DigestError, SourceError
+from automations.core.text import long_date
+from automations.record.report import BoardReport, Cell
+
+TEMPLATE = "report.html.j2"
+
+
+def cell_text(value: Cell) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, dt.date):
+        return long_date(value)
+    if isinstance(value, float):
+        return f"{value:g}"
+    return str(value)
+
+
+def render_html(report: BoardReport, templates_dir: Path) -> str:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(templates_dir)),
+        autoescape=True,  # every value from the sheet arrives as text
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters["cell"] = cell_text
+    env.filters["long_date"] = long_date
+    try:
+        html = env.get_template(TEMPLATE).render(r=report)
+    except jinja2.TemplateError as exc:
+        line = getattr(exc, "lineno", None)
+        where = f"{TEMPLATE}, line {line}" if line else TEMPLATE
+        raise DigestError(f"could not render the report ({where}): {exc}") from None
+    inliner = css_inline.CSSInliner(load_remote_stylesheets=False, keep_style_tags=False)
+    return inliner.inline(html)
+
+
+def write_html(report: BoardReport, templates_dir: Path, path: Path) -> Path:
+    try:
+        path.write_text(render_html(report, templates_dir), encoding="utf-8")
+    except OSError as exc:
+        raise SourceError(f"could not write the report {path}: {exc.strerror or exc}") from None
+    return path
