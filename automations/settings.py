@@ -18,6 +18,7 @@ from automations.core.errors import ConfigError
 from automations.core.log import configured_level
 from automations.digests.settings import digest_settings
 from automations.mail.transport import mail_settings
+from automations.rules.settings import rule_settings
 from automations.service.alerts import alert_settings
 from automations.service.due import load_schedule
 
@@ -37,6 +38,7 @@ SECTIONS: dict[str, Callable[[Config], Any]] = {
     "google": connection_settings,
     "marks": WriteSettings.from_config,
     "logging": configured_level,
+    "rules": rule_settings,
 }
 TOP_LEVEL_KEYS = {"today"}
 

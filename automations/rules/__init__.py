@@ -10,8 +10,9 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import importlib
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator
 from dataclasses import dataclass, replace
+from pathlib import Path
 
 from automations.core.config import TorConfig
 from automations.core.findings import Finding, Severity
@@ -28,6 +29,7 @@ class Rule:
     needs: tuple[str, ...] = ()  # "table.field" (or "table") the rule cannot run without
     fn: RuleFn | None = None  # None for rules applied while reading the workbook
     module: str = "schema"  # the rules module that defines it, for the catalogue's order
+    source: Path | None = None  # the checks file that defines a local check
 
 
 CATALOGUE: dict[str, Rule] = {}
@@ -47,15 +49,22 @@ def rule(
     them, so the id is written once, here."""
 
     def wrap(fn: RuleFn) -> RuleFn:
-        @functools.wraps(fn)
-        def stamped(board: Board, tor: TorConfig, today: dt.date) -> Iterator[Finding]:
-            for f in fn(board, tor, today):
-                yield f if f.rule else replace(f, rule=rule_id)
-
-        register(Rule(rule_id, severity, summary, needs, stamped, fn.__module__.rsplit(".", 1)[-1]))
-        return stamped
+        run = stamped(rule_id, fn)
+        register(Rule(rule_id, severity, summary, needs, run, fn.__module__.rsplit(".", 1)[-1]))
+        return run
 
     return wrap
+
+
+def stamped(rule_id: str, fn: RuleFn) -> RuleFn:
+    """``fn`` with ``rule_id`` stamped on every finding that leaves the id out."""
+
+    @functools.wraps(fn)
+    def run(board: Board, tor: TorConfig, today: dt.date) -> Iterator[Finding]:
+        for f in fn(board, tor, today):
+            yield f if f.rule else replace(f, rule=rule_id)
+
+    return run
 
 
 def _runnable(r: Rule, board: Board) -> bool:
@@ -67,11 +76,17 @@ def _runnable(r: Rule, board: Board) -> bool:
     return True
 
 
-def run_rules(board: Board, tor: TorConfig, today: dt.date) -> list[Finding]:
-    _load()
+def run_rules(
+    board: Board,
+    tor: TorConfig,
+    today: dt.date,
+    extra: Iterable[Rule] = (),
+    off: Collection[str] = (),
+) -> list[Finding]:
+    """Every built-in rule, then ``extra`` (the officers' own checks), except those ``off``."""
     out: list[Finding] = []
-    for r in catalogue():
-        if r.fn is not None and _runnable(r, board):
+    for r in [*catalogue(), *extra]:
+        if r.fn is not None and r.id not in off and _runnable(r, board):
             out.extend(r.fn(board, tor, today))
     return out  # pipeline.check sorts these together with the reading findings
 
