@@ -257,8 +257,8 @@ class _Loader:
                 parsed = parse_cell(col, item)
             except CellProblem as problem:
                 extra = (
-                    f" (add it to the column's values in sheets_schema/{self.schema.key}.toml "
-                    "first if the Board uses it)"
+                    f" If the Board uses it, first add it to the column's values in "
+                    f"sheets_schema/{self.schema.key}.toml."
                     if col.kind in ("choice", "choices")
                     else ""
                 )
@@ -345,7 +345,7 @@ class _Loader:
             except re.error as exc:
                 raise self.fail(
                     f"pattern {header!r}: {regex!r} is not a valid regular expression ({exc}). "
-                    "Tip: write it in single quotes ('...') so a backslash stays a backslash"
+                    "Tip: write it in single quotes ('...') so that a backslash stays a backslash."
                 ) from None
         return tuple(out)
 
