@@ -75,7 +75,9 @@ def folder(tmp_path: Path) -> Path:
     example = data_path("config.example.toml").read_text(encoding="utf-8")
     config = f"today = {SAMPLE_TODAY.isoformat()}\n{example}"
     (tmp_path / "plain.toml").write_text(config, encoding="utf-8")
-    (tmp_path / "config.toml").write_text(config + '\n[rules]\nchecks_file = "checks.toml"\n')
+    with_checks = config.replace("\n[rules]\n", '\n[rules]\nchecks_file = "checks.toml"\n', 1)
+    assert with_checks != config
+    (tmp_path / "config.toml").write_text(with_checks, encoding="utf-8")
     return tmp_path
 
 
@@ -130,3 +132,26 @@ def test_a_digest_counts_them(folder):
     before = [int(n) for n in count.search(health_line(folder, "plain.toml")).groups()]
     after = [int(n) for n in count.search(health_line(folder, "config.toml")).groups()]
     assert after == [before[0] + 2, before[1] + 3]
+
+
+def test_the_readme_examples_are_the_shipped_ones_and_valid(tmp_path):
+    readme = Path(__file__).resolve().parent.parent / "README.md"
+    section = readme.read_text(encoding="utf-8").split("<!-- section:own-checks -->")[1]
+    blocks = re.findall(r"```toml\n(.*?)```", section, flags=re.S)
+    (tmp_path / "readme.toml").write_text("\n".join(b for b in blocks if "[[check]]" in b))
+    (tmp_path / "shipped.toml").write_text(uncommented(SHIPPED.read_text(encoding="utf-8")))
+    schemas = load_schemas(SHIPPED.parent)
+    readme_checks = load_checks(tmp_path / "readme.toml", schemas)
+    shipped = load_checks(tmp_path / "shipped.toml", schemas)
+    assert [(c.id, c.kind, c.message, c.when) for c in readme_checks] == [
+        (c.id, c.kind, c.message, c.when) for c in shipped]
+    (rules,) = [b for b in blocks if "[rules]" in b]
+    build_sample(tmp_path / "board.xlsx", SAMPLE_TODAY)
+    config = tmp_path / "config.toml"
+    config.write_text(f'[source]\npath = "board.xlsx"\n{rules}checks_file = "readme.toml"\n')
+    result = CliRunner().invoke(cli, ["rules", "--config", str(config)])
+    assert result.exit_code == 0, result.output
+    states = {ln.split()[0]: ln.split()[1] for ln in result.output.splitlines()}
+    assert states["tor.actions.stale"] == "off"
+    assert states["tor.members.one_per_org"] == "error"
+    assert states["local.actions.dropped_says_why"] == "info"
