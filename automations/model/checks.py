@@ -99,6 +99,15 @@ def _distinct(columns: list[Column]) -> tuple[Column, ...]:
     return tuple(seen.values())
 
 
+# Columns whose typed values are already canonical ("Complete" reads as "Done"): compared as
+# they are. Free text (and references typed by hand) ignores case and runs of spaces.
+EXACT_KINDS = {"choice", "choices", "yesno", "date", "number"}
+
+
+def match_key(column: Column, value: Any) -> Any:
+    return value if column.kind in EXACT_KINDS else value_key(value)
+
+
 def value_key(value: Any) -> Any:
     """How two values are told equal: text ignores case and runs of spaces."""
     if isinstance(value, str):
@@ -125,8 +134,9 @@ def load_checks(path: Path, schemas: dict[str, TableSchema]) -> tuple[LocalCheck
         raise ConfigError(f"{path}: write each check as a [[check]] table (two square brackets)")
     checks: list[LocalCheck] = []
     seen: set[str] = set()
+    headers = {key: _headers(schema) for key, schema in schemas.items()}
     for number, entry in enumerate(entries, start=1):
-        check = _Loader(path, number, entry, schemas).load()
+        check = _Loader(path, number, entry, schemas, headers).load()
         if check.id in seen:
             raise ConfigError(
                 f"{path}: check {check.id!r}: the id is used by two checks; give each its own"
@@ -134,6 +144,15 @@ def load_checks(path: Path, schemas: dict[str, TableSchema]) -> tuple[LocalCheck
         seen.add(check.id)
         checks.append(check)
     return tuple(checks)
+
+
+def _headers(schema: TableSchema) -> dict[str, Column]:
+    """Every way a header of the tab may be written (name or alias), normalized -> column."""
+    out: dict[str, Column] = {}
+    for col in schema.columns:
+        for name in (col.name, *col.aliases):
+            out.setdefault(normalize(name), col)
+    return out
 
 
 def _read(path: Path) -> dict[str, Any]:
@@ -153,9 +172,14 @@ class _Loader:
     """Reads one [[check]] table; every error names the file and the check."""
 
     def __init__(
-        self, path: Path, number: int, data: Any, schemas: dict[str, TableSchema]
+        self,
+        path: Path,
+        number: int,
+        data: Any,
+        schemas: dict[str, TableSchema],
+        headers: dict[str, dict[str, Column]],
     ) -> None:
-        self.path, self.number, self.schemas = path, number, schemas
+        self.path, self.number, self.schemas, self.headers = path, number, schemas, headers
         self.data: dict[str, Any] = data if isinstance(data, dict) else {}
         raw_id = self.data.get("id")
         self.id = raw_id if isinstance(raw_id, str) else None
@@ -235,10 +259,9 @@ class _Loader:
     def column(self, header: object, where: str) -> Column:
         if not isinstance(header, str) or not header.strip():
             raise self.fail(f"{where}: give a header in quotes, got {header!r}")
-        key = normalize(header)
-        for col in self.schema.columns:
-            if key in (normalize(col.name), *map(normalize, col.aliases)):
-                return col
+        found = self.headers[self.schema.key].get(normalize(header))
+        if found is not None:
+            return found
         names = [c.name for c in self.schema.columns]
         close = difflib.get_close_matches(header, names, n=1, cutoff=0.5)
         hint = f" Did you mean {close[0]!r}?" if close else f" Its columns: {', '.join(names)}."
@@ -264,7 +287,7 @@ class _Loader:
                 )
                 raise self.fail(f"{where}: {problem.message}{extra}") from None
             parsed = parsed if isinstance(parsed, tuple) else (parsed,)
-            out.update(value_key(p) for p in parsed)
+            out.update(match_key(col, p) for p in parsed)
         return frozenset(out)
 
     def _table(self, key: str, value: Any, example: str) -> dict[str, Any]:
