@@ -212,15 +212,21 @@ def test_an_unreadable_cell_is_left_to_schema_type(tmp_path):
     assert [f.cell for f in report.findings if f.rule == "schema.type"] == ["F2"]
 
 
-def _refused(tmp_path: Path, checks: str) -> str:
+def test_when_on_a_text_column_ignores_case_and_braces_stay_braces(tmp_path):
+    data = edit(tables(), "actions", 0, Owner="m03 ")
+    found = local(run_checks(tmp_path, data, check(
+        'require = ["Update"]', when='{ Owner = "M03" }',
+        message="{{Update}} is blank for {Action ID} ({Owner}).")))
+    assert found == [("warning", "Actions", "J2", "{Update} is blank for A1 (m03).")]
+
+
+def test_a_summary_is_what_coprod_rules_shows(tmp_path):
     from click.testing import CliRunner
 
     from automations.cli import cli
 
-    write_workbook(tmp_path / "board.xlsx", tables())
-    (tmp_path / "checks.toml").write_text(checks, encoding="utf-8")
-    config = tmp_path / "config.toml"
-    config.write_text('[source]\npath = "board.xlsx"\n[rules]\nchecks_file = "checks.toml"\n')
-    result = CliRunner().invoke(cli, ["validate", "--config", str(config)])
-    assert result.exit_code == 2, result.output
-    return result.output
+    text = check('require = ["Update"]') + 'summary = "An action has no update."\n'
+    run_checks(tmp_path, tables(), text)
+    result = CliRunner().invoke(cli, ["rules", "--config", str(tmp_path / "config.toml")])
+    line = next(ln for ln in result.output.splitlines() if ln.startswith("local.test "))
+    assert line.split(None, 2)[2] == f"An action has no update. (from {tmp_path / 'checks.toml'})"

@@ -171,6 +171,8 @@ def _read(path: Path) -> dict[str, Any]:
 class _Loader:
     """Reads one [[check]] table; every error names the file and the check."""
 
+    schema: TableSchema  # the check's tab, once known
+
     def __init__(
         self,
         path: Path,
@@ -193,8 +195,7 @@ class _Loader:
             raise self.fail("is empty; give it an id, tab, severity, message and one test")
         self._keys()
         check_id = self._id()
-        schema = self._tab()
-        self.schema = schema
+        schema = self.schema = self._tab()
         message = self._text("message", "the plain words shown in the sheet and the digest")
         summary = self.data.get("summary", message)
         if not isinstance(summary, str) or not summary.strip():
