@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import operator
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import fields
 from functools import lru_cache
 from typing import Any
@@ -139,7 +139,7 @@ def _message(check: LocalCheck) -> Callable[[Record], str]:
 # ---------------------------------------------------------------- the five tests
 
 
-def _require(check: LocalCheck, rows: Iterable[Record]) -> Iterator[Hit]:
+def _require(check: LocalCheck, rows: list[Record]) -> Iterator[Hit]:
     for record in rows:
         raw = record.raw
         for column in check.require:
@@ -148,7 +148,7 @@ def _require(check: LocalCheck, rows: Iterable[Record]) -> Iterator[Hit]:
                 yield record, column, ""
 
 
-def _compare(check: LocalCheck, rows: Iterable[Record]) -> Iterator[Hit]:
+def _compare(check: LocalCheck, rows: list[Record]) -> Iterator[Hit]:
     c = check.compare
     assert c is not None
     test, left, right = OPS[c.op], getter(check.tab, c.left), getter(check.tab, c.right)
@@ -163,7 +163,7 @@ def _compare(check: LocalCheck, rows: Iterable[Record]) -> Iterator[Hit]:
             yield record, c.left, ""
 
 
-def _unique(check: LocalCheck, rows: Iterable[Record]) -> Iterator[Hit]:
+def _unique(check: LocalCheck, rows: list[Record]) -> Iterator[Hit]:
     column = check.unique
     assert column is not None
     get = getter(check.tab, column)
@@ -173,34 +173,39 @@ def _unique(check: LocalCheck, rows: Iterable[Record]) -> Iterator[Hit]:
         value = get(record)
         if value is None or value == ():
             continue
-        # Not _key: the values are mostly distinct, which would only flush its cache.
-        seen = first.setdefault(value if exact else value_key(value), record.row)
+        if not exact:  # value_key, inlined for text: the values are mostly distinct
+            value = " ".join(value.split()).casefold() if type(value) is str else value_key(value)
+        seen = first.setdefault(value, record.row)
         if seen != record.row:
             yield record, column, f" (The same {column.name} is on row {seen}.)"
 
 
-def _pattern(check: LocalCheck, rows: Iterable[Record]) -> Iterator[Hit]:
-    cells = [(c.field, regex.fullmatch, c, {}) for c, regex in check.pattern]
-    for record in rows:
-        raw = record.raw
-        for name, match, column, memo in cells:
-            value = raw.get(name)
+def _pattern(check: LocalCheck, rows: list[Record]) -> Iterator[Hit]:
+    for column, regex in check.pattern:
+        name, match = column.field, regex.fullmatch
+        # References and choices repeat down a column, so each text is matched once; ids and
+        # free text rarely repeat, and remembering them would only cost time.
+        memo: dict[str, bool] | None = {} if column.kind in _REPEATING else None
+        for record in rows:
+            value = record.raw.get(name)
             if value is None:
                 continue
             text = value.strip() if type(value) is str else str(display(value)).strip()
-            ok = memo.get(text)
-            if ok is None:
-                ok = bool(match(text)) if text else True
-                if len(memo) < _MEMO:  # project ids and owners repeat; action ids do not
-                    memo[text] = ok
+            if memo is None:
+                ok = not text or match(text) is not None
+            else:
+                known = memo.get(text)
+                if known is None:
+                    known = memo[text] = not text or match(text) is not None
+                ok = known
             if not ok:
                 yield record, column, ""
 
 
-_MEMO = 4096
+_REPEATING = {"member", "members", "project", "choice", "choices"}
 
 
-def _one_of(check: LocalCheck, rows: Iterable[Record]) -> Iterator[Hit]:
+def _one_of(check: LocalCheck, rows: list[Record]) -> Iterator[Hit]:
     cells = [
         (getter(check.tab, c), _member_of(c, allowed, every=True), c) for c, allowed in check.one_of
     ]
@@ -211,7 +216,7 @@ def _one_of(check: LocalCheck, rows: Iterable[Record]) -> Iterator[Hit]:
                 yield record, column, ""
 
 
-_TESTS: dict[str, Callable[[LocalCheck, Iterable[Record]], Iterator[Hit]]] = {
+_TESTS: dict[str, Callable[[LocalCheck, list[Record]], Iterator[Hit]]] = {
     "require": _require,
     "compare": _compare,
     "unique": _unique,
