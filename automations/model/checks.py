@@ -33,7 +33,7 @@ KEYS = {"id", "tab", "severity", "message", "summary", "when", *TESTS}
 ID = re.compile(r"^local\.[A-Za-z0-9_][A-Za-z0-9_.\-]*$")
 OPERATORS = ("<=", ">=", "!=", "==", "=", "<", ">")
 _COMPARE = re.compile(r"^\s*(.+?)\s*(<=|>=|!=|==|=|<|>)\s*(.+?)\s*$")
-PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
+TOKEN = re.compile(r"\{\{|\}\}|\{([^{}]*)\}")  # in a message: {{, }} or a {Header}
 # How each column kind compares: columns compare only within one family.
 FAMILY = {
     "date": "date",
@@ -307,10 +307,9 @@ class _Loader:
         )
 
     def _placeholders(self, message: str) -> tuple[tuple[str, Column], ...]:
-        unbraced = PLACEHOLDER.sub("", message.replace("{{", "").replace("}}", ""))
-        if "{" in unbraced or "}" in unbraced:
+        if "{" in TOKEN.sub("", message) or "}" in TOKEN.sub("", message):
             raise self.fail("message: a '{' or '}' is unmatched; write {Header}, or {{ for a '{'")
-        names = PLACEHOLDER.findall(message.replace("{{", "").replace("}}", ""))
+        names = [m[1] for m in TOKEN.finditer(message) if m[1] is not None]
         return tuple(
             (name, self.column(name, f"message placeholder {{{name}}}"))
             for name in dict.fromkeys(names)

@@ -22,7 +22,7 @@ from automations.core.config import TorConfig
 from automations.core.findings import Finding
 from automations.core.text import long_date
 from automations.model.board import RECORD_TYPES, Board, Record, Table
-from automations.model.checks import EXACT_KINDS, PLACEHOLDER, LocalCheck, value_key
+from automations.model.checks import EXACT_KINDS, TOKEN, LocalCheck, value_key
 from automations.model.schema import Column, display
 from automations.rules import Rule, stamped
 
@@ -115,15 +115,16 @@ def _when(check: LocalCheck) -> Callable[[list[Record]], list[Record]] | None:
 
 def _message(check: LocalCheck) -> Callable[[Record], str]:
     """A function giving the message for a row: each {Header} replaced by what the row shows
-    in that column (a date in words, a blank cell as "(blank)")."""
-    text = check.message.replace("{{", "\0").replace("}}", "\1")
+    in that column (a date in words, a blank cell as "(blank)"); {{ and }} are braces."""
     if not check.placeholders:
-        plain = text.replace("\0", "{").replace("\1", "}")
+        plain = check.message.replace("{{", "{").replace("}}", "}")
         return lambda record: plain
     columns = {name: (getter(check.tab, c), c.field) for name, c in check.placeholders}
 
     def fill(record: Record) -> str:
         def shown(m: Any) -> str:
+            if m[1] is None:
+                return m[0][0]
             get, name = columns[m[1]]
             value = get(record)
             if isinstance(value, dt.date):
@@ -131,7 +132,7 @@ def _message(check: LocalCheck) -> Callable[[Record], str]:
             raw = record.raw.get(name)
             return "(blank)" if _blank(raw) else " ".join(str(display(raw)).split())
 
-        return PLACEHOLDER.sub(shown, text).replace("\0", "{").replace("\1", "}")
+        return TOKEN.sub(shown, check.message)
 
     return fill
 
