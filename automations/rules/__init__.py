@@ -49,22 +49,15 @@ def rule(
     them, so the id is written once, here."""
 
     def wrap(fn: RuleFn) -> RuleFn:
-        run = stamped(rule_id, fn)
-        register(Rule(rule_id, severity, summary, needs, run, fn.__module__.rsplit(".", 1)[-1]))
-        return run
+        @functools.wraps(fn)
+        def stamped(board: Board, tor: TorConfig, today: dt.date) -> Iterator[Finding]:
+            for f in fn(board, tor, today):
+                yield f if f.rule else replace(f, rule=rule_id)
+
+        register(Rule(rule_id, severity, summary, needs, stamped, fn.__module__.rsplit(".", 1)[-1]))
+        return stamped
 
     return wrap
-
-
-def stamped(rule_id: str, fn: RuleFn) -> RuleFn:
-    """``fn`` with ``rule_id`` stamped on every finding that leaves the id out."""
-
-    @functools.wraps(fn)
-    def run(board: Board, tor: TorConfig, today: dt.date) -> Iterator[Finding]:
-        for f in fn(board, tor, today):
-            yield f if f.rule else replace(f, rule=rule_id)
-
-    return run
 
 
 def _runnable(r: Rule, board: Board) -> bool:

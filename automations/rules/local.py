@@ -24,7 +24,7 @@ from automations.core.text import long_date
 from automations.model.board import RECORD_TYPES, Board, Record, Table
 from automations.model.checks import EXACT_KINDS, TOKEN, LocalCheck, value_key
 from automations.model.schema import Column, display
-from automations.rules import Rule, stamped
+from automations.rules import Rule
 
 OPS: dict[str, Callable[[Any, Any], bool]] = {
     "<": operator.lt,
@@ -59,7 +59,7 @@ def as_rule(check: LocalCheck) -> Rule:
         severity=check.severity,
         summary=check.summary,
         needs=(check.tab, *(f"{check.tab}.{c.field}" for c in check.columns)),
-        fn=stamped(check.id, run),
+        fn=run,  # its findings carry the check's id already: no stamping needed
         module="local",
         source=check.source,
     )
