@@ -155,3 +155,25 @@ def test_the_readme_examples_are_the_shipped_ones_and_valid(tmp_path):
     assert states["tor.actions.stale"] == "off"
     assert states["tor.members.one_per_org"] == "error"
     assert states["local.actions.dropped_says_why"] == "info"
+
+
+def test_the_service_uses_them_and_a_bad_edit_fails_the_pass_naming_the_file(tmp_path):
+    from automations.service.loop import run_once
+    from tests.test_service_support import london, make_board
+
+    checks = tmp_path / "checks.toml"
+    checks.write_text(uncommented(SHIPPED.read_text(encoding="utf-8")), encoding="utf-8")
+    cfg = make_board(tmp_path, dt.date(2024, 2, 28), extra='[rules]\nchecks_file = "checks.toml"')
+    first = run_once(cfg, london(2024, 2, 29, 9, 0))
+    assert first.ok, first.jobs
+    tab = load_workbook(tmp_path / "board.xlsx")["Validation"]
+    assert any(str(row[1].value).startswith("local.") for row in tab.iter_rows(min_row=5))
+    # An officer saves a mistake while the service runs: the next pass fails, naming it, and
+    # leaves the workbook as it was.
+    checks.write_text(checks.read_text().replace('require = ["Update"]', 'require = ["Updte"]'))
+    before = (tmp_path / "board.xlsx").read_bytes()
+    failed = run_once(cfg, london(2024, 2, 29, 9, 30))
+    assert not failed.ok
+    assert all(f"{checks}: check 'local.actions.dropped_says_why'" in (j.error or "")
+               for j in failed.jobs)
+    assert (tmp_path / "board.xlsx").read_bytes() == before
