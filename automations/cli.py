@@ -177,15 +177,27 @@ def validate(
 @click.option(
     "--format", "fmt", type=click.Choice(["table", "markdown"]), default="table", show_default=True
 )
-def rules_command(fmt: str) -> None:
-    """List every rule with its id, severity and what it checks."""
-    from automations.rules import catalogue
-
+@config_option
+@click.pass_context
+@friendly
+def rules_command(ctx: click.Context, fmt: str, config_path: Path) -> None:
+    """List every rule with its id, severity and what it checks: the built-in rules, then the
+    Board's own checks (with their file), as set in [rules] of the config when there is one."""
     if fmt == "markdown":
         click.echo(rules_markdown())
         return
-    for r in catalogue():
-        click.echo(f"{r.id:<40} {r.severity.value:<8} {r.summary}")
+    for r, state in rule_listing(ctx, config_path):
+        source = f" (from {r.source})" if r.source else ""
+        click.echo(f"{r.id:<40} {state:<8} {r.summary}{source}")
+
+
+def rule_listing(ctx: click.Context, config_path: Path) -> list[tuple[Any, str]]:
+    from automations.rules.settings import RuleSettings, rule_settings
+
+    default = ctx.get_parameter_source("config_path") is click.core.ParameterSource.DEFAULT
+    if default and not os.environ.get("COPROD_CONFIG") and not config_path.exists():
+        return RuleSettings().listing()  # no config here: the built-in rules as shipped
+    return rule_settings(settings(config_path)).listing()
 
 
 def rules_markdown() -> str:

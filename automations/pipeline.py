@@ -14,6 +14,7 @@ from automations.model.board import Board, build_board
 from automations.model.raw import RawWorkbook
 from automations.model.schema import load_schemas
 from automations.rules import run_rules
+from automations.rules.settings import rule_settings
 
 
 @dataclass(frozen=True)
@@ -25,8 +26,12 @@ class Validation:
 
 def check(raw: RawWorkbook, cfg: Config, today: dt.date) -> tuple[Board, Report]:
     """The pure part: raw tables in, board and findings out."""
-    board, read_findings = build_board(raw, load_schemas(cfg.schema_dir), today)
-    findings = sort_findings([*read_findings, *run_rules(board, cfg.tor, today)])
+    schemas = load_schemas(cfg.schema_dir)
+    # Read on every pass, like the schemas: an officer's edit applies from the next pass.
+    rules = rule_settings(cfg, schemas)
+    board, read_findings = build_board(raw, schemas, today)
+    found = run_rules(board, cfg.tor, today, rules.local, rules.off)
+    findings = sort_findings(rules.apply([*read_findings, *found]))
     return board, Report(today=today, source=raw.name, findings=tuple(findings))
 
 

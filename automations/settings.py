@@ -21,6 +21,7 @@ from automations.digests.settings import digest_settings
 from automations.mail.transport import mail_settings, make_transport
 from automations.mail.xoauth2 import oauth_mail_settings
 from automations.record.settings import report_settings
+from automations.rules.settings import rule_settings
 from automations.service.alerts import alert_settings
 from automations.service.due import load_schedule
 
@@ -50,6 +51,7 @@ SECTIONS: dict[str, Callable[[Config], Any]] = {
     "marks": WriteSettings.from_config,
     "logging": configured_level,
     "report": report_settings,
+    "rules": rule_settings,
 }
 TOP_LEVEL_KEYS = {"today"}
 

@@ -21,15 +21,22 @@ from typing import Any
 from openpyxl import load_workbook
 from python_calamine import CalamineWorkbook
 
+from automations.backends import open_source
 from automations.core.config import Config, parse_config
+from automations.core.findings import Report
 from automations.core.paths import data_path
-from automations.pipeline import Validation, validate
+from automations.model.raw import RawWorkbook
+from automations.pipeline import Validation, check, validate
 
 REPO = Path(__file__).resolve().parent.parent
 
 
-def config_for(path: Path, today: dt.date) -> Config:
-    """The example config (all three digest audiences switched on) pointed at ``path``."""
+LOCAL_CHECKS = REPO / "bench" / "checks20.toml"  # 20 of the Board's own checks
+
+
+def config_for(path: Path, today: dt.date, checks: Path | None = None) -> Config:
+    """The example config (all three digest audiences switched on) pointed at ``path``; with
+    ``checks``, that file as the Board's own checks ([rules] checks_file)."""
     example = tomllib.loads(data_path("config.example.toml").read_text(encoding="utf-8"))
     digest = example.get("digest", {})
     for audience in digest.get("audiences", []):
@@ -40,12 +47,24 @@ def config_for(path: Path, today: dt.date) -> Config:
         "digest": digest,
         "mail": example.get("mail", {}),
     }
+    if checks is not None:
+        data["rules"] = {"checks_file": str(checks)}
     return parse_config(data, None)
 
 
 def run_validate(cfg: Config, today: dt.date) -> Validation:
     """End to end as `coprod validate` runs it (without write-back): read, build, check."""
     return validate(cfg, today)
+
+
+def read_raw(cfg: Config) -> RawWorkbook:
+    """The workbook as read, so that the check can be timed without the reading."""
+    return open_source(cfg).read()
+
+
+def run_check(raw: RawWorkbook, cfg: Config, today: dt.date) -> Report:
+    """pipeline.check alone: schemas and rule settings loaded, board built, every rule run."""
+    return check(raw, cfg, today)[1]
 
 
 def read_openpyxl(path: Path) -> int:

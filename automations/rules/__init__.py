@@ -10,8 +10,9 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import importlib
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator
 from dataclasses import dataclass, replace
+from pathlib import Path
 
 from automations.core.config import TorConfig
 from automations.core.findings import Finding, Severity
@@ -28,6 +29,7 @@ class Rule:
     needs: tuple[str, ...] = ()  # "table.field" (or "table") the rule cannot run without
     fn: RuleFn | None = None  # None for rules applied while reading the workbook
     module: str = "schema"  # the rules module that defines it, for the catalogue's order
+    source: Path | None = None  # the checks file that defines a local check
 
 
 CATALOGUE: dict[str, Rule] = {}
@@ -68,11 +70,17 @@ def _runnable(r: Rule, board: Board) -> bool:
     return True
 
 
-def run_rules(board: Board, tor: TorConfig, today: dt.date) -> list[Finding]:
-    _load()
+def run_rules(
+    board: Board,
+    tor: TorConfig,
+    today: dt.date,
+    extra: Iterable[Rule] = (),
+    off: Collection[str] = (),
+) -> list[Finding]:
+    """Every built-in rule, then ``extra`` (the officers' own checks), except those ``off``."""
     out: list[Finding] = []
-    for r in catalogue():
-        if r.fn is not None and _runnable(r, board):
+    for r in [*catalogue(), *extra]:
+        if r.fn is not None and r.id not in off and _runnable(r, board):
             out.extend(r.fn(board, tor, today))
     return out  # pipeline.check sorts these together with the reading findings
 
