@@ -113,19 +113,25 @@ def _over_size_limit(state_dir: Path) -> bool:
     return any(p.stat().st_size + _PROBE_BYTES >= limit for p in files)
 
 
-def _probe(state_dir: Path) -> str:
-    """What a small write in the folder says now ("full", "readonly", ... or "")."""
-    probe = state_dir / f".coprod-probe.{os.getpid()}"
+def _write_probe(probe: Path) -> None:
+    """A real write of a few pages, flushed (quotas and file-size limits show up here too),
+    then the file removed whatever happened."""
     try:
         with open(probe, "wb") as f:
             f.write(b"\0" * _PROBE_BYTES)
             f.flush()
             os.fsync(f.fileno())
-    except OSError as err:
-        return _code(err)
     finally:
         with contextlib.suppress(OSError):
             probe.unlink()
+
+
+def _probe(state_dir: Path) -> str:
+    """What a small write in the folder says now ("full", "readonly", ... or "")."""
+    try:
+        _write_probe(state_dir / f".coprod-probe.{os.getpid()}")
+    except OSError as err:
+        return _code(err)
     return ""
 
 
@@ -143,12 +149,4 @@ def check_writable(state_dir: Path) -> None:
         state_dir.mkdir(parents=True, exist_ok=True)
         if shutil.disk_usage(state_dir).free < MIN_FREE_BYTES:
             raise OSError(errno.ENOSPC, "less than 1 MB free")
-        probe = state_dir / f".coprod-write-test.{os.getpid()}"
-        try:
-            # A real write of a few pages, flushed: quotas and file-size limits show up here too.
-            with open(probe, "wb") as f:
-                f.write(b"\0" * _PROBE_BYTES)
-                f.flush()
-                os.fsync(f.fileno())
-        finally:
-            probe.unlink(missing_ok=True)
+        _write_probe(state_dir / f".coprod-write-test.{os.getpid()}")

@@ -276,34 +276,31 @@ def build_board(
 
 
 def _missing_tab(raw: RawWorkbook, schema: TableSchema) -> Finding:
-    found = _tabs_found(raw, schema)
-    return Finding(
-        rule="schema.missing_tab",
-        severity=Severity.ERROR,
-        sheet=schema.name,
-        tab=schema.name,
-        message=(
-            f"The workbook has no {schema.name!r} tab, so nothing on it could be checked. "
-            f"Tabs found: {found}. Add a tab called {schema.name!r} with its header row, "
-            "or rename the tab that holds this list."
-        ),
+    return _no_tab(
+        schema,
+        Severity.ERROR,
+        f"The workbook has no {schema.name!r} tab, so nothing on it could be checked. "
+        f"Tabs found: {_tabs_found(raw, schema)}. Add a tab called {schema.name!r} with its "
+        "header row, or rename the tab that holds this list.",
     )
 
 
 def _optional_tab(raw: RawWorkbook, schema: TableSchema) -> Finding:
     topic = schema.name.lower().removesuffix("s")
-    found = _tabs_found(raw, schema)
+    return _no_tab(
+        schema,
+        Severity.INFO,
+        f"The workbook has no {schema.name!r} tab, so the {topic} rules were not checked. "
+        f"Add a tab called {schema.name!r} (with its header row) to check them. Tabs "
+        f"found: {_tabs_found(raw, schema)}; if one of them holds this list, set tab in "
+        f"[source.tabs.{schema.name}] of the config.",
+    )
+
+
+def _no_tab(schema: TableSchema, severity: Severity, message: str) -> Finding:
     return Finding(
-        rule="schema.missing_tab",
-        severity=Severity.INFO,
-        sheet=schema.name,
-        tab=schema.name,
-        message=(
-            f"The workbook has no {schema.name!r} tab, so the {topic} rules were not checked. "
-            f"Add a tab called {schema.name!r} (with its header row) to check them. Tabs "
-            f"found: {found}; if one of them holds this list, set tab in "
-            f"[source.tabs.{schema.name}] of the config."
-        ),
+        rule="schema.missing_tab", severity=severity, sheet=schema.name, tab=schema.name,
+        message=message,
     )
 
 
