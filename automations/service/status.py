@@ -192,10 +192,10 @@ def render_pass(cfg: Config, result: Any, now: dt.datetime | None = None) -> str
     failed = {j.job for j in result.jobs if not j.ok}
     for job in JOBS:
         nxt = next_slot(job, after, sc)
-        when = shown_time(sc.local(nxt)) if nxt else "not scheduled"
+        when = f"{shown_time(sc.local(nxt))} ({sc.tz} time)" if nxt else "not scheduled"
         if job in failed:
             when = "tried again on the next pass"
-        lines.append(f"Next {job}: {when} ({sc.tz} time).")
+        lines.append(f"Next {job}: {when}.")
     return "\n".join(lines)
 
 
