@@ -115,7 +115,8 @@ def test_backoff_doubles_with_jitter_and_respects_the_deadline():
     def always_busy() -> None:
         raise ConnectionError("busy")
 
+    # Jitter in the middle (waits 0.75, 1.5, 3, 6, 6): the sixth wait would pass the 20 s.
     with pytest.raises(GaveUp, match=r"busy\. Gave up after 6 tries and the 20 seconds") as err:
         call_with_retry(always_busy, policy=policy, transient=lambda e: True, sleep=sleep,
-                        clock=lambda: clock[0])
+                        clock=lambda: clock[0], rng=lambda: 0.5)
     assert err.value.attempts == 6 and sum(slept) <= 20

@@ -60,6 +60,7 @@ def call_with_retry(
     min_wait: Callable[[BaseException], float] = lambda exc: 0.0,
     sleep: Callable[[float], None] = time.sleep,
     clock: Callable[[], float] = time.monotonic,
+    rng: Callable[[], float] = random.random,
 ) -> T:
     """``fn()``, tried again after a transient failure until it works or the policy says stop.
 
@@ -75,7 +76,7 @@ def call_with_retry(
             if not transient(exc):
                 raise
             elapsed = clock() - start
-            wait = max(policy.wait_before(attempt + 1), min(min_wait(exc), policy.max_wait))
+            wait = max(policy.wait_before(attempt + 1, rng), min(min_wait(exc), policy.max_wait))
             out_of_tries = attempt >= policy.attempts
             out_of_time = elapsed + wait > policy.give_up_after
             if out_of_tries or out_of_time:
