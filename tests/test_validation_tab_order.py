@@ -5,11 +5,14 @@ its fill."""
 
 from __future__ import annotations
 
+import zipfile
 from pathlib import Path
 
+from lxml import etree
 from openpyxl import load_workbook
 from openpyxl.styles import Border
 from openpyxl.utils import get_column_letter
+from openpyxl.workbook.defined_name import DefinedName
 
 from automations.app import write_back
 from automations.backends.marks import (
@@ -22,10 +25,12 @@ from automations.backends.marks import (
     WRAPPED_COLUMNS,
     rule_severity,
 )
+from automations.backends.xlsx.package import NS_MAIN
 from automations.core.findings import Severity
 from automations.pipeline import validate
 from automations.rules import catalogue
 from tests.digest_setup import SAMPLE_NOW, sample
+from tests.marked_workbook import OWNER_CELL, board_with_findings, mark
 
 
 def test_errors_come_first_and_each_row_says_in_words_what_it_is_about(tmp_path: Path) -> None:
@@ -115,3 +120,43 @@ def test_a_file_marked_before_the_borders_gets_them_once(tmp_path: Path) -> None
     third = validate(cfg, SAMPLE_NOW.date())
     assert not write_back(cfg, third, now=SAMPLE_NOW).changed
     assert path.read_bytes() == before
+
+
+def _names(path: Path) -> list[tuple[str | None, str | None, str | None]]:
+    with zipfile.ZipFile(path) as z:
+        root = etree.fromstring(z.read("xl/workbook.xml"))
+    return [(n.get("name"), n.get("localSheetId"), n.text)
+            for n in root.iter(f"{{{NS_MAIN}}}definedName")]
+
+
+def test_the_repeated_header_is_the_only_name_the_check_adds_or_changes(tmp_path: Path) -> None:
+    board = board_with_findings(tmp_path / "board.xlsx")
+    wb = load_workbook(board)
+    wb.defined_names["Staff"] = DefinedName("Staff", attr_text="Members!$A$2:$A$9")
+    wb["Members"].print_title_rows = "1:1"
+    wb.save(board)
+    people = _names(board)
+    assert ("Staff", None, "Members!$A$2:$A$9") in people
+    assert ("_xlnm.Print_Titles", "0", "'Members'!$1:$1") in people
+    mark(board)
+    tabs = load_workbook(board).sheetnames
+    ours = ("_xlnm.Print_Titles", str(tabs.index("Validation")),
+            f"'Validation'!${HEADER_ROW}:${HEADER_ROW}")
+    assert _names(board) == [*people, ours]
+    # A name left pointing at the tab from another place (as if the tab had moved) is put
+    # right when the tab is next rewritten; a person's names stay as they were.
+    wb = load_workbook(board)
+    wb["Actions"][OWNER_CELL] = "Nobody Else"  # a new finding message: the tab is rewritten
+    wb.save(board)
+    with zipfile.ZipFile(board) as z:
+        parts = {i.filename: z.read(i) for i in z.infolist()}
+    parts["xl/workbook.xml"] = parts["xl/workbook.xml"].replace(
+        f'localSheetId="{ours[1]}"'.encode(), b'localSheetId="9"')
+    with zipfile.ZipFile(board, "w", zipfile.ZIP_DEFLATED) as z:
+        for name, data in parts.items():
+            z.writestr(name, data)
+    stale = ("_xlnm.Print_Titles", "9", ours[2])
+    before = _names(board)
+    assert stale in before and ours not in before
+    assert mark(board).changed
+    assert _names(board) == [n for n in before if n != stale] + [ours]
