@@ -160,3 +160,22 @@ def test_the_repeated_header_is_the_only_name_the_check_adds_or_changes(tmp_path
     assert stale in before and ours not in before
     assert mark(board).changed
     assert _names(board) == [n for n in before if n != stale] + [ours]
+
+
+def test_the_dxf_children_follow_the_schema_order(tmp_path: Path) -> None:
+    """CT_Dxf (ECMA-376 Part 1, 18.8.14) is a sequence: font, numFmt, fill, alignment,
+    protection, border; in another order the styles part is not valid and Excel offers to
+    repair the file."""
+    order = ("font", "numFmt", "fill", "alignment", "protection", "border", "extLst")
+    board = board_with_findings(tmp_path / "board.xlsx")
+    mark(board)
+    with zipfile.ZipFile(board) as z:
+        root = etree.fromstring(z.read("xl/styles.xml"))
+    dxfs = list(root.iter(f"{{{NS_MAIN}}}dxf"))
+    bordered = [d for d in dxfs if d.find(f"{{{NS_MAIN}}}border") is not None]
+    assert len(bordered) >= 2  # the error's and the warning's
+    for dxf in bordered:
+        names = [etree.QName(c).localname for c in dxf]
+        assert names == sorted(names, key=order.index) == ["font", "fill", "border"]
+        sides = [etree.QName(c).localname for c in dxf.find(f"{{{NS_MAIN}}}border")]
+        assert sides == ["left", "right", "top", "bottom"]  # CT_Border's order
