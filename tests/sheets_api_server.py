@@ -114,6 +114,7 @@ class Sheet:
     cells: dict[tuple[int, int], Json] = field(default_factory=dict)  # 0-based -> CellData
     conditional_formats: list[Json] = field(default_factory=list)
     basic_filter: Json | None = None
+    column_pixels: dict[int, int] = field(default_factory=dict)  # 0-based column -> width
 
     def cell(self, a1: str) -> Json:
         r, c = parse_cell(a1)
@@ -717,6 +718,18 @@ def _apply(book: Book, req: Json) -> Json:
                 sheet.cols = grid["columnCount"]
             else:
                 raise bad_request(f"Unsupported field: {name}")
+        return {}
+    if kind == "updateDimensionProperties":
+        # DimensionRange: startIndex inclusive, endIndex exclusive (the discovery document).
+        rng = body["range"]
+        sheet = book.by_id(rng.get("sheetId", 0))
+        if rng.get("dimension") != "COLUMNS" or body.get("fields") != "pixelSize":
+            raise bad_request("Unsupported dimension update")
+        for c in range(rng.get("startIndex", 0), rng.get("endIndex", sheet.cols)):
+            if c >= sheet.cols:
+                raise bad_request(f"Invalid requests[0].updateDimensionProperties: column {c} "
+                                  "is beyond the sheet")
+            sheet.column_pixels[c] = body["properties"]["pixelSize"]
         return {}
     if kind == "setBasicFilter":
         rng = body["filter"]["range"]

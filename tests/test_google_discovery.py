@@ -104,7 +104,7 @@ def test_every_call_the_service_makes_is_valid(api, key_file):
              for r in body["requests"]}
     assert {"addSheet", "addConditionalFormatRule", "updateConditionalFormatRule",
             "updateCells", "setBasicFilter", "updateSheetProperties",
-            "updateSpreadsheetProperties"} <= kinds
+            "updateSpreadsheetProperties", "updateDimensionProperties"} <= kinds
     updates = [r["updateConditionalFormatRule"] for name, body in api.requests
                if name == "spreadsheets.batchUpdate" for r in body["requests"]
                if "updateConditionalFormatRule" in r]

@@ -18,9 +18,10 @@ from automations.backends.marks import (
     HEADER_ROW,
     NOTE_BEGIN,
     NOTE_END,
-    VALIDATION_HEADER,
+    VALIDATION_COLUMNS,
     VALIDATION_TAB,
     VALIDATION_TITLE,
+    VALIDATION_WIDTHS,
     rule_severity,
 )
 from automations.core.config import parse_config
@@ -139,12 +140,19 @@ def test_validation_tab_layout_links_and_text_kept_as_text(api, key_file):
     assert tab.value("A1") == VALIDATION_TITLE
     assert "error" in tab.value("A2") and "warning" in tab.value("A2")
     assert tab.value("A3").startswith("Marks last changed on Friday 1 March 2024 at 09:00")
-    assert [tab.value(f"{c}{HEADER_ROW}") for c in "ABCDEF"] == list(VALIDATION_HEADER)
+    assert [tab.value(f"{c}{HEADER_ROW}") for c in "ABCDEFG"] == list(VALIDATION_COLUMNS)
     assert tab.frozen_rows == HEADER_ROW
     n = len(result.report.findings)
     assert tab.basic_filter["range"] == {"sheetId": tab.sheet_id, "startRowIndex": HEADER_ROW - 1,
                                          "endRowIndex": HEADER_ROW + n, "startColumnIndex": 0,
-                                         "endColumnIndex": 6}
+                                         "endColumnIndex": 7}
+    # The rule id in the last column, for officers; the columns as wide as in the .xlsx tab.
+    assert {tab.value(f"G{r}") for r in range(HEADER_ROW + 1, HEADER_ROW + n + 1)} >= \
+        {"tor.actions.overdue", "schema.email"}
+    widths = [tab.column_pixels.get(c) for c in range(len(VALIDATION_COLUMNS))]
+    # About 7 pixels a character of the default font, plus 5 of padding.
+    assert [round((w - 5) / 7) for w in widths] == \
+        [VALIDATION_WIDTHS[c] for c in VALIDATION_COLUMNS]
     rows = {(tab.value(f"C{r}"), tab.value(f"D{r}"), tab.value(f"B{r}")): r
             for r in range(HEADER_ROW + 1, HEADER_ROW + n + 1)}
     # Column B holds the rule's plain words (the catalogue's summary), not its id.

@@ -240,7 +240,33 @@ def test_a_validation_tab_edited_by_hand_is_rewritten_alone(api, key_file):
     result = run(api, key_file, NOW + dt.timedelta(hours=1))
     assert api.counts["spreadsheets.batchUpdate"] == 1
     kinds = {next(iter(r)) for r in sent(api)}
-    assert kinds == {"updateCells", "setBasicFilter"}
+    assert kinds == {"updateCells", "setBasicFilter", "updateDimensionProperties"}
     assert all(r["updateCells"]["range"]["sheetId"] == tab.sheet_id
                for r in sent(api) if "updateCells" in r)
+    assert all(r["updateDimensionProperties"]["range"]["sheetId"] == tab.sheet_id
+               for r in sent(api) if "updateDimensionProperties" in r)  # widths of the tab
     assert result.cells_cleared == 0
+
+
+def test_error_marks_are_bold_and_a_rule_without_bold_is_brought_up_to_date(api, key_file):
+    """Bold text is the non-colour cue a Sheets rule can carry (rules cannot draw borders):
+    errors only. Rules written before it are updated once, in place; then nothing is written."""
+    busy_board(api)
+    run(api, key_file)
+    actions = api.book(KEY).sheet("Actions")
+    looks = {rule_severity(r["booleanRule"]["condition"]["values"][0]["userEnteredValue"]):
+             bool(r["booleanRule"]["format"].get("textFormat", {}).get("bold"))
+             for r in actions.conditional_formats}
+    assert looks[Severity.ERROR] is True and looks[Severity.WARNING] is False
+    error = next(i for i, r in enumerate(actions.conditional_formats)
+                 if rule_severity(r["booleanRule"]["condition"]["values"][0]
+                                  ["userEnteredValue"]) is Severity.ERROR)
+    del actions.conditional_formats[error]["booleanRule"]["format"]["textFormat"]["bold"]
+    api.reset_counts()
+    run(api, key_file, NOW + dt.timedelta(hours=1))
+    assert [next(iter(r)) for r in sent(api)] == ["updateConditionalFormatRule"]
+    rule = api.book(KEY).sheet("Actions").conditional_formats[error]["booleanRule"]
+    assert rule["format"]["textFormat"]["bold"] is True
+    api.reset_counts()
+    run(api, key_file, NOW + dt.timedelta(hours=2))
+    assert dict(api.counts) == READS

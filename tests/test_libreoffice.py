@@ -5,6 +5,7 @@ import csv
 import datetime as dt
 import shutil
 import subprocess
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -121,3 +122,53 @@ def test_formula_like_text_stays_text_in_libreoffice(tmp_path):
 def _needs_soffice():
     # .ci/run installs LibreOffice; a missing one is a broken machine, not a reason to skip.
     assert shutil.which("soffice"), "LibreOffice (soffice) is needed: .ci/run installs it"
+
+
+def test_libreoffice_prints_the_validation_tab_as_written(tmp_path):
+    """LibreOffice reads the tab's print setup (converted to .ods, where Calc writes what it
+    understood): landscape A4, one page wide, the header row repeated on every page."""
+    from lxml import etree
+
+    from automations.backends.marks import HEADER_ROW, VALIDATION_COLUMNS
+
+    board = board_with_findings(tmp_path / "board.xlsx")
+    mark(board)
+    soffice(tmp_path, board, "ods", tmp_path / "ods")
+    ns = {"table": "urn:oasis:names:tc:opendocument:xmlns:table:1.0",
+          "style": "urn:oasis:names:tc:opendocument:xmlns:style:1.0",
+          "fo": "urn:oasis:names:tc:opendocument:xmlns:xsl-fo-compatible:1.0",
+          "text": "urn:oasis:names:tc:opendocument:xmlns:text:1.0"}
+    with zipfile.ZipFile(tmp_path / "ods" / "board.ods") as ods:
+        content, styles = (etree.fromstring(ods.read(n)) for n in ("content.xml", "styles.xml"))
+    table = content.find(".//table:table[@table:name='Validation']", ns)
+    header = table.find("table:table-header-rows", ns)
+    assert header is not None
+    cells = ["".join(c.itertext()) for c in header.iterfind(".//table:table-cell", ns)]
+    assert cells[: len(VALIDATION_COLUMNS)] == list(VALIDATION_COLUMNS)
+    before = [r for r in table.iterfind("table:table-row", ns)
+              if r.getparent() is table and _precedes(r, header)]
+    assert sum(int(r.get(f"{{{ns['table']}}}number-rows-repeated", "1")) for r in before) == \
+        HEADER_ROW - 1  # the repeated row is the header row itself
+    style = table.get(f"{{{ns['table']}}}style-name")
+    master = content.find(f".//style:style[@style:name='{style}']", ns).get(
+        f"{{{ns['style']}}}master-page-name")
+    layout = styles.find(f".//style:master-page[@style:name='{master}']", ns).get(
+        f"{{{ns['style']}}}page-layout-name")
+    page = styles.find(f".//style:page-layout[@style:name='{layout}']/"
+                       "style:page-layout-properties", ns)
+    assert page.get(f"{{{ns['style']}}}print-orientation") == "landscape"
+    assert page.get(f"{{{ns['style']}}}scale-to-X") == "1"
+    assert round(_mm(page.get(f"{{{ns['fo']}}}page-width"))) == 297  # A4 across
+
+
+def _mm(length: str) -> float:
+    """An ODF length (Calc writes inches or centimetres, by locale) in millimetres."""
+    for unit, mm in (("in", 25.4), ("cm", 10.0), ("mm", 1.0)):
+        if length.endswith(unit):
+            return float(length[: -len(unit)]) * mm
+    raise AssertionError(f"unexpected length {length}")
+
+
+def _precedes(a, b) -> bool:
+    parent = a.getparent()
+    return list(parent).index(a) < list(parent).index(b)

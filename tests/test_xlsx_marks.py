@@ -12,7 +12,7 @@ from automations.backends.marks import (
     FILL,
     NOTE_BEGIN,
     TEXT,
-    VALIDATION_HEADER,
+    VALIDATION_COLUMNS,
     VALIDATION_TITLE,
     plan_marks,
     rule_formula,
@@ -99,16 +99,17 @@ def test_validation_tab_lists_findings_with_links_frozen_and_filtered(board):
     assert ws["A1"].value == VALIDATION_TITLE
     assert ws["A2"].value == "1 error, 1 warning, 0 for information"
     assert ws["A3"].value.startswith("Marks last changed on Friday 1 March 2024 at 09:00")
-    assert [c.value for c in ws[4]] == list(VALIDATION_HEADER)
+    assert [c.value for c in ws[4]] == list(VALIDATION_COLUMNS)
     rows = [[c.value for c in row] for row in ws.iter_rows(min_row=5)]
-    assert [r[:4] for r in rows] == [
-        ["Error", "schema.email", "Members", EMAIL_CELL],
-        ["Warning", "tor.actions.owner", "Actions", OWNER_CELL],
+    # No catalogue passed here, so column B falls back to the rule id; the id is also last.
+    assert [r[:4] + r[-1:] for r in rows] == [
+        ["Error", "schema.email", "Members", EMAIL_CELL, "schema.email"],
+        ["Warning", "tor.actions.owner", "Actions", OWNER_CELL, "tor.actions.owner"],
     ]
     assert ws["F5"].hyperlink.location == f"'Members'!{EMAIL_CELL}"
     assert ws["F5"].value == f"Go to {EMAIL_CELL}"
     assert ws.freeze_panes == "A5"
-    assert ws.auto_filter.ref == "A4:F6"
+    assert ws.auto_filter.ref == "A4:G6"
 
 
 def test_no_change_leaves_the_file_alone(board):

@@ -1,8 +1,9 @@
 """The sample board is marked exactly as the openpyxl writer marked it before the part-level
 writer: the same cells, colours and notes, and the same Validation tab. Two things changed on
 purpose since that recording (issue 15), and are mapped here: the fills (now distinct under the
-common colour-vision deficiencies) and the Validation tab (errors first, plain words in place of
-the rule id in column B).
+common colour-vision deficiencies, with a border in the severity's line style and bold text for
+errors) and the Validation tab (errors first, plain words in place of the rule id in column B,
+the id in a last column of its own).
 
 tests/data/sample_board_marks.json was recorded by running the previous writer (commit 080f5a0,
 which saved the workbook through openpyxl) on the same sample board, then reading its marks
@@ -14,7 +15,7 @@ from pathlib import Path
 
 from openpyxl import load_workbook
 
-from automations.backends.marks import FILL, HEADER_ROW, plan_marks
+from automations.backends.marks import BORDER, FILL, HEADER_ROW, VALIDATION_COLUMNS, plan_marks
 from automations.core.config import parse_config
 from automations.core.findings import Severity
 from automations.pipeline import validate
@@ -34,7 +35,9 @@ def marks_of(path: Path) -> dict:
             continue
         rules = sorted(
             [str(cf.sqref), r.formula[0], r.dxf.fill.bgColor.rgb, r.dxf.fill.fgColor.rgb,
-             r.dxf.font.color.rgb]
+             r.dxf.font.color.rgb, bool(r.dxf.font.b),
+             [(side.style, side.color.rgb) for side in
+              (r.dxf.border.left, r.dxf.border.right, r.dxf.border.top, r.dxf.border.bottom)]]
             for cf in ws.conditional_formatting
             for r in cf.rules
             if "coprod:" in "".join(r.formula)
@@ -58,13 +61,14 @@ def test_the_sample_board_gets_the_same_marks_as_before(tmp_path):
     assert now == {tab: {"rules": [_new_fill(r) for r in marks["rules"]], "notes": marks["notes"]}
                    for tab, marks in recorded.items()}
     head = HEADER_ROW - 1
-    assert now_tab[:head - 1] == recorded_tab[:head - 1]  # the title and counts rows
-    rows = [r[:1] + r[2:] for r in now_tab[HEADER_ROW:]]
-    assert rows == sorted((r[:1] + r[2:] for r in recorded_tab[HEADER_ROW:]),
-                          key=lambda r: SEVERITY_ORDER.index(r[0]))
-    assert [r[1] for r in now_tab[HEADER_ROW:]] == [
-        about[r[1]] for r in sorted(recorded_tab[HEADER_ROW:],
-                                    key=lambda r: SEVERITY_ORDER.index(r[0]))]
+    # The title and counts rows, one column wider now.
+    assert now_tab[:head - 1] == [[*r, None] for r in recorded_tab[:head - 1]]
+    assert now_tab[head] == list(VALIDATION_COLUMNS)
+    assert recorded_tab[head][1] == "Rule"  # the recording's column B held the rule id
+    # Each recorded row: errors first, column B in words, the rule id moved to the end.
+    assert now_tab[HEADER_ROW:] == [
+        [r[0], about[r[1]], *r[2:], r[1]]
+        for r in sorted(recorded_tab[HEADER_ROW:], key=lambda r: SEVERITY_ORDER.index(r[0]))]
 
 
 # The fills the recording was made with, by severity; now FILL in backends/marks.py.
@@ -73,6 +77,9 @@ SEVERITY_ORDER = ["Error", "Warning", "For information"]
 
 
 def _new_fill(rule: list) -> list:
+    """A recorded rule with today's fill, and the border and bold its severity now adds."""
     sqref, formula, bg, fg, font = rule
     new = {f"00{old}": f"00{FILL[sev]}" for old, sev in OLD_FILL.items()}
-    return [sqref, formula, new.get(bg, bg), new.get(fg, fg), font]
+    cue = BORDER[OLD_FILL[bg[2:]]]
+    side = (cue.xlsx_border, f"FF{cue.colour}")
+    return [sqref, formula, new.get(bg, bg), new.get(fg, fg), font, cue.bold, [side] * 4]

@@ -162,8 +162,8 @@ def merge_note(existing: str | None, ours: str | None) -> str | None:
 # The same words and layout for every backend. Row 1 names the service (how a backend knows the
 # tab is its own), row 2 the counts, row 3 when the marks last changed, row 4 the header.
 VALIDATION_TITLE = "Co-Production Board check: what needs attention"
-# Plain words where the rule id was; the id moves to a narrow last column for officers
-# (VALIDATION_COLUMNS). VALIDATION_HEADER keeps the six columns today's writers lay out.
+# Plain words where the rule id was; the id moves to a narrow last column for officers.
+# VALIDATION_COLUMNS is what both writers lay out; VALIDATION_HEADER is every column but the id.
 VALIDATION_HEADER = ("Severity", "What it is about", "Sheet", "Cell", "Message", "Link")
 RULE_ID_COLUMN = "Rule id"
 VALIDATION_COLUMNS = (*VALIDATION_HEADER, RULE_ID_COLUMN)

@@ -24,13 +24,16 @@ from typing import Any
 
 from automations.backends.google.meaning import format_meaning, range_meaning, text_meaning
 from automations.backends.marks import (
+    BORDER,
     FILL,
     HEADER_ROW,
     NOTE_BEGIN,
     TEXT,
-    VALIDATION_HEADER,
+    VALIDATION_COLUMNS,
     VALIDATION_TAB,
     VALIDATION_TITLE,
+    VALIDATION_WIDTHS,
+    WRAPPED_COLUMNS,
     MarkPlan,
     check_validation_tab_is_ours,
     counts_line,
@@ -41,9 +44,9 @@ from automations.backends.marks import (
     rule_formula,
     rule_severity,
     stamp_line,
+    validation_table,
     without_stamp,
 )
-from automations.backends.marks import validation_rows as validation_rows_of
 from automations.core.findings import Severity
 
 Json = dict[str, Any]
@@ -58,6 +61,9 @@ METADATA_FIELDS = (
 OWNER_NOTE = "Written by the Co-Production Board check: edits made on this tab are lost."
 SEVERITY_ORDER = (Severity.ERROR, Severity.WARNING, Severity.INFO)
 _LINK_LABEL = re.compile(r', "((?:[^"]|"")*)"\)$')
+# Pixels per character of column width (Arial 10, the Sheets default, is about 7 px a
+# character) plus the cell's padding.
+PIXELS_PER_CHARACTER, PADDING = 7, 5
 
 
 @dataclass
@@ -227,8 +233,14 @@ def _same_rule(have: Json, want: Json) -> bool:
 
 
 def _format(severity: Severity) -> Json:
-    return {"backgroundColorStyle": _colour_style(FILL[severity]),
-            "textFormat": {"foregroundColorStyle": _colour_style(TEXT)}}
+    """The fill, and bold text where the severity's cue asks for it: a Sheets conditional
+    format can set neither borders nor line styles, so bold is the cue that does not rest on
+    colour (BooleanRule.format in the discovery document: "bold, italic, strikethrough,
+    foreground color and background color" only)."""
+    text: Json = {"foregroundColorStyle": _colour_style(TEXT)}
+    if BORDER[severity].bold:
+        text["bold"] = True
+    return {"backgroundColorStyle": _colour_style(FILL[severity]), "textFormat": text}
 
 
 def _colour_style(hex_rgb: str) -> Json:
@@ -317,15 +329,19 @@ def validation_rows(state: BookState, plan: MarkPlan) -> list[list[Json]]:
     rows = [[_text(VALIDATION_TITLE, {"textFormat": {"bold": True, "fontSize": 14}})],
             [_text(counts_line(plan.counts or {}), bold)],
             [_text(stamp_line(plan.checked_at))],
-            [_text(h, header_format) for h in VALIDATION_HEADER]]
-    for f, (severity, rule, sheet, cell, message) in zip(plan.findings, validation_rows_of(plan),
-                                                         strict=True):
-        target = state.sheets.get(sheet)
-        link = (_link(target.sheet_id, cell, sheet)
-                if target and sheet != VALIDATION_TAB else {})
-        rows.append([_text(severity, {"backgroundColorStyle": _colour_style(FILL[f.severity])}),
-                     _text(rule), _text(sheet), _text(cell),
-                     _text(message, {"wrapStrategy": "WRAP", "verticalAlignment": "TOP"}), link])
+            [_text(h, header_format) for h in VALIDATION_COLUMNS]]
+    wrapped = {"wrapStrategy": "WRAP", "verticalAlignment": "TOP"}
+    for f, row in zip(plan.findings, validation_table(plan), strict=True):
+        target = state.sheets.get(row.sheet)
+        link = (_link(target.sheet_id, row.cell, row.sheet)
+                if target and row.sheet != VALIDATION_TAB else {})
+        cells = {"Severity": _text(row.severity,
+                                   {"backgroundColorStyle": _colour_style(FILL[f.severity])}),
+                 "Link": link}
+        for name, value in zip(VALIDATION_COLUMNS, (*row[:5], None, row.rule), strict=True):
+            if name not in cells:
+                cells[name] = _text(value, wrapped if name in WRAPPED_COLUMNS else None)
+        rows.append([cells[name] for name in VALIDATION_COLUMNS])
     if not plan.findings:
         rows.append([_text("Nothing needs attention: every check passed.")])
     return rows
@@ -341,7 +357,7 @@ def validation_requests(state: BookState, plan: MarkPlan) -> list[Json]:
     rows = validation_rows(state, plan)
     note = f"{OWNER_NOTE}\n(version {fingerprint(rows)})"
     rows[0][0] = {**rows[0][0], "note": note}
-    needed_rows, width = len(rows), len(VALIDATION_HEADER)
+    needed_rows, width = len(rows), len(VALIDATION_COLUMNS)
     existing = state.sheets.get(VALIDATION_TAB)
     filter_range = {"startRowIndex": HEADER_ROW - 1,
                     "endRowIndex": HEADER_ROW + len(plan.findings),
@@ -371,7 +387,17 @@ def validation_requests(state: BookState, plan: MarkPlan) -> list[Json]:
     }})
     requests.append({"setBasicFilter": {"filter": {"range": {"sheetId": sheet_id,
                                                             **filter_range}}}})
-    return requests
+    return requests + _column_widths(sheet_id)
+
+
+def _column_widths(sheet_id: int) -> list[Json]:
+    """The tab's column widths, sent with each rewrite of the tab (never on their own, so a
+    run that changes nothing still writes nothing)."""
+    return [{"updateDimensionProperties": {
+        "range": {"sheetId": sheet_id, "dimension": "COLUMNS", "startIndex": i,
+                  "endIndex": i + 1},
+        "properties": {"pixelSize": VALIDATION_WIDTHS[name] * PIXELS_PER_CHARACTER + PADDING},
+        "fields": "pixelSize"}} for i, name in enumerate(VALIDATION_COLUMNS)]
 
 
 def _unchanged(sheet: SheetState, values: list[list[object]] | None, rows: list[list[Json]],

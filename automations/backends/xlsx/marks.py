@@ -23,8 +23,7 @@ from lxml import etree
 
 from automations.backends.marks import (
     FILL,
-    TEXT,
-    VALIDATION_HEADER,
+    VALIDATION_COLUMNS,
     VALIDATION_TAB,
     VALIDATION_TITLE,
     CellMark,
@@ -38,7 +37,7 @@ from automations.backends.marks import (
     rule_formula,
     rule_severity,
     stamp_line,
-    validation_rows,
+    validation_table,
     without_stamp,
 )
 from automations.backends.xlsx.notes import SheetNotes, change_notes, read_notes, write_notes
@@ -79,6 +78,7 @@ from automations.backends.xlsx.tab import (
     fingerprint,
     fingerprint_of,
     first_cell,
+    print_titles,
     read_tab,
     shared_strings,
     tab_part,
@@ -203,6 +203,12 @@ class Book:
     tab_rows: list[TabRow] | None = None  # the Validation tab this run wants
 
     @cached_property
+    def styles(self) -> Styles:
+        """styles.xml as read (apply_marks adds to it)."""
+        part = _styles_part(self.pkg)
+        return Styles(self.pkg.read(part) if part else None)
+
+    @cached_property
     def tabs(self) -> list[Any]:
         return self.pkg.sheets()
 
@@ -280,6 +286,9 @@ class MarksState:
     rules: frozenset[tuple[str, str, str]]  # sheet, severity, cell
     notes: frozenset[tuple[str, str, str]]  # sheet, cell, our block of the note
     tab: tuple[tuple[Any, ...], ...] | None  # the Validation tab's rows, without the stamp
+    # (sheet, severity) of our rules whose format is not the severity's dxf today (an older
+    # fill, or no border): rewritten even when they cover the right cells.
+    stale: frozenset[tuple[str, str]] = frozenset()
 
 
 def current_state(book: Book | Path, expected_tab: Frozen | None = None) -> MarksState:
@@ -289,15 +298,17 @@ def current_state(book: Book | Path, expected_tab: Frozen | None = None) -> Mark
     if isinstance(book, Path):
         with Package(book) as pkg:
             return current_state(Book(pkg))
-    rules, notes = set(), set()
+    rules, notes, stale = set(), set(), set()
     for ws in book.worksheets:
         for severity, cells in _our_rules(book.sheet(ws.part)).items():
             rules |= {(ws.name, severity.value, c) for c in cells}
+        stale |= {(ws.name, s.value) for s in _stale(book.sheet(ws.part), book.styles)}
         for ref, text in book.notes(ws.part).texts().items():
             ours = our_note(text)
             if ours and ref not in book.notes(ws.part).threaded:
                 notes.add((ws.name, ref, ours))
-    return MarksState(frozenset(rules), frozenset(notes), _tab_now(book, expected_tab))
+    return MarksState(frozenset(rules), frozenset(notes), _tab_now(book, expected_tab),
+                      frozenset(stale))
 
 
 def _our_rules(sheet: SheetXml) -> dict[Severity, set[str]]:
@@ -311,6 +322,27 @@ def _our_rules(sheet: SheetXml) -> dict[Severity, set[str]]:
             if severity is not None:
                 out.setdefault(severity, set()).update(cells_of(el.get("sqref", "")))
     return out
+
+
+def _our_dxfs(sheet: SheetXml) -> dict[Severity, set[str]]:
+    """The dxfId of each of our rules, by severity."""
+    out: dict[Severity, set[str]] = {}
+    for chunk in sheet.named("conditionalFormatting"):
+        if b"coprod:" not in chunk.data:
+            continue
+        for rule in sheet.element(chunk).iter(f"{M}cfRule"):
+            severity = rule_severity(rule.findtext(f"{M}formula") or "")
+            if severity is not None:
+                out.setdefault(severity, set()).add(rule.get("dxfId", ""))
+    return out
+
+
+def _stale(sheet: SheetXml, styles: Styles) -> set[Severity]:
+    """Severities whose rule on this sheet does not point at the severity's dxf of today."""
+    return {
+        severity for severity, ids in _our_dxfs(sheet).items()
+        if not all(i.isdigit() and styles.has_dxf(int(i), severity) for i in ids)
+    }
 
 
 def desired_state(book: Book, plan: MarkPlan) -> MarksState:
@@ -358,7 +390,7 @@ def apply_marks(book: Book, plan: MarkPlan, before: MarksState | None = None) ->
     _check_tab_is_ours(book)
     before = before or current_state(book)
     styles_part = _styles_part(book.pkg)
-    styles = Styles(book.pkg.read(styles_part) if styles_part else None)
+    styles = book.styles
     by_sheet = marks_by_sheet(plan)
     for ws in book.worksheets:
         _mark_sheet(book, ws.part, by_sheet.get(ws.name, []), styles)
@@ -376,7 +408,7 @@ def _mark_sheet(book: Book, part: str, marks: list[CellMark], styles: Styles) ->
     wanted_rules = {m.severity: set() for m in marks}
     for m in marks:
         wanted_rules[m.severity].add(m.cell)
-    if _our_rules(sheet) != wanted_rules:
+    if _our_rules(sheet) != wanted_rules or _stale(sheet, styles):
         _replace_rules(sheet, marks, styles)
     notes = book.notes(part)
     wanted = {}
@@ -414,7 +446,7 @@ def _replace_rules(sheet: SheetXml, marks: list[CellMark], styles: Styles) -> No
         cells = [m.cell for m in marks if m.severity is severity]
         if cells:
             top += 1
-            dxf = styles.dxf(FILL[severity], TEXT)
+            dxf = styles.dxf(severity)
             sheet.insert(Chunk("conditionalFormatting", _rule(sheet, cells, severity, dxf, top)))
 
 
@@ -464,14 +496,16 @@ def tab_rows(plan: MarkPlan, sheets: set[str], unnoted: set[tuple[str, str]] = f
 
 def _tab_rows(plan: MarkPlan, sheets: set[str], unnoted: set[tuple[str, str]]) -> list[TabRow]:
     rows = [TabRow([VALIDATION_TITLE]), TabRow([counts_line(plan.counts)]),
-            TabRow([stamp_line(plan.checked_at)]), TabRow(list(VALIDATION_HEADER))]
-    for f, (severity, rule, sheet, cell, message) in zip(plan.findings, validation_rows(plan),
-                                                         strict=True):
+            TabRow([stamp_line(plan.checked_at)]), TabRow(list(VALIDATION_COLUMNS))]
+    for f, row in zip(plan.findings, validation_table(plan), strict=True):
+        sheet, cell, message = row.sheet, row.cell, row.message
         linked = sheet in sheets and sheet != VALIDATION_TAB
         link = link_label(sheet, cell) if linked else ""
         if (sheet, cell) in unnoted:
             message += THREADED_REASON
-        values = _trim([_clean(v) for v in (severity, rule, sheet, cell, message, link)])
+        # In VALIDATION_COLUMNS order: the link before the rule id, which comes last.
+        shown = (row.severity, row.about, sheet, cell, message, link, row.rule)
+        values = _trim([_clean(v) for v in shown])
         target = f"{_quote(sheet)}!{cell or 'A1'}" if linked else None
         rows.append(TabRow(values, fill=FILL[f.severity], link=target))
     if not plan.findings:
@@ -510,6 +544,7 @@ def _write_tab(book: Book, plan: MarkPlan, styles: Styles) -> None:
     pkg = book.pkg
     if book.tab is not None:
         pkg.put(book.tab.part, data)
+        _repeat_header_row(pkg)
         return
     part = pkg.free_name("xl/worksheets/sheet{}.xml")
     pkg.put(part, data)
@@ -521,8 +556,52 @@ def _write_tab(book: Book, plan: MarkPlan, styles: Styles) -> None:
     el.set("name", VALIDATION_TAB)
     el.set("sheetId", str(max(ids, default=0) + 1))
     el.set(f"{{{NS_R}}}id", rid)
-    pkg.put(pkg.workbook_part, serialise(pkg.workbook))
+    _repeat_header_row(pkg, changed=True)
     _list_in_app_properties(pkg)
+
+
+# The order of a workbook's children (ECMA-376 Part 1, CT_Workbook) up to definedNames.
+BEFORE_DEFINED_NAMES = ("fileVersion", "fileSharing", "workbookPr", "workbookProtection",
+                        "bookViews", "sheets", "functionGroups", "externalReferences")
+PRINT_TITLES = "_xlnm.Print_Titles"
+
+
+def _repeat_header_row(pkg: Package, changed: bool = False) -> None:
+    """Give the Validation tab the header row on every printed page: a Print_Titles name local
+    to the tab (localSheetId is its place among the tabs). Only that one name is the check's:
+    a person's names stay as they are, and workbook.xml is rewritten only when ours is not
+    already right (or ``changed``: the caller changed the workbook part already)."""
+    book = pkg.workbook
+    sheets = list(book.find(f"{M}sheets").iter(f"{M}sheet"))
+    place = str(next(i for i, s in enumerate(sheets) if s.get("name") == VALIDATION_TAB))
+    wanted = [(place, print_titles(VALIDATION_TAB))]
+    names = book.find(f"{M}definedNames")
+    ours = [] if names is None else [
+        n for n in names.iter(f"{M}definedName")
+        if n.get("name") == PRINT_TITLES and _is_ours(n, place)
+    ]
+    if [(n.get("localSheetId"), n.text) for n in ours] != wanted:
+        for n in ours:
+            names.remove(n)
+        if names is None:
+            names = etree.Element(f"{M}definedNames")
+            at = max((i + 1 for i, c in enumerate(book)
+                      if etree.QName(c).localname in BEFORE_DEFINED_NAMES), default=0)
+            book.insert(at, names)
+        name = etree.SubElement(names, f"{M}definedName", name=PRINT_TITLES,
+                                localSheetId=place)
+        name.text = wanted[0][1]
+        changed = True
+    if changed:
+        pkg.put(pkg.workbook_part, serialise(book))
+
+
+def _is_ours(name: etree._Element, place: str) -> bool:
+    """A Print_Titles name of the Validation tab: local to its place, or pointing at it (left
+    over from when the tab stood at another place)."""
+    text = name.text or ""
+    return name.get("localSheetId") == place or text.startswith(
+        (f"{VALIDATION_TAB}!", f"'{VALIDATION_TAB}'!"))
 
 
 def _list_in_app_properties(pkg: Package) -> None:

@@ -12,7 +12,9 @@ from dataclasses import dataclass
 
 from lxml import etree
 
+from automations.backends.marks import BORDER, FILL, TEXT
 from automations.backends.xlsx.package import NS_MAIN, parse, serialise
+from automations.core.findings import Severity
 
 M = f"{{{NS_MAIN}}}"
 # The order of a styleSheet's children (ECMA-376 Part 1, CT_Stylesheet).
@@ -56,15 +58,15 @@ class Styles:
         return serialise(self.root)
 
     # ------------------------------------------------------------ conditional formats
-    def dxf(self, fill: str, text: str) -> int:
-        """The index of a dxf with this solid fill and text colour, added when missing.
-        The same form openpyxl wrote for today's marks, so older marked files match."""
-        el = etree.fromstring(
-            f'<dxf xmlns="{NS_MAIN}"><font><color rgb="00{text}"/></font><fill><patternFill '
-            f'patternType="solid"><fgColor rgb="00{fill}"/><bgColor rgb="00{fill}"/>'
-            "</patternFill></fill></dxf>"
-        )
-        return self._find_or_add("dxfs", el)
+    def dxf(self, severity: Severity) -> int:
+        """The index of the severity's dxf (dxf_of), added when missing."""
+        return self._find_or_add("dxfs", dxf_of(severity))
+
+    def has_dxf(self, index: int, severity: Severity) -> bool:
+        """Whether the dxf at ``index`` says what the severity's dxf says (read-only)."""
+        dxfs = self.root.find(f"{M}dxfs")
+        entries = [] if dxfs is None else [e for e in dxfs if isinstance(e.tag, str)]
+        return 0 <= index < len(entries) and _same_dxf(entries[index], dxf_of(severity))
 
     # ------------------------------------------------------------ cell formats
     def xf(self, style: CellStyle) -> int:
@@ -137,6 +139,50 @@ class Styles:
         entries.set("count", str(sum(1 for e in entries if isinstance(e.tag, str))))
         self.changed = True
         return int(entries.get("count")) - 1
+
+
+def dxf_of(severity: Severity) -> etree._Element:
+    """A severity's conditional format: its fill and near-black text, the fill in the form
+    openpyxl wrote for the first marks, and a border in the severity's line style and colour
+    (bold text for errors), so the mark does not rest on colour alone. Children in the order
+    of CT_Dxf (ECMA-376 Part 1, 18.8.14): font, numFmt, fill, alignment, protection, border."""
+    fill, cue = FILL[severity], BORDER[severity]
+    side = f'style="{cue.xlsx_border}"><color rgb="FF{cue.colour}"/>'
+    return etree.fromstring(
+        f'<dxf xmlns="{NS_MAIN}"><font>{"<b/>" if cue.bold else ""}<color rgb="00{TEXT}"/>'
+        f'</font><fill><patternFill patternType="solid"><fgColor rgb="00{fill}"/><bgColor '
+        f'rgb="00{fill}"/></patternFill></fill><border><left {side}</left><right {side}</right>'
+        f"<top {side}</top><bottom {side}</bottom></border></dxf>"
+    )
+
+
+def _dxf_meaning(dxf: etree._Element) -> tuple[object, ...]:
+    """What a dxf shows, however the program that saved it wrote it: LibreOffice writes the
+    fill as a bgColor alone with an FF alpha, bold as <b val="1"/>, and drops the colour of
+    each border side (so a side's colour counts only where one is given)."""
+    def rgb(el: etree._Element | None) -> str | None:
+        value = None if el is None else el.get("rgb")
+        return value[-6:].upper() if value else None
+
+    pattern = dxf.find(f"{M}fill/{M}patternFill")
+    fill = None if pattern is None else (rgb(pattern.find(f"{M}bgColor"))
+                                         or rgb(pattern.find(f"{M}fgColor")))
+    bold = dxf.find(f"{M}font/{M}b")
+    is_bold = bold is not None and bold.get("val", "1") in ("1", "true")
+    sides = []
+    for name in ("left", "right", "top", "bottom"):
+        side = dxf.find(f"{M}border/{M}{name}")
+        colour = None if side is None else rgb(side.find(f"{M}color"))
+        sides.append((None if side is None else side.get("style"), colour))
+    return (fill, rgb(dxf.find(f"{M}font/{M}color")), is_bold, tuple(sides))
+
+
+def _same_dxf(have: etree._Element, want: etree._Element) -> bool:
+    (*looks, sides), (*wanted, wanted_sides) = _dxf_meaning(have), _dxf_meaning(want)
+    return looks == wanted and all(
+        style == w_style and colour in (None, w_colour)
+        for (style, colour), (w_style, w_colour) in zip(sides, wanted_sides, strict=True)
+    )
 
 
 def _fill(colour: str) -> etree._Element:

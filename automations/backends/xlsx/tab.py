@@ -16,13 +16,23 @@ from typing import Any
 
 from lxml import etree
 
-from automations.backends.marks import HEADER_ROW, VALIDATION_HEADER
+from automations.backends.marks import (
+    HEADER_ROW,
+    VALIDATION_COLUMNS,
+    VALIDATION_PRINT,
+    VALIDATION_WIDTHS,
+    WRAPPED_COLUMNS,
+)
 from automations.backends.xlsx.package import NS_MAIN, NS_R, XML_DECLARATION, parse
 from automations.backends.xlsx.sheetxml import column_letter, rc
 from automations.backends.xlsx.styles import CellStyle, Styles
 
 M = f"{{{NS_MAIN}}}"
-TAB_WIDTHS = (16, 34, 12, 8, 90, 16)
+TAB_WIDTHS = tuple(VALIDATION_WIDTHS[name] for name in VALIDATION_COLUMNS)
+LINK_COLUMN = VALIDATION_COLUMNS.index("Link") + 1  # 1-based, like the c of a cell
+WRAPPED = frozenset(VALIDATION_COLUMNS.index(name) + 1 for name in WRAPPED_COLUMNS)
+# ECMA-376 Part 1, 18.18.43 ST_PaperSize: 9 is A4.
+PAPER_SIZE = {"A4": 9}
 RISKY_START = ("=", "+", "-", "@")
 HEADER_FILL = "1F4E79"
 # A comment before the root: what the tab's rows (without the stamp) hash to.
@@ -49,11 +59,12 @@ def fingerprint_of(data: bytes) -> str | None:
 
 
 def tab_part(rows: list[TabRow], styles: Styles, print_: str) -> bytes:
-    columns = len(VALIDATION_HEADER)
-    per_line = TAB_WIDTHS[4] * 1.1  # characters per line of the message column, roughly
+    columns = len(VALIDATION_COLUMNS)
     style = _Styles(styles)
     out = [XML_DECLARATION, f"<!--coprod:{print_}-->".encode(),
            f'<worksheet xmlns="{NS_MAIN}" xmlns:r="{NS_R}">'.encode(),
+           # Fit to one page wide (pageSetup below says how many pages across and down).
+           b'<sheetPr><pageSetUpPr fitToPage="1"/></sheetPr>',
            _views(), b'<sheetFormatPr defaultRowHeight="15"/><cols>']
     out += [f'<col min="{i}" max="{i}" width="{w}" customWidth="1"/>'.encode()
             for i, w in enumerate(TAB_WIDTHS, start=1)]
@@ -64,9 +75,8 @@ def tab_part(rows: list[TabRow], styles: Styles, print_: str) -> bytes:
         body = r > HEADER_ROW and (row.fill is not None)
         height = ""
         if body:
-            lines = max(1, math.ceil(len(row.values[4] if len(row.values) > 4 else "") / per_line))
             # Set heights: LibreOffice does not grow rows for wrapped text in a file it opens.
-            height = f' ht="{15 * lines}" customHeight="1"'
+            height = f' ht="{15 * _lines(row.values)}" customHeight="1"'
         cells = []
         width = columns if body else len(row.values)
         for c in range(1, width + 1):
@@ -81,7 +91,7 @@ def tab_part(rows: list[TabRow], styles: Styles, print_: str) -> bytes:
                 f'<c r="{ref}" s="{xf}" t="inlineStr"><is><t xml:space="preserve">'
                 f"{escape(value)}</t></is></c>"
             )
-            if c == columns and row.link:
+            if c == LINK_COLUMN and row.link:
                 links.append(
                     f'<hyperlink ref="{ref}" location="{_attr(row.link)}" '
                     f'display="{_attr(value)}"/>'
@@ -94,8 +104,35 @@ def tab_part(rows: list[TabRow], styles: Styles, print_: str) -> bytes:
     if links:
         out.append(("<hyperlinks>" + "".join(links) + "</hyperlinks>").encode())
     out.append(b'<pageMargins left="0.75" right="0.75" top="1" bottom="1" header="0.5" '
-               b'footer="0.5"/></worksheet>')
+               b'footer="0.5"/>')
+    out += [_page_setup(), b"</worksheet>"]
     return b"".join(out)
+
+
+def _lines(values: list[str]) -> int:
+    """Lines the tallest wrapped cell of a row needs, roughly (1.1 characters per unit of
+    column width in the default font)."""
+    return max([1] + [
+        math.ceil(len(values[c - 1]) / (TAB_WIDTHS[c - 1] * 1.1))
+        for c in WRAPPED if c <= len(values) and values[c - 1]
+    ])
+
+
+def _page_setup() -> bytes:
+    """Landscape, one page wide and as many down as it takes (the header row repeats on each:
+    a Print_Titles name in workbook.xml, see marks.py)."""
+    p = VALIDATION_PRINT
+    orientation = "landscape" if p.landscape else "portrait"
+    return (
+        f'<pageSetup paperSize="{PAPER_SIZE[p.paper]}" orientation="{orientation}" '
+        f'fitToWidth="{p.fit_to_width}" fitToHeight="{p.fit_to_height}"/>'
+    ).encode()
+
+
+def print_titles(sheet: str) -> str:
+    """The rows repeated at the top of each printed page, as a Print_Titles name holds them."""
+    first, last = VALIDATION_PRINT.repeat_rows
+    return "'{}'!${}:${}".format(sheet.replace("'", "''"), first, last)
 
 
 class _Styles:
@@ -143,9 +180,9 @@ def _style(r: int, c: int, value: str, row: TabRow, body: bool) -> CellStyle:
         return CellStyle(quote=quote)
     if c == 1:
         return CellStyle(fill=row.fill, top=True, quote=quote)
-    if c == len(VALIDATION_HEADER) and row.link:
+    if c == LINK_COLUMN and row.link:
         return CellStyle(colour=LINK_COLOUR, underline=True, top=True, quote=quote)
-    return CellStyle(wrap=c == 5, top=True, quote=quote)
+    return CellStyle(wrap=c in WRAPPED, top=True, quote=quote)
 
 
 # ---------------------------------------------------------------- reading it back
