@@ -115,7 +115,7 @@ def test_a_file_marked_before_the_borders_gets_them_once(tmp_path: Path) -> None
     looks = [(r.dxf.border.left.style, bool(r.dxf.font.b))
              for ws in load_workbook(path).worksheets for cf in ws.conditional_formatting
              for r in cf.rules if rule_severity(r.formula[0]) is Severity.ERROR]
-    assert looks and set(looks) == {("thick", True)}
+    assert looks and set(looks) == {(BORDER[Severity.ERROR].xlsx_border, True)}
     before = path.read_bytes()
     third = validate(cfg, SAMPLE_NOW.date())
     assert not write_back(cfg, third, now=SAMPLE_NOW).changed

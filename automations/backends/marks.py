@@ -40,10 +40,12 @@ class Cue:
     bold: bool  # also bold text: the one cue a Sheets conditional-format rule can carry
 
 
-# Heaviest line for the worst finding: thick solid, medium dashes, thin dots.
+# A line pattern per severity: solid (and bold text) for errors, dashes, dots. Thin lines only:
+# Excel draws a conditional format's border in the thin styles alone (its Format Cells dialog
+# for a rule offers no thick or medium line), so a heavier weight would not show there.
 BORDER = {
-    Severity.ERROR: Cue("9C0006", "thick", "SOLID_THICK", bold=True),
-    Severity.WARNING: Cue("7F6000", "mediumDashed", "DASHED", bold=False),
+    Severity.ERROR: Cue("9C0006", "thin", "SOLID_MEDIUM", bold=True),
+    Severity.WARNING: Cue("7F6000", "dashed", "DASHED", bold=False),
     Severity.INFO: Cue("1F4E79", "dotted", "DOTTED", bold=False),
 }
 # Fills are drawn by conditional-format rules that the service owns, never by changing a cell's
