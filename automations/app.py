@@ -174,3 +174,25 @@ def send_yearly_report(
     send_unrecorded(make_transport(cfg), message)
     to = ", ".join(a.addr_spec for a in settings.audience)
     return f"sent the report for {start} to {end} to {to} ({files[0].name} and {files[1].name})"
+
+
+def preview_reminders(
+    cfg: Config, validation: Validation, folder: Path, everyone: bool = False,
+    now: dt.datetime | None = None,
+) -> list[Path]:
+    """Write today's owner reminders (or one per owner of an open action, with ``everyone``)
+    as .eml and .html into ``folder``; send nothing, record nothing."""
+    from automations.digests.reminders import preview as preview_owner_reminders
+
+    try:
+        return preview_owner_reminders(cfg, validation, folder, board_now(cfg, now), everyone)
+    except DigestError as exc:
+        raise DigestError(f"could not write the reminders: {exc}") from None
+
+
+def send_reminders(cfg: Config, validation: Validation, now: dt.datetime | None = None) -> list:
+    """Send the owner reminders due now (each action and reason once). The caller holds the
+    service's lock (service.loop.remind_by_hand)."""
+    from automations.digests.reminders import send_due
+
+    return send_due(cfg, validation, board_now(cfg, now))

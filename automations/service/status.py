@@ -21,6 +21,7 @@ JOB_NAMES = {
     "check": "check and mark the sheet",
     "digests": "send any digests that are due",
     "report": "send the yearly report",
+    "reminders": "send action owners their reminders",
 }
 
 
