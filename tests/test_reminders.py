@@ -257,3 +257,26 @@ def test_reminders_stay_off_without_a_reminders_section(tmp_path: Path) -> None:
         cfg = make_config(tmp_path, book, WED, mail=mail_config(server.port))
         assert reminders.send_due(cfg, validate(cfg, WED), at(WED)) == []
     assert server.handler.received == []
+
+
+@pytest.mark.parametrize(
+    ("line", "says"),
+    [
+        ("days_before = 0", "reminders.days_before: must be from 1 to 30, got 0"),
+        ("days_befor = 3", "reminders.days_befor: not a setting; did you mean 'days_before'?"),
+        ('officers_copy = "not an address"', "reminders.officers_copy: 'not an address' is not"),
+        ('send_time = "9am"', 'reminders.send_time: expected a time like "08:00"'),
+        ("catch_up_days = 400", "reminders.catch_up_days: must be from 1 to 60"),
+    ],
+)
+def test_reminder_settings_are_checked_when_the_config_loads(
+    tmp_path: Path, line: str, says: str
+) -> None:
+    from automations.core.errors import ConfigError
+    from automations.settings import load_settings
+
+    path = tmp_path / "config.toml"
+    path.write_text(f'[source]\nkind = "xlsx"\npath = "b.xlsx"\n\n[reminders]\n{line}\n')
+    with pytest.raises(ConfigError) as caught:
+        load_settings(path)
+    assert says in str(caught.value)
