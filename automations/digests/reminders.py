@@ -512,44 +512,68 @@ def _send_one(
     except DigestError as exc:
         return _outcome(p, "failed", f"could not write the reminder: {exc}")
     assert r.message is not None
-    attempt = ledger.Attempt(
+    status, detail, delivered = deliver(
+        book.ledger,
+        transport,
+        r.message,
+        r.content_hash,
         p.owner.audience,
         p.day,
-        str(r.message["Message-ID"]),
-        r.content_hash,
+        pending,
+        now,
+        p.owner.name,
+    )
+    return _outcome(p, status, detail, recipients=delivered, actions=len(r.items), size=r.size)
+
+
+def deliver(
+    book: ledger.Ledger,
+    transport: Transport,
+    message: EmailMessage,
+    content_hash: str,
+    audience: str,
+    day: dt.date,
+    pending: tuple[str, ...],
+    now: dt.datetime,
+    who: str,
+) -> tuple[str, str, tuple[str, ...]]:
+    """Send one message to ``pending``, recorded before DATA and after the reply, as the
+    digests are; returns (status, detail, the addresses that have it)."""
+    attempt = ledger.Attempt(
+        audience,
+        day,
+        str(message["Message-ID"]),
+        content_hash,
         transport.name,
         now if now.tzinfo else now.astimezone(),
     )
-    info = {"actions": len(r.items), "size": r.size}
     try:
-        delivery = transport.send(
-            r.message, pending, lambda ok: book.ledger.about_to_send(attempt, ok)
-        )
+        delivery = transport.send(message, pending, lambda ok: book.about_to_send(attempt, ok))
     except TemporaryMailError as exc:
         for addr in pending:
-            book.ledger.refused(attempt, addr, str(exc), permanent=False)
-        return _outcome(p, "retry-later", str(exc), **info)
+            book.refused(attempt, addr, str(exc), permanent=False)
+        return "retry-later", str(exc), ()
     except MailError as exc:
         for addr in pending:
-            book.ledger.refused(attempt, addr, f"not sent: {exc}", permanent=False)
-        return _outcome(p, "failed", str(exc), **info)
+            book.refused(attempt, addr, f"not sent: {exc}", permanent=False)
+        return "failed", str(exc), ()
     try:
-        book.ledger.delivered(attempt, delivery.delivered)
-        book.ledger.uncertain(attempt, delivery.uncertain, delivery.why_uncertain)
+        book.delivered(attempt, delivery.delivered)
+        book.uncertain(attempt, delivery.uncertain, delivery.why_uncertain)
         for addr, refusal in delivery.refused.items():
-            book.ledger.refused(attempt, addr, refusal.describe(), refusal.permanent)
+            book.refused(attempt, addr, refusal.describe(), refusal.permanent)
     except StateError as exc:
         raise StateError(
-            f"{exc} The reminder to {p.owner.name} was just handed to the mail server; it is "
-            "kept as 'uncertain' and sent once more, with the same Message-ID, on the next run."
+            f"{exc} The email to {who} was just handed to the mail server; it is kept as "
+            "'uncertain' and sent once more, with the same Message-ID, on the next run."
         ) from None
     if delivery.refused:
         words = "; ".join(f"{a}: {x.describe()}" for a, x in delivery.refused.items())
         permanent = all(x.permanent for x in delivery.refused.values())
-        return _outcome(p, "failed" if permanent else "retry-later", words, **info)
+        return ("failed" if permanent else "retry-later"), words, delivery.delivered
     if delivery.uncertain:
-        return _outcome(p, "uncertain", delivery.why_uncertain, **info)
-    return _outcome(p, "sent", recipients=delivery.delivered, **info)
+        return "uncertain", delivery.why_uncertain, delivery.delivered
+    return "sent", "", delivery.delivered
 
 
 # ---------------------------------------------------------------- preview
