@@ -196,3 +196,16 @@ def send_reminders(cfg: Config, validation: Validation, now: dt.datetime | None 
     from automations.digests.reminders import send_due
 
     return send_due(cfg, validation, board_now(cfg, now))
+
+
+def preview_pack(
+    cfg: Config, validation: Validation, folder: Path, now: dt.datetime | None = None
+) -> list[Path]:
+    """The follow-up pack for the next meeting (due or not): the printable page and one .eml
+    per recipient, into ``folder``; sends nothing, records nothing."""
+    from automations.digests.pack import preview as preview_the_pack
+
+    try:
+        return preview_the_pack(cfg, validation, folder, board_now(cfg, now))
+    except DigestError as exc:
+        raise DigestError(f"could not write the pack: {exc}") from None

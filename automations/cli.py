@@ -429,3 +429,16 @@ def remind_command(
     if not outcomes:
         click.echo("No reminder is due now.")
     sys.exit(EXIT_OK if all(o.ok for o in outcomes) else EXIT_NOT_SENT)
+
+
+@cli.command("pack")
+@config_options
+@click.option("--preview", "preview_dir", required=True,
+              type=click.Path(path_type=Path, file_okay=False),
+              help="Write the pack (printable page and emails) here; nothing is sent.")
+@friendly
+def pack_command(config_path: Path, today: dt.date | None, preview_dir: Path) -> None:
+    """The co-chairs' follow-up pack for the next meeting, as files to look at or print."""
+    cfg = settings(config_path)
+    for path in app.preview_pack(cfg, app.validate(cfg, today), preview_dir):
+        click.echo(f"Wrote {path}")

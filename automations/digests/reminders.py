@@ -585,7 +585,7 @@ def preview(
     """Write today's reminders (or, with ``everyone``, one for every owner of an open action)
     as .eml and .html into ``folder``. Sends nothing, records nothing."""
     s = reminder_settings(cfg)
-    today = local(now, s.timezone).date()
+    today = validation.report.today  # the day checked (`--today` or [today] replays one)
     env = template_env(cfg.templates_dir)
     folder.mkdir(parents=True, exist_ok=True)
     written = []

@@ -17,11 +17,12 @@ from zoneinfo import ZoneInfo
 
 from automations.core.config import Config, board_timezone
 from automations.core.errors import ConfigError
+from automations.digests.pack import pack_settings
 from automations.digests.reminder_settings import reminder_settings
 from automations.record.settings import report_settings
 
-CHECK, DIGESTS, REPORT, REMINDERS = "check", "digests", "report", "reminders"
-JOBS = (CHECK, DIGESTS, REPORT, REMINDERS)
+CHECK, DIGESTS, REPORT, REMINDERS, PACK = "check", "digests", "report", "reminders", "pack"
+JOBS = (CHECK, DIGESTS, REPORT, REMINDERS, PACK)
 DAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 KNOWN_KEYS = {
     "timezone",
@@ -45,6 +46,7 @@ class Schedule:
     digest_time: dt.time
     report_on: tuple[int, int] | None = None  # (month, day) of the yearly report, at digest_time
     reminder_time: dt.time | None = None  # [reminders] send_time; None when both kinds are off
+    pack_time: dt.time | None = None  # [pack] send_time; None when the pack is off
 
     def local(self, when: dt.datetime) -> dt.datetime:
         return when.astimezone(self.tz)
@@ -71,7 +73,13 @@ def load_schedule(cfg: Config) -> Schedule:
         s.time("digest_time", "08:00"),
         _report_on(cfg),
         _reminder_time(cfg),
+        _pack_time(cfg),
     )
+
+
+def _pack_time(cfg: Config) -> dt.time | None:
+    settings = pack_settings(cfg)
+    return settings.send_time if settings.enabled else None
 
 
 def _reminder_time(cfg: Config) -> dt.time | None:
@@ -127,6 +135,8 @@ def slots_on(job: str, day: dt.date, sc: Schedule) -> list[dt.datetime]:
     if job == REMINDERS:
         # Every day: reminders.py keeps weekends and bank holidays quiet ([reminders] quiet_days).
         return [at_local(day, sc.reminder_time, sc.tz)] if sc.reminder_time else []
+    if job == PACK:  # every day: pack.py knows which day before which meeting is the one
+        return [at_local(day, sc.pack_time, sc.tz)] if sc.pack_time else []
     return [at_local(day, sc.digest_time, sc.tz)]
 
 

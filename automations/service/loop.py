@@ -7,6 +7,7 @@ Three jobs, each with its own slots in `[schedule]` (see due.py):
   digests are due, and whether one was already sent, comes from the data and the send ledger;
 - reminders: personal reminders to action owners (once a day at `[reminders] send_time`;
   digests/reminders.py and its ledger decide what is due and what was already sent);
+- pack: the co-chairs' follow-up pack before each meeting (`[pack]`, digests/pack.py);
 - report: the yearly report to HBP and the JPB, on `[report]` month and day at `digest_time`
   (only with `[report] schedule = "yearly"`).
 
@@ -39,6 +40,7 @@ from automations.service.due import (
     CHECK,
     DIGESTS,
     JOBS,
+    PACK,
     REMINDERS,
     REPORT,
     Schedule,
@@ -181,6 +183,7 @@ def _run_job(
         DIGESTS: digests_job,
         REPORT: report_job,
         REMINDERS: reminders_job,
+        PACK: pack_job,
     }[job]
     try:
         return run(cfg, sc, validation, slot, now)
@@ -245,6 +248,22 @@ def reminders_job(
     lines = "; ".join(o.describe() for o in outcomes)
     error = "; ".join(o.describe() for o in failed) or None
     return JobOutcome(REMINDERS, slot, not failed, lines, counts, error)
+
+
+def pack_job(
+    cfg: Config, sc: Schedule, validation: Validation, slot: dt.datetime, now: dt.datetime
+) -> JobOutcome:
+    """The co-chairs' follow-up pack, once per meeting and recipient."""
+    from automations.digests.pack import send_due as send_pack
+
+    outcomes = send_pack(cfg, validation, now)
+    failed = [o for o in outcomes if not o.ok]
+    counts = {"sent": sum(o.status == "sent" for o in outcomes), "failed": len(failed)}
+    if not outcomes:
+        return JobOutcome(PACK, slot, True, "no pack is due", counts)
+    lines = "; ".join(o.describe() for o in outcomes)
+    error = "; ".join(o.describe() for o in failed) or None
+    return JobOutcome(PACK, slot, not failed, lines, counts, error)
 
 
 def report_job(

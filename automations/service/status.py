@@ -22,6 +22,7 @@ JOB_NAMES = {
     "digests": "send any digests that are due",
     "report": "send the yearly report",
     "reminders": "send action owners their reminders",
+    "pack": "send the co-chairs their follow-up pack",
 }
 
 
