@@ -280,3 +280,21 @@ def test_reminder_settings_are_checked_when_the_config_loads(
     with pytest.raises(ConfigError) as caught:
         load_settings(path)
     assert says in str(caught.value)
+
+
+def test_a_refused_address_is_shown_by_status_and_not_sent_again(tmp_path: Path) -> None:
+    from automations.service.status import render_status, status
+
+    with FaultServer() as server:
+        server.handler.reject = {"m04@example.org"}
+        cfg, validation = make_board(tmp_path, server.port)
+        first = {o.owner: o for o in reminders.send_due(cfg, validation, at(WED))}
+        assert first["Dev Resident"].status == "failed"
+        assert "550 5.1.1" in first["Dev Resident"].detail
+        assert reminders.send_due(cfg, validation, at(WED, 12)) == []  # not hammered
+    shown = status(cfg, at(WED, 13))
+    assert [(p["audience"], p["state"]) for p in shown["reminder_problems"]] == [
+        ("reminder:M04", "refused")
+    ]
+    assert shown["digest_problems"] == []  # a reminder never hides or fakes a digest problem
+    assert "Reminders and packs that did not surely arrive:" in render_status(shown)
