@@ -154,3 +154,29 @@ def test_coprod_pack_preview_writes_the_page_and_the_emails(tmp_path: Path) -> N
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == [
         "pack-2024-04-03-m01.eml", "pack-2024-04-03-m02.eml", "pack-2024-04-03.html"]
     assert not (tmp_path / "outbox").exists()  # a preview sends and records nothing
+
+
+def test_the_resident_cochair_gets_it_in_their_own_format(tmp_path: Path) -> None:
+    from openpyxl import load_workbook
+
+    with FaultServer() as server:
+        cfg = board(tmp_path, server.port)
+        book = load_workbook(cfg.source.path)
+        members = book["Members"]
+        head = [c.value for c in members[1]]
+        members.cell(row=2, column=head.index("Easy read") + 1).value = "Yes"  # Grace, M01
+        book.save(cfg.source.path)
+        pack.send_due(cfg, on(cfg, PACK_DAY), at(PACK_DAY))
+    by_to = {rcpts[0]: parse(raw) for (_, rcpts), raw in
+             zip(server.handler.received, server.handler.messages, strict=True)}
+    grace = by_to["grace.adebayo@example.org"]
+    text, html = parts(grace)
+    assert "This is an easy read pack" in text
+    assert "Draft the day opportunities service specification" in text
+    assert "A018" not in text  # easy read leaves out action numbers
+    images = [p for p in grace.walk() if p.get_content_type() == "image/png"]
+    assert images and all(i["Content-ID"].strip("<>") in html for i in images)
+    daniel = parts(by_to["daniel.okafor@example.org"])[0]
+    assert "easy read pack" not in daniel and "A018" in daniel  # the other co-chair: standard
+    page = (tmp_path / "outbox" / "pack-2024-04-03.html").read_text()
+    assert "Open actions, by owner" in page  # the printout stays the standard pack

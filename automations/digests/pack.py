@@ -26,7 +26,7 @@ from automations.core.text import add_months, long_date
 from automations.digests import ledger
 from automations.digests.quiet_days import is_quiet, working_days_before
 from automations.digests.reminder_settings import reminder_settings
-from automations.digests.reminders import LARGE_PRINT, deliver, member_format
+from automations.digests.reminders import EASY_READ, LARGE_PRINT, deliver, member_format
 from automations.digests.render import PICTURES, Pictures, _inline, _message, _render, template_env
 from automations.digests.settings import local
 from automations.mail.transport import (
@@ -249,8 +249,11 @@ def render(
             "address": digest.reply_to.addr_spec,
         },
     }
-    text = _render(env, "pack.txt.j2", variables)
-    html = _inline(_render(env, "pack.html.j2", variables))
+    # The printable page is for anyone at the meeting: the standard pack.
+    easy = not printable and member_format(member) == EASY_READ
+    stem = "pack_easy_read" if easy else "pack"
+    text = _render(env, f"{stem}.txt.j2", variables)
+    html = _inline(_render(env, f"{stem}.html.j2", variables))
     if printable:
         return None, html, ""
     mail = mail_settings(cfg)
@@ -264,7 +267,10 @@ def render(
     msg["Message-ID"] = f"<coprod-pack.{pack.meeting.isoformat()}.{slug}@{mail.sender.domain}>"
     msg["Content-Language"] = "en-GB"
     msg["Auto-Submitted"] = "auto-generated"
-    seal = hashlib.sha256(f"{text}\0{html}".encode()).hexdigest()
+    digest_of = hashlib.sha256(f"{text}\0{html}".encode())
+    for cid, data in sorted(pictures.used.items()):
+        digest_of.update(cid.encode() + data)
+    seal = digest_of.hexdigest()
     return msg, html, seal
 
 
