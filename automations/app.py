@@ -193,8 +193,14 @@ def preview_reminders(
 def send_reminders(cfg: Config, validation: Validation, now: dt.datetime | None = None) -> list:
     """Send the owner reminders due now (each action and reason once). The caller holds the
     service's lock (service.loop.remind_by_hand)."""
+    from automations.digests.reminder_settings import reminder_settings
     from automations.digests.reminders import send_due
 
+    if not reminder_settings(cfg).enabled:
+        raise ConfigError(
+            "reminders: switched off. They need a [reminders] section in the config (see "
+            "config.example.toml) without enabled = false, and due_soon or on_overdue on."
+        )
     return send_due(cfg, validation, board_now(cfg, now))
 
 

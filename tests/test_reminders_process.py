@@ -136,3 +136,14 @@ def test_remind_preview_writes_files_and_sends_nothing(tmp_path: Path) -> None:
                        for m in ("m03", "m04") for ext in ("eml", "html")]
     assert server.handler.received == []
     assert not (tmp_path / "state").exists() or not list((tmp_path / "state").glob("*remind*"))
+
+
+def test_remind_send_says_when_reminders_are_off(tmp_path: Path) -> None:
+    due_board(tmp_path, 25)
+    config = tmp_path / "config.toml"
+    config.write_text(config.read_text().replace("[reminders]\n", "[reminders]\nenabled = false\n"))
+    done = subprocess.run(coprod("remind", "--send", "--config", "config.toml"),
+                          cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 2, done
+    assert "reminders: switched off. They need a [reminders] section" in done.stderr
+    assert "Traceback" not in done.stderr
