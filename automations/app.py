@@ -174,3 +174,44 @@ def send_yearly_report(
     send_unrecorded(make_transport(cfg), message)
     to = ", ".join(a.addr_spec for a in settings.audience)
     return f"sent the report for {start} to {end} to {to} ({files[0].name} and {files[1].name})"
+
+
+def preview_reminders(
+    cfg: Config, validation: Validation, folder: Path, everyone: bool = False,
+    now: dt.datetime | None = None,
+) -> list[Path]:
+    """Write today's owner reminders (or one per owner of an open action, with ``everyone``)
+    as .eml and .html into ``folder``; send nothing, record nothing."""
+    from automations.digests.reminders import preview as preview_owner_reminders
+
+    try:
+        return preview_owner_reminders(cfg, validation, folder, board_now(cfg, now), everyone)
+    except DigestError as exc:
+        raise DigestError(f"could not write the reminders: {exc}") from None
+
+
+def send_reminders(cfg: Config, validation: Validation, now: dt.datetime | None = None) -> list:
+    """Send the owner reminders due now (each action and reason once). The caller holds the
+    service's lock (service.loop.remind_by_hand)."""
+    from automations.digests.reminder_settings import reminder_settings
+    from automations.digests.reminders import send_due
+
+    if not reminder_settings(cfg).enabled:
+        raise ConfigError(
+            "reminders: switched off. They need a [reminders] section in the config (see "
+            "config.example.toml) without enabled = false, and due_soon or on_overdue on."
+        )
+    return send_due(cfg, validation, board_now(cfg, now))
+
+
+def preview_pack(
+    cfg: Config, validation: Validation, folder: Path, now: dt.datetime | None = None
+) -> list[Path]:
+    """The follow-up pack for the next meeting (due or not): the printable page and one .eml
+    per recipient, into ``folder``; sends nothing, records nothing."""
+    from automations.digests.pack import preview as preview_the_pack
+
+    try:
+        return preview_the_pack(cfg, validation, folder, board_now(cfg, now))
+    except DigestError as exc:
+        raise DigestError(f"could not write the pack: {exc}") from None

@@ -390,3 +390,55 @@ def report_command(
     cfg = settings(config_path)
     for path in app.board_report(cfg, app.validate(cfg, today), start, end, out):
         click.echo(f"Wrote {path}")
+
+
+# ---------------------------------------------------------------- reminders (issue 16)
+
+
+@cli.command("remind")
+@config_options
+@click.option("--preview", "preview_dir", type=click.Path(path_type=Path, file_okay=False),
+              help="Write the reminders as .eml and .html files here instead of sending.")
+@click.option("--all", "everyone", is_flag=True,
+              help="With --preview: one for every owner of an open action, due or not.")
+@click.option("--send", is_flag=True, help="Send the reminders due today (each only once).")
+@friendly
+def remind_command(
+    config_path: Path, today: dt.date | None, preview_dir: Path | None, everyone: bool, send: bool
+) -> None:
+    """Personal reminders to action owners: preview them, or send the ones due today.
+
+    Exit status: 0 done, 4 some reminder was not sent (the message says why).
+    """
+    from automations.service.loop import remind_by_hand
+
+    if send == bool(preview_dir):
+        raise click.UsageError("give either --send or --preview DIR")
+    cfg = settings(config_path)
+    result = app.validate(cfg, today)
+    if preview_dir:
+        paths = app.preview_reminders(cfg, result, preview_dir, everyone)
+        for path in paths:
+            click.echo(f"Wrote {path}")
+        if not paths:
+            click.echo("No reminder is due today (--all shows one for every owner).")
+        return
+    outcomes = remind_by_hand(cfg, result)
+    for outcome in outcomes:
+        click.echo(outcome.describe())
+    if not outcomes:
+        click.echo("No reminder is due now.")
+    sys.exit(EXIT_OK if all(o.ok for o in outcomes) else EXIT_NOT_SENT)
+
+
+@cli.command("pack")
+@config_options
+@click.option("--preview", "preview_dir", required=True,
+              type=click.Path(path_type=Path, file_okay=False),
+              help="Write the pack (printable page and emails) here; nothing is sent.")
+@friendly
+def pack_command(config_path: Path, today: dt.date | None, preview_dir: Path) -> None:
+    """The co-chairs' follow-up pack for the next meeting, as files to look at or print."""
+    cfg = settings(config_path)
+    for path in app.preview_pack(cfg, app.validate(cfg, today), preview_dir):
+        click.echo(f"Wrote {path}")

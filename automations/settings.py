@@ -17,6 +17,8 @@ from automations.backends.xlsx.safety import WriteSettings
 from automations.core.config import Config, board_timezone, load_config
 from automations.core.errors import ConfigError
 from automations.core.log import configured_level
+from automations.digests.pack import pack_settings
+from automations.digests.reminder_settings import reminder_settings
 from automations.digests.settings import digest_settings
 from automations.mail.transport import mail_settings, make_transport
 from automations.mail.xoauth2 import oauth_mail_settings
@@ -52,6 +54,8 @@ SECTIONS: dict[str, Callable[[Config], Any]] = {
     "logging": configured_level,
     "report": report_settings,
     "rules": rule_settings,
+    "reminders": reminder_settings,
+    "pack": pack_settings,
 }
 TOP_LEVEL_KEYS = {"today"}
 

@@ -90,18 +90,27 @@ _COLUMNS = (
 )
 
 
+DIGESTS = "digest_recipients"
+# The owners' reminders (reminders.py) keep the same kind of rows in a table of their own, so
+# a reminder day never hides a meeting's digest problems (problems() looks at the latest date).
+REMINDERS = "reminder_recipients"
+
+
 class Ledger:
     """The ledger over one connection; every write is its own synced transaction."""
 
-    def __init__(self, conn: sqlite3.Connection, state_dir: Path) -> None:
-        self.conn, self.state_dir = conn, state_dir
+    def __init__(self, conn: sqlite3.Connection, state_dir: Path, table: str = DIGESTS) -> None:
+        self.conn, self.state_dir, self.table = conn, state_dir, table
+
+    def _sql(self, sql: str) -> str:
+        return sql.replace(DIGESTS, self.table)
 
     def close(self) -> None:
         self.conn.close()
 
     def _write(self, sql: str, rows: Iterable[tuple[object, ...]]) -> None:
         with store.guarded(self.state_dir), self.conn:
-            self.conn.executemany(sql, list(rows))
+            self.conn.executemany(self._sql(sql), list(rows))
 
     # ---------------------------------------------------------------- reading
     def records(
@@ -118,7 +127,7 @@ class Ledger:
         if where:
             sql += " WHERE " + " AND ".join(where)
         with store.guarded(self.state_dir):
-            rows = self.conn.execute(sql + " ORDER BY meeting, audience, address", args)
+            rows = self.conn.execute(self._sql(sql) + " ORDER BY meeting, audience, address", args)
             return [_record(r) for r in rows.fetchall()]
 
     def for_audience(self, audience: str, meeting: dt.date) -> dict[str, RecipientRecord]:
@@ -127,7 +136,9 @@ class Ledger:
     def problems(self, unreported_only: bool = False) -> list[RecipientRecord]:
         """Rows a person should hear about: refused, uncertain, or still to be retried, for the
         latest meeting the ledger knows (older ones are past the digests' catch-up)."""
-        latest = self.conn.execute("SELECT max(meeting) FROM digest_recipients").fetchone()[0]
+        latest = self.conn.execute(
+            self._sql("SELECT max(meeting) FROM digest_recipients")
+        ).fetchone()[0]
         if latest is None:
             return []
         rows = [r for r in self.records(meeting=dt.date.fromisoformat(latest)) if r.state != SENT]
@@ -141,7 +152,7 @@ class Ledger:
         under the service's lock, where no other run can be mid-send."""
         with store.guarded(self.state_dir):
             left = self.conn.execute(
-                "SELECT 1 FROM digest_recipients WHERE state = ? LIMIT 1", (SENDING,)
+                self._sql("SELECT 1 FROM digest_recipients WHERE state = ? LIMIT 1"), (SENDING,)
             ).fetchone()
         if not left:
             return  # the usual case: no synced write needed
@@ -233,17 +244,18 @@ def _record(row: tuple) -> RecipientRecord:
     )
 
 
-def connect(cfg: Config) -> Ledger:
+def connect(cfg: Config, table: str = DIGESTS) -> Ledger:
     """The state file with the send ledger's table (every commit synced: store.connect)."""
     conn = store.connect(cfg.state_dir)
     try:
         with store.guarded(cfg.state_dir), conn:
-            conn.execute(_SCHEMA)
-            _upgrade(conn)
+            conn.execute(_SCHEMA.replace(DIGESTS, table))
+            if table == DIGESTS:
+                _upgrade(conn)
     except BaseException:
         conn.close()
         raise
-    return Ledger(conn, cfg.state_dir)
+    return Ledger(conn, cfg.state_dir, table)
 
 
 def _upgrade(conn: sqlite3.Connection) -> None:

@@ -58,6 +58,7 @@ class Member(Record):
     agreed_tor: bool | None = None
     easy_read: bool | None = None
     service_areas: str | None = None
+    format: str | None = None  # Standard, Easy read, Large print, No email (blank: see easy_read)
 
     def active_on(self, day: dt.date) -> bool:
         joined = self.joined is None or self.joined <= day

@@ -17,10 +17,12 @@ from zoneinfo import ZoneInfo
 
 from automations.core.config import Config, board_timezone
 from automations.core.errors import ConfigError
+from automations.digests.pack import pack_settings
+from automations.digests.reminder_settings import reminder_settings
 from automations.record.settings import report_settings
 
-CHECK, DIGESTS, REPORT = "check", "digests", "report"
-JOBS = (CHECK, DIGESTS, REPORT)
+CHECK, DIGESTS, REPORT, REMINDERS, PACK = "check", "digests", "report", "reminders", "pack"
+JOBS = (CHECK, DIGESTS, REPORT, REMINDERS, PACK)
 DAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 KNOWN_KEYS = {
     "timezone",
@@ -43,6 +45,8 @@ class Schedule:
     working_days: frozenset[int]  # Monday = 0
     digest_time: dt.time
     report_on: tuple[int, int] | None = None  # (month, day) of the yearly report, at digest_time
+    reminder_time: dt.time | None = None  # [reminders] send_time; None when both kinds are off
+    pack_time: dt.time | None = None  # [pack] send_time; None when the pack is off
 
     def local(self, when: dt.datetime) -> dt.datetime:
         return when.astimezone(self.tz)
@@ -68,7 +72,19 @@ def load_schedule(cfg: Config) -> Schedule:
         _days(s.items("working_days", ["Mon", "Tue", "Wed", "Thu", "Fri"])),
         s.time("digest_time", "08:00"),
         _report_on(cfg),
+        _reminder_time(cfg),
+        _pack_time(cfg),
     )
+
+
+def _pack_time(cfg: Config) -> dt.time | None:
+    settings = pack_settings(cfg)
+    return settings.send_time if settings.enabled else None
+
+
+def _reminder_time(cfg: Config) -> dt.time | None:
+    settings = reminder_settings(cfg)
+    return settings.send_time if settings.enabled else None
 
 
 def _report_on(cfg: Config) -> tuple[int, int] | None:
@@ -116,6 +132,11 @@ def slots_on(job: str, day: dt.date, sc: Schedule) -> list[dt.datetime]:
     if job == REPORT:
         yearly = sc.report_on == (day.month, day.day)
         return [at_local(day, sc.digest_time, sc.tz)] if yearly else []
+    if job == REMINDERS:
+        # Every day: reminders.py keeps weekends and bank holidays quiet ([reminders] quiet_days).
+        return [at_local(day, sc.reminder_time, sc.tz)] if sc.reminder_time else []
+    if job == PACK:  # every day: pack.py knows which day before which meeting is the one
+        return [at_local(day, sc.pack_time, sc.tz)] if sc.pack_time else []
     return [at_local(day, sc.digest_time, sc.tz)]
 
 

@@ -5,6 +5,9 @@ Three jobs, each with its own slots in `[schedule]` (see due.py):
   minutes in working hours);
 - digests: send the action-point digests that are due (once a day at `digest_time`); which
   digests are due, and whether one was already sent, comes from the data and the send ledger;
+- reminders: personal reminders to action owners (once a day at `[reminders] send_time`;
+  digests/reminders.py and its ledger decide what is due and what was already sent);
+- pack: the co-chairs' follow-up pack before each meeting (`[pack]`, digests/pack.py);
 - report: the yearly report to HBP and the JPB, on `[report]` month and day at `digest_time`
   (only with `[report] schedule = "yearly"`).
 
@@ -37,6 +40,8 @@ from automations.service.due import (
     CHECK,
     DIGESTS,
     JOBS,
+    PACK,
+    REMINDERS,
     REPORT,
     Schedule,
     due_slot,
@@ -177,6 +182,8 @@ def _run_job(
         CHECK: check_job,
         DIGESTS: digests_job,
         REPORT: report_job,
+        REMINDERS: reminders_job,
+        PACK: pack_job,
     }[job]
     try:
         return run(cfg, sc, validation, slot, now)
@@ -225,6 +232,38 @@ def digests_job(
     lines = "; ".join(o.describe() for o in outcomes)
     error = "; ".join(o.describe() for o in failed) or None
     return JobOutcome(DIGESTS, slot, not failed, lines, counts, error)
+
+
+def reminders_job(
+    cfg: Config, sc: Schedule, validation: Validation, slot: dt.datetime, now: dt.datetime
+) -> JobOutcome:
+    """Send the action owners' reminders that are due; each (action, reason) goes once."""
+    from automations.digests.reminders import send_due as send_reminders
+
+    outcomes = send_reminders(cfg, validation, now)
+    failed = [o for o in outcomes if not o.ok]
+    counts = {"sent": sum(o.status == "sent" for o in outcomes), "failed": len(failed)}
+    if not outcomes:
+        return JobOutcome(REMINDERS, slot, True, "no reminder is due", counts)
+    lines = "; ".join(o.describe() for o in outcomes)
+    error = "; ".join(o.describe() for o in failed) or None
+    return JobOutcome(REMINDERS, slot, not failed, lines, counts, error)
+
+
+def pack_job(
+    cfg: Config, sc: Schedule, validation: Validation, slot: dt.datetime, now: dt.datetime
+) -> JobOutcome:
+    """The co-chairs' follow-up pack, once per meeting and recipient."""
+    from automations.digests.pack import send_due as send_pack
+
+    outcomes = send_pack(cfg, validation, now)
+    failed = [o for o in outcomes if not o.ok]
+    counts = {"sent": sum(o.status == "sent" for o in outcomes), "failed": len(failed)}
+    if not outcomes:
+        return JobOutcome(PACK, slot, True, "no pack is due", counts)
+    lines = "; ".join(o.describe() for o in outcomes)
+    error = "; ".join(o.describe() for o in failed) or None
+    return JobOutcome(PACK, slot, not failed, lines, counts, error)
 
 
 def report_job(
@@ -323,3 +362,9 @@ def run_once_locked(cfg: Config, now: dt.datetime | None = None) -> PassResult:
     load_schedule(cfg)
     with hold_lock(cfg.state_dir, command_line()):
         return run_once(cfg, now)
+
+
+def remind_by_hand(cfg: Config, validation: Validation) -> list[Any]:
+    """`coprod remind --send`: under the service's lock, like `coprod digest --send`."""
+    with hold_lock(cfg.state_dir, command_line()):
+        return app.send_reminders(cfg, validation)

@@ -21,6 +21,8 @@ JOB_NAMES = {
     "check": "check and mark the sheet",
     "digests": "send any digests that are due",
     "report": "send the yearly report",
+    "reminders": "send action owners their reminders",
+    "pack": "send the co-chairs their follow-up pack",
 }
 
 
@@ -57,6 +59,7 @@ def status(cfg: Config, now: dt.datetime | None = None) -> dict[str, Any]:
             book.close()
         return {
             "digest_problems": problems,
+            "reminder_problems": _other_problems(cfg, local),
             "timezone": str(sc.tz),
             "now": local(now),
             "last_tick": local(state.time_of("last_tick_at")),
@@ -82,6 +85,20 @@ def status(cfg: Config, now: dt.datetime | None = None) -> dict[str, Any]:
         }
 
 
+def _other_problems(cfg: Config, local: Any) -> list[dict[str, Any]]:
+    """Owner reminders and co-chairs' packs (their own ledger tables) not surely delivered."""
+    from automations.digests.pack import TABLE as PACKS
+
+    found = []
+    for table in (ledger.REMINDERS, PACKS):
+        book = ledger.connect(cfg, table)
+        try:
+            found += [_problem(r, local) for r in book.problems()]
+        finally:
+            book.close()
+    return found
+
+
 def _problem(r: ledger.RecipientRecord, local: Any) -> dict[str, Any]:
     return {
         "audience": r.audience,
@@ -104,10 +121,12 @@ _STATE_WORDS = {
 }
 
 
-def _problem_lines(problems: list[dict[str, Any]]) -> list[str]:
+def _problem_lines(
+    problems: list[dict[str, Any]], head: str = "Digests that did not surely reach everyone:"
+) -> list[str]:
     if not problems:
         return []
-    lines = ["", "Digests that did not surely reach everyone:"]
+    lines = ["", head]
     for p in problems:
         if p["retried"]:
             then = "sent again on the next run, with the same Message-ID"
@@ -170,6 +189,9 @@ def render_status(s: dict[str, Any]) -> str:
         )
         lines.append(f"Lock: held by {who}.")
     lines += _problem_lines(s.get("digest_problems", []))
+    lines += _problem_lines(
+        s.get("reminder_problems", []), "Reminders and packs that did not surely arrive:"
+    )
     return "\n".join(lines)
 
 
