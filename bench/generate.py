@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import hashlib
 import random
 from pathlib import Path
 from typing import Any
@@ -24,8 +25,17 @@ from automations.model.schema import TableSchema, load_schemas
 
 TODAY = dt.date(2024, 3, 1)
 DATA_DIR = Path(__file__).resolve().parent / "data"
-# Bump when the generated content changes, so cached files are never stale.
-VERSION = 2
+
+def _version() -> str:
+    """A digest of this generator and the column schemas: a cached workbook made before either
+    changed (a new column in sheets_schema, say) is never reused."""
+    digest = hashlib.sha256(Path(__file__).read_bytes())
+    for schema in sorted(data_path("sheets_schema").glob("*.toml")):
+        digest.update(schema.read_bytes())
+    return digest.hexdigest()[:10]
+
+
+VERSION = _version()
 D = dt.timedelta
 
 ACTIVE = [
@@ -129,6 +139,7 @@ def _members(count: int, rng: random.Random) -> list[dict[str, Any]]:
             "Agreed ToR": rng.choice(["Yes", "Y", True]),
             "Easy read": rng.choice(["No", "Yes", "N", False]),
             "Service areas": "LD; MH",
+            "Format": rng.choice(["Standard", "Standard", "Large print"]),
         })
     return out
 
