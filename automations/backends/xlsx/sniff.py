@@ -10,6 +10,7 @@ from __future__ import annotations
 import posixpath
 import re
 import zipfile
+from collections.abc import Iterator
 from pathlib import Path
 from xml.etree import ElementTree
 
@@ -122,8 +123,9 @@ def sheet_parts(zf: zipfile.ZipFile) -> dict[str, str]:
     return {name: targets[rid] for name, rid in ids if rid in targets}
 
 
-# A cell element with a body (not self-closing), its attributes and its body.
-_CELL = re.compile(rb"<c\b([^>]*?)(?<!/)>(.*?)</c>", re.S)
+# A cell's formula element: <f>, <f t="shared" ...> or <f .../>. Not <formula>, which is how a
+# conditional format (ours among them) writes its rule, so a marked tab is not scanned for it.
+_FORMULA = re.compile(rb"<f[ >/]")
 _REF = re.compile(rb'\br="([A-Z]+)([0-9]+)"')
 
 
@@ -133,18 +135,23 @@ def uncalculated_formulas(path: Path) -> dict[str, set[tuple[int, int]]]:
     found: dict[str, set[tuple[int, int]]] = {}
     with zipfile.ZipFile(path) as zf:
         for title, part in sheet_parts(zf).items():
-            data = zf.read(part)
-            if b"<f" not in data:
-                continue  # most sheets: no formula at all, so no scan
-            cells = {
-                _position(m.group(1))
-                for m in _CELL.finditer(data)
-                if b"<f" in m.group(2) and _no_value(m.group(1), m.group(2))
-            }
-            cells.discard(None)
+            cells = set(_uncalculated_cells(zf.read(part)))
             if cells:
-                found[title] = cells  # type: ignore[assignment]
+                found[title] = cells
     return found
+
+
+def _uncalculated_cells(data: bytes) -> Iterator[tuple[int, int]]:
+    """Only the cells around each formula are looked at: most sheets hold few or none."""
+    for match in _FORMULA.finditer(data):
+        start = data.rfind(b"<c ", 0, match.start())
+        head_end = data.find(b">", start)
+        end = data.find(b"</c>", match.end())
+        if start < 0 or head_end < 0 or end < 0:
+            continue
+        attributes, body = data[start + 2 : head_end], data[head_end + 1 : end]
+        if _no_value(attributes, body) and (where := _position(attributes)) is not None:
+            yield where
 
 
 def _no_value(attributes: bytes, body: bytes) -> bool:
