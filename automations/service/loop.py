@@ -22,7 +22,7 @@ import logging
 import signal
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -223,15 +223,7 @@ def digests_job(
     and only when the first was handed over with no reply)."""
     from automations.digests.send import send_due
 
-    outcomes = send_due(cfg, validation, now)
-    sent = [o for o in outcomes if o.status == "sent"]
-    failed = [o for o in outcomes if not o.ok]
-    counts = {"sent": len(sent), "failed": len(failed)}
-    if not outcomes:
-        return JobOutcome(DIGESTS, slot, True, "no digest is due", counts)
-    lines = "; ".join(o.describe() for o in outcomes)
-    error = "; ".join(o.describe() for o in failed) or None
-    return JobOutcome(DIGESTS, slot, not failed, lines, counts, error)
+    return _sent(DIGESTS, slot, send_due(cfg, validation, now), "no digest is due")
 
 
 def reminders_job(
@@ -240,14 +232,7 @@ def reminders_job(
     """Send the action owners' reminders that are due; each (action, reason) goes once."""
     from automations.digests.reminders import send_due as send_reminders
 
-    outcomes = send_reminders(cfg, validation, now)
-    failed = [o for o in outcomes if not o.ok]
-    counts = {"sent": sum(o.status == "sent" for o in outcomes), "failed": len(failed)}
-    if not outcomes:
-        return JobOutcome(REMINDERS, slot, True, "no reminder is due", counts)
-    lines = "; ".join(o.describe() for o in outcomes)
-    error = "; ".join(o.describe() for o in failed) or None
-    return JobOutcome(REMINDERS, slot, not failed, lines, counts, error)
+    return _sent(REMINDERS, slot, send_reminders(cfg, validation, now), "no reminder is due")
 
 
 def pack_job(
@@ -256,14 +241,18 @@ def pack_job(
     """The co-chairs' follow-up pack, once per meeting and recipient."""
     from automations.digests.pack import send_due as send_pack
 
-    outcomes = send_pack(cfg, validation, now)
+    return _sent(PACK, slot, send_pack(cfg, validation, now), "no pack is due")
+
+
+def _sent(job: str, slot: dt.datetime, outcomes: Sequence[Any], nothing: str) -> JobOutcome:
+    """One sending job's outcome: what went, and what failed (the next pass tries again)."""
     failed = [o for o in outcomes if not o.ok]
     counts = {"sent": sum(o.status == "sent" for o in outcomes), "failed": len(failed)}
     if not outcomes:
-        return JobOutcome(PACK, slot, True, "no pack is due", counts)
+        return JobOutcome(job, slot, True, nothing, counts)
     lines = "; ".join(o.describe() for o in outcomes)
     error = "; ".join(o.describe() for o in failed) or None
-    return JobOutcome(PACK, slot, not failed, lines, counts, error)
+    return JobOutcome(job, slot, not failed, lines, counts, error)
 
 
 def report_job(
