@@ -64,6 +64,24 @@ def mail_config(port: int, **extra: Any) -> dict[str, Any]:
     }
 
 
+def smtp_toml(port: int, timeout: float) -> str:
+    """The [mail] and [alerts] sections of a config.toml for a run in its own process (the
+    subprocess reads the file): SMTP on loopback, quick retries."""
+    return f'''[mail]
+from = "Co-Production Board <board@example.org>"
+transport = "smtp"
+host = "127.0.0.1"
+port = {port}
+security = "none"
+retries = 2
+retry_delay = 0
+timeout = {timeout}
+
+[alerts]
+to = ["officer@example.org"]
+'''
+
+
 def board(
     tmp_path: Path, port: int, audiences: dict[str, tuple[str, ...]] | None = None, **mail: Any
 ) -> tuple[Config, Validation]:

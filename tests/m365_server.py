@@ -65,6 +65,8 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from cryptography.x509.oid import NameOID
 
+from tests.local_http import serving
+
 TENANT = "0b5e2c1a-9d1f-4c7e-8a3b-2f6d7e8c9a01"
 CLIENT_ID = "7f3c2a10-5b6d-4e8f-9a01-23456789abcd"
 SECRET = "Rk8Q~test-client-secret-not-real"
@@ -595,14 +597,8 @@ def running_graph(ca: trustme.CA) -> Iterator[GraphServer]:
     ca.issue_cert("127.0.0.1", "localhost").configure_cert(ctx)
     httpd.socket = ctx.wrap_socket(httpd.socket, server_side=True)
     api.url = f"https://127.0.0.1:{httpd.server_address[1]}"
-    thread = threading.Thread(target=httpd.serve_forever, args=(0.05,), daemon=True)
-    thread.start()
-    try:
+    with serving(httpd):
         yield api
-    finally:
-        httpd.shutdown()
-        httpd.server_close()
-        thread.join()
 
 
 FAST_RETRY = {"retry_attempts": 4, "retry_first_wait_seconds": 0.01,

@@ -61,6 +61,8 @@ from urllib.parse import parse_qs, unquote, urlsplit
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
+from tests.local_http import serving
+
 EPOCH = dt.date(1899, 12, 30)
 # The spreadsheet key and service account that the Google tests use.
 KEY = "1BoardTrackerKey_abcdefghij"
@@ -888,14 +890,8 @@ def running_server() -> Iterator[SheetsServer]:
     handler = type("Handler", (_Handler,), {"api": api})
     httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
     api.url = f"http://127.0.0.1:{httpd.server_address[1]}"
-    thread = threading.Thread(target=httpd.serve_forever, args=(0.05,), daemon=True)
-    thread.start()
-    try:
+    with serving(httpd):
         yield api
-    finally:
-        httpd.shutdown()
-        httpd.server_close()
-        thread.join()
 
 
 def tabs_from_xlsx(path: Path) -> dict[str, list[list[object]]]:

@@ -23,7 +23,7 @@ import pytest
 from automations.core.config import Config, load_config
 from automations.digests import ledger
 from tests.builders import write_workbook
-from tests.fault_matrix import AUDIENCES, check_recovered, message_id
+from tests.fault_matrix import AUDIENCES, check_recovered, message_id, smtp_toml
 from tests.smtp_server import FaultServer
 from tests.test_service_support import board_tables, coprod, spawn
 
@@ -52,19 +52,7 @@ path = "board.xlsx"
 send_after_days = 1
 send_time = "00:00"
 {audiences}
-[mail]
-from = "Co-Production Board <board@example.org>"
-transport = "smtp"
-host = "127.0.0.1"
-port = {port}
-security = "none"
-retries = 2
-retry_delay = 0
-timeout = {timeout}
-
-[alerts]
-to = ["officer@example.org"]
-""",
+{smtp_toml(port, timeout)}""",
         encoding="utf-8",
     )
     return load_config(folder / "config.toml")

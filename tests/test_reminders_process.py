@@ -14,6 +14,7 @@ from automations.core.config import Config, load_config
 from automations.digests import ledger
 from automations.service.status import render_status, status
 from tests.builders import tables, write_workbook
+from tests.fault_matrix import smtp_toml
 from tests.smtp_server import FaultServer
 from tests.test_reminders import action
 from tests.test_service_support import coprod, spawn
@@ -45,19 +46,7 @@ send_time = "00:00"
 quiet_days = false
 officers_copy = "Board officers <officers@example.org>"
 
-[mail]
-from = "Co-Production Board <board@example.org>"
-transport = "smtp"
-host = "127.0.0.1"
-port = {port}
-security = "none"
-retries = 2
-retry_delay = 0
-timeout = {timeout}
-
-[alerts]
-to = ["officer@example.org"]
-""",
+{smtp_toml(port, timeout)}""",
         encoding="utf-8",
     )
     return load_config(folder / "config.toml")
