@@ -63,6 +63,7 @@ from automations.backends.xlsx.safety import (
     refuse_if_read_only,
     save_verified,
 )
+from automations.backends.xlsx.seal import put_seal, seal_holds
 from automations.backends.xlsx.sheetxml import (
     Chunk,
     SheetXml,
@@ -112,9 +113,10 @@ def write_xlsx_marks(
     _refuse_if_saved_since(real, stamp)
     with Package(real) as pkg:
         book = Book(pkg)
-        wanted = desired_state(book, plan)
-        shown = current_state(book, wanted.tab)
-        if shown == wanted:
+        sealed = book.tab is not None and seal_holds(pkg, book.tab.part, plan)
+        wanted = None if sealed else desired_state(book, plan)
+        shown = None if sealed else current_state(book, wanted.tab)
+        if sealed or shown == wanted:
             # Reading is harmless while someone has the file open, so this needs no lock check.
             return WriteResult(
                 changed=False,
@@ -394,9 +396,10 @@ def apply_marks(book: Book, plan: MarkPlan, before: MarksState | None = None) ->
     by_sheet = marks_by_sheet(plan)
     for ws in book.worksheets:
         _mark_sheet(book, ws.part, by_sheet.get(ws.name, []), styles)
-    _write_tab(book, plan, styles)
+    tab = _write_tab(book, plan, styles)
     if styles.changed:
         _store_styles(book.pkg, styles_part, styles)
+    put_seal(book.pkg, tab, plan)  # last: it holds the checksum of every other part
     wanted = {(m.sheet, m.cell) for m in plan.cells}
     had = {(s, c) for s, _, c in before.rules} | {(s, c) for s, c, _ in before.notes}
     return len(had - wanted)
@@ -538,14 +541,15 @@ def _book_rows(book: Book, plan: MarkPlan) -> list[TabRow]:
     return book.tab_rows
 
 
-def _write_tab(book: Book, plan: MarkPlan, styles: Styles) -> None:
+def _write_tab(book: Book, plan: MarkPlan, styles: Styles) -> str:
+    """Returns the tab's part."""
     rows = _book_rows(book, plan)
     data = tab_part(rows, styles, fingerprint(_frozen([r.values for r in rows])))
     pkg = book.pkg
     if book.tab is not None:
         pkg.put(book.tab.part, data)
         _repeat_header_row(pkg)
-        return
+        return book.tab.part
     part = pkg.free_name("xl/worksheets/sheet{}.xml")
     pkg.put(part, data)
     pkg.declare(part, TYPE_WORKSHEET)
@@ -558,6 +562,7 @@ def _write_tab(book: Book, plan: MarkPlan, styles: Styles) -> None:
     el.set(f"{{{NS_R}}}id", rid)
     _repeat_header_row(pkg, changed=True)
     _list_in_app_properties(pkg)
+    return part
 
 
 # The order of a workbook's children (ECMA-376 Part 1, CT_Workbook) up to definedNames.

@@ -53,6 +53,9 @@ class Styles:
         self.root = parse(data or EMPTY_STYLES)
         self.changed = data is None
         self._xfs: dict[CellStyle, int] = {}  # the Validation tab asks once per cell
+        # Per list (fonts, fills, cellXfs, dxfs): each entry's shape -> its index, worked out
+        # once: comparing every new entry with every existing one was most of a small save.
+        self._shapes: dict[str, dict[tuple[object, ...], int]] = {}
 
     def to_bytes(self) -> bytes:
         return serialise(self.root)
@@ -131,14 +134,19 @@ class Styles:
 
     def _find_or_add(self, name: str, el: etree._Element) -> int:
         entries = self._list(name)
+        if name not in self._shapes:
+            shapes: dict[tuple[object, ...], int] = {}
+            for i, existing in enumerate(e for e in entries if isinstance(e.tag, str)):
+                shapes.setdefault(_shape(existing), i)  # the first of equal entries, as before
+            self._shapes[name] = shapes
         wanted = _shape(el)
-        for i, existing in enumerate(e for e in entries if isinstance(e.tag, str)):
-            if _shape(existing) == wanted:
-                return i
+        if wanted in self._shapes[name]:
+            return self._shapes[name][wanted]
         entries.append(el)
         entries.set("count", str(sum(1 for e in entries if isinstance(e.tag, str))))
         self.changed = True
-        return int(entries.get("count")) - 1
+        self._shapes[name][wanted] = int(entries.get("count")) - 1
+        return self._shapes[name][wanted]
 
 
 def dxf_of(severity: Severity) -> etree._Element:
