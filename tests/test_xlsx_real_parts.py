@@ -255,14 +255,14 @@ def test_a_note_with_excels_formatted_runs_keeps_them(tmp_path):
 
 
 def test_large_sheets_are_streamed_and_marked_the_same(tmp_path, monkeypatch):
-    """Above LARGE_PART a sheet's cells are left in the zip and streamed in blocks; with tiny
+    """Above STREAMED_SHEET a sheet's cells are left in the zip and streamed in blocks; with tiny
     thresholds every sheet here takes that path, with blocks that cut tags in two."""
     from automations.backends.xlsx import package, sheetxml, snapshot
 
     for module in (package, sheetxml, snapshot):
         monkeypatch.setattr(module, "BLOCK", 97, raising=False)
-    for module in (package, sheetxml):
-        monkeypatch.setattr(module, "LARGE_PART", 1000)
+    monkeypatch.setattr(package, "LARGE_PART", 1000)
+    monkeypatch.setattr(sheetxml, "STREAMED_SHEET", 1000)
     path = board(tmp_path / "board", "everything")
     steps(path)
 

@@ -11,7 +11,7 @@ import posixpath
 import struct
 import zipfile
 import zlib
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
@@ -67,6 +67,7 @@ class StoredPart:
 
 # A part's content is written from pieces, never joined first.
 Piece = bytes | memoryview | StoredPart
+Entry = tuple[str, int, int]  # a part as written: name, size, CRC-32
 
 
 def blocks_of(pieces: Iterable[Piece]) -> Iterator[bytes | memoryview]:
@@ -151,6 +152,7 @@ class Package:
         self.changes: dict[str, list[Piece]] = {}  # part -> its new content, in pieces
         self.removed: set[str] = set()
         self._rels: dict[str, list[Rel]] = {}
+        self.last: tuple[str, Callable[[list[Entry]], list[Piece]]] | None = None
         self.workbook_part = self._office_document()
         self.workbook = parse(self.read(self.workbook_part))
         refuse_strict(self.workbook, path)
@@ -321,20 +323,31 @@ class Package:
     # ------------------------------------------------------------ writing
     def write(self, target: Path) -> None:
         """Every original part in its original order (changed ones with their new content),
-        then the new parts. A part not changed is copied as stored: its compressed bytes too."""
+        then the new parts, then the sealed part (seal_last). A part not changed is copied as
+        stored: its compressed bytes too."""
+        last = self.last[0] if self.last else None
         with target.open("wb") as out:
             zip_out = ZipWriter(out)
             for name, info in self.infos.items():
-                if name in self.removed:
+                if name in self.removed or name == last:
                     continue
                 if name in self.changes:
                     zip_out.add(name, self.changes[name], info.date_time)
                 else:
                     zip_out.copy(info, self.stored(info))
             for name, pieces in self.changes.items():
-                if name not in self.infos:
+                if name not in self.infos and name != last:
                     zip_out.add(name, pieces, NEW_PART_TIME)
+            if self.last:
+                part, make = self.last
+                when = self.infos[part].date_time if part in self.infos else NEW_PART_TIME
+                zip_out.add(part, make(list(zip_out.written)), when)
             zip_out.finish()
+
+    def seal_last(self, part: str, make: Callable[[list[Entry]], list[Piece]]) -> None:
+        """Write ``part`` after every other part, its content made from the (name, size,
+        CRC-32) of all of them as written: a seal costs no second pass over a large sheet."""
+        self.last = (part, make)
 
     def stored(self, info: zipfile.ZipInfo) -> bytes:
         """A part's bytes as stored in the zip (compressed), without unpacking them."""
@@ -369,12 +382,14 @@ class ZipWriter:
     def __init__(self, out: BinaryIO) -> None:
         self.out = out
         self.central: list[bytes] = []
+        self.written: list[Entry] = []
 
     def copy(self, info: zipfile.ZipInfo, data: bytes) -> None:
         if info.flag_bits & 0x1:
             raise SourceError(f"{info.filename} is encrypted inside the workbook.")
         self._entry(info.filename, info.compress_type, info.date_time, info.CRC,
                     data, info.file_size, info.external_attr)
+        self.written.append((info.filename, info.file_size, info.CRC))
 
     def add(self, name: str, pieces: list[Piece], when: tuple[int, ...]) -> None:
         """A new or changed part, compressed straight into the file: its header is written
@@ -393,6 +408,7 @@ class ZipWriter:
         self.out.seek(start)
         self._entry(name, zipfile.ZIP_DEFLATED, when, crc, None, size, 0, packed)
         self.out.seek(end)
+        self.written.append((name, size, crc))
 
     def _entry(self, name: str, method: int, when: tuple[int, ...], crc: int,
                data: bytes | None, size: int, attrs: int, packed: int = 0) -> None:

@@ -24,7 +24,7 @@ from functools import cache
 from pathlib import Path
 
 from automations.backends.marks import MarkPlan
-from automations.backends.xlsx.package import Package, blocks_of
+from automations.backends.xlsx.package import Entry, Package, Piece, blocks_of
 
 SEAL = re.compile(rb"<!--coprod-seal:([0-9a-f]{64})-->")
 HEAD = 512  # the seal sits just after the XML declaration and the rows' fingerprint
@@ -56,38 +56,33 @@ def _fields(kind: type) -> Callable[[Iterable[object]], list[tuple[object, ...]]
     return lambda items: [get(item) for item in items]
 
 
-def _entries(pkg: Package, skip: str) -> Iterable[tuple[str, int, int]]:
-    """(name, size, CRC-32) of every part the file will hold, but ``skip``."""
-    for name, info in pkg.infos.items():
-        if name != skip and name not in pkg.removed and name not in pkg.changes:
-            yield name, info.file_size, info.CRC
-    for name, pieces in pkg.changes.items():
-        if name != skip:
-            crc = 0
-            for block in blocks_of(pieces):
-                crc = zlib.crc32(block, crc)
-            yield name, sum(len(p) for p in pieces), crc
+def _entries(pkg: Package, skip: str) -> Iterable[Entry]:
+    """(name, size, CRC-32) of every part of the file as read, but ``skip``."""
+    return ((n, i.file_size, i.CRC) for n, i in pkg.infos.items() if n != skip)
 
 
-def _seal(plan: MarkPlan, entries: Iterable[tuple[str, int, int]]) -> str:
+def _seal(plan: bytes, entries: Iterable[Entry]) -> str:
     digest = hashlib.sha256(_code())
-    digest.update(hashlib.sha256(_plan(plan)).digest())
+    digest.update(hashlib.sha256(plan).digest())
     for name, size, crc in sorted(entries):
         digest.update(f"{name}\0{size}\0{crc}\n".encode())
     return digest.hexdigest()
 
 
 def put_seal(pkg: Package, tab_part: str, plan: MarkPlan) -> None:
-    """Seal the package as it will be written (call it last, when every other part is final)."""
-    pieces = pkg.changes[tab_part]
-    head = bytes(next(iter(blocks_of(pieces)), b""))[:HEAD]
-    at = head.find(b"-->") + 3  # after the first comment (the rows' fingerprint)
+    """Seal the package as it will be written: the tab part goes last, its seal made from the
+    checksums the writer worked out for every other part as it wrote them."""
+    data = b"".join(blocks_of(pkg.changes[tab_part]))  # the tab we just made: held anyway
+    at = data.find(b"-->", 0, HEAD) + 3  # after the first comment (the rows' fingerprint)
     if at < 3:
         return
-    comment = f"<!--coprod-seal:{_seal(plan, _entries(pkg, tab_part))}-->".encode()
-    data = b"".join(blocks_of(pieces)) if len(pieces) > 1 else pieces[0]
-    view = memoryview(data)
-    pkg.put(tab_part, [bytes(view[:at]), comment, view[at:]])
+    wanted = _plan(plan)
+
+    def sealed(entries: list[Entry]) -> list[Piece]:
+        comment = f"<!--coprod-seal:{_seal(wanted, entries)}-->".encode()
+        return [data[:at], comment, memoryview(data)[at:]]
+
+    pkg.seal_last(tab_part, sealed)
 
 
 def seal_holds(pkg: Package, tab_part: str, plan: MarkPlan) -> bool:
@@ -100,4 +95,6 @@ def seal_holds(pkg: Package, tab_part: str, plan: MarkPlan) -> bool:
             found = SEAL.search(stream.read(HEAD))
     except (zipfile.BadZipFile, OSError, zlib.error, EOFError):
         return False  # the full comparison will say what is wrong with the file
-    return found is not None and found.group(1).decode() == _seal(plan, _entries(pkg, tab_part))
+    if found is None:
+        return False
+    return found.group(1).decode() == _seal(_plan(plan), _entries(pkg, tab_part))

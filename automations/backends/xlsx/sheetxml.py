@@ -14,7 +14,6 @@ from lxml import etree
 
 from automations.backends.xlsx.package import (
     BLOCK,
-    LARGE_PART,
     NS_MAIN,
     NS_R,
     Package,
@@ -98,11 +97,17 @@ class SheetXml:
         return max((int(p) for c in self.chunks for p in PRIORITY.findall(c.data)), default=0)
 
 
+# Above this a sheet's cells stay in the zip: unpacked once more to be written, and once more
+# for the proof, but never held (a sheet of 100,000 actions is about 50 MB of XML). Below it
+# they are held, which saves a whole unpacking of the sheet on every write.
+STREAMED_SHEET = 16 << 20
+
+
 def read_sheet(pkg: Package, part: str) -> SheetXml:
     """A sheet part, split. A large one is read as a stream that keeps only what follows the
     cells; its cells stay in the zip (StoredPart) until they are written."""
     info = pkg.zip.getinfo(part) if part in pkg.infos and part not in pkg.changes else None
-    if info is None or info.file_size < LARGE_PART:
+    if info is None or info.file_size < STREAMED_SHEET:
         return split_sheet(pkg.read(part), part)
     start, carry, offset, head_len = b"", b"", 0, -1
     tail: list[bytes] = []
