@@ -11,6 +11,7 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import NamedTuple
 
@@ -78,7 +79,7 @@ class CellMark:
     severity: Severity
     messages: tuple[str, ...]
 
-    @property
+    @cached_property  # asked for several times per mark by the writers
     def note(self) -> str:
         lines = [NOTE_BEGIN, *(f"• {m}" for m in self.messages), NOTE_END]
         return "\n".join(lines)

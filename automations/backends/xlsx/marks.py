@@ -508,7 +508,9 @@ def _tab_rows(plan: MarkPlan, sheets: set[str], unnoted: set[tuple[str, str]]) -
             message += THREADED_REASON
         # In VALIDATION_COLUMNS order: the link before the rule id, which comes last.
         shown = (row.severity, row.about, sheet, cell, message, link, row.rule)
-        values = _trim([_clean(v) for v in shown])
+        # One search of the whole row: a row that needs cleaning is rare.
+        dirty = ILLEGAL_CHARACTERS.search("".join(shown)) is not None
+        values = _trim([_clean(v) for v in shown] if dirty else list(shown))
         target = f"{_quote(sheet)}!{cell or 'A1'}" if linked else None
         rows.append(TabRow(values, fill=FILL[f.severity], link=target))
     if not plan.findings:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass, field
+from itertools import pairwise
 
 from lxml import etree
 
@@ -170,8 +171,11 @@ def _author_id(root: etree._Element) -> int:
 def _sort(comment_list: etree._Element) -> None:
     """Notes in cell order (row, then column), as Excel writes them."""
     items = list(comment_list)
-    items.sort(key=lambda c: rc(c.get("ref", "A1")) if isinstance(c.tag, str) else (0, 0))
-    comment_list[:] = items
+    keys = [rc(c.get("ref", "A1")) if isinstance(c.tag, str) else (0, 0) for c in items]
+    if all(a <= b for a, b in pairwise(keys)):
+        return  # moving a thousand nodes into the order they are already in is not free
+    order = sorted(range(len(items)), key=keys.__getitem__)
+    comment_list[:] = [items[i] for i in order]
 
 
 def _t(text: str) -> etree._Element:

@@ -34,6 +34,7 @@ WRAPPED = frozenset(VALIDATION_COLUMNS.index(name) + 1 for name in WRAPPED_COLUM
 # ECMA-376 Part 1, 18.18.43 ST_PaperSize: 9 is A4.
 PAPER_SIZE = {"A4": 9}
 RISKY_START = ("=", "+", "-", "@")
+RISKY_FIRST = frozenset(RISKY_START)
 HEADER_FILL = "1F4E79"
 # A comment before the root: what the tab's rows (without the stamp) hash to.
 FINGERPRINT = re.compile(rb"<!--coprod:([0-9a-f]{64})-->")
@@ -71,16 +72,18 @@ def tab_part(rows: list[TabRow], styles: Styles, print_: str) -> bytes:
     out.append(b"</cols><sheetData>")
     links = []
     letters = [column_letter(c) for c in range(1, columns + 1)]
+    xml: list[str] = []  # encoded once at the end: quicker than row by row
     for r, row in enumerate(rows, start=1):
+        values = row.values
         body = r > HEADER_ROW and (row.fill is not None)
         height = ""
         if body:
             # Set heights: LibreOffice does not grow rows for wrapped text in a file it opens.
-            height = f' ht="{15 * _lines(row.values)}" customHeight="1"'
+            height = f' ht="{15 * _lines(values)}" customHeight="1"'
         cells = []
-        width = columns if body else len(row.values)
+        width = columns if body else len(values)
         for c in range(1, width + 1):
-            value = row.values[c - 1] if c <= len(row.values) else ""
+            value = values[c - 1] if c <= len(values) else ""
             xf = style.of(r, c, value, row, body)
             ref = f"{letters[c - 1]}{r}"
             if value == "":
@@ -96,8 +99,8 @@ def tab_part(rows: list[TabRow], styles: Styles, print_: str) -> bytes:
                     f'<hyperlink ref="{ref}" location="{_attr(row.link)}" '
                     f'display="{_attr(value)}"/>'
                 )
-        out.append(f'<row r="{r}"{height}>{"".join(cells)}</row>'.encode())
-    out.append(b"</sheetData>")
+        xml.append(f'<row r="{r}"{height}>{"".join(cells)}</row>')
+    out += ["".join(xml).encode(), b"</sheetData>"]
     findings = sum(1 for row in rows if row.fill)
     last = f"{column_letter(columns)}{HEADER_ROW + findings}"
     out.append(f'<autoFilter ref="A{HEADER_ROW}:{last}"/>'.encode())
@@ -143,9 +146,9 @@ class _Styles:
         self.known: dict[tuple[object, ...], int] = {}
 
     def of(self, r: int, c: int, value: str, row: TabRow, body: bool) -> int:
-        quote = value.startswith(RISKY_START)
-        kind = (min(r, HEADER_ROW + 1), c, quote, body, row.fill if c == 1 else None,
-                bool(row.link))
+        quote = value[:1] in RISKY_FIRST
+        kind = (r if r <= HEADER_ROW else HEADER_ROW + 1, c, quote, body,
+                row.fill if c == 1 else None, bool(row.link))
         if kind not in self.known:
             self.known[kind] = self.styles.xf(_style(r, c, value, row, body))
         return self.known[kind]
