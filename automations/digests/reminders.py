@@ -190,6 +190,7 @@ class Item:
     last_update: dt.date | None
     update: str
     confidential: bool
+    link: str = ""  # opens the action's row in the tracker (Google Sheets only), or ""
 
 
 @dataclass(frozen=True)
@@ -239,7 +240,14 @@ def _item(board: Board, a: Action, today: dt.date, why: str) -> Item:
         last_update=a.last_update,
         update=a.update or "",
         confidential=bool(a.confidential),
+        link=_row_link(board, a),
     )
+
+
+def _row_link(board: Board, a: Action) -> str:
+    # Built by the backend from ids, not from a cell; still only an https: address gets out.
+    link = board.actions.address(a.row)
+    return link if link.startswith("https://") else ""
 
 
 _WHY = {DUE_SOON: "due soon", LATE: "late"}
