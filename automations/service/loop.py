@@ -353,7 +353,10 @@ def run_once_locked(cfg: Config, now: dt.datetime | None = None) -> PassResult:
         return run_once(cfg, now)
 
 
-def remind_by_hand(cfg: Config, validation: Validation) -> list[Any]:
-    """`coprod remind --send`: under the service's lock, like `coprod digest --send`."""
+def remind_by_hand(
+    cfg: Config, validation: Validation, now: dt.datetime | None = None
+) -> list[Any]:
+    """`coprod remind --send`: under the service's lock, like `coprod digest --send`, and like
+    it trying again the addresses a mail server refused (a person asked: it may be fixed)."""
     with hold_lock(cfg.state_dir, command_line()):
-        return app.send_reminders(cfg, validation)
+        return app.send_reminders(cfg, validation, now, by_hand=True)
