@@ -539,7 +539,7 @@ def _send_one(
         p.day,
         pending,
         now,
-        p.owner.name,
+        f"{p.owner.name} (the officers' copy)" if p.owner.via_officers else p.owner.name,
     )
     return _outcome(p, status, detail, recipients=delivered, actions=len(r.items), size=r.size)
 
@@ -556,7 +556,8 @@ def deliver(
     who: str,
 ) -> tuple[str, str, tuple[str, ...]]:
     """Send one message to ``pending``, recorded before DATA and after the reply, as the
-    digests are; returns (status, detail, the addresses that have it)."""
+    digests are; returns (status, detail, the addresses that have it). ``who`` (the person, in
+    words) is kept in the ledger for the officers' alert."""
     attempt = ledger.Attempt(
         audience,
         day,
@@ -564,6 +565,7 @@ def deliver(
         content_hash,
         transport.name,
         now if now.tzinfo else now.astimezone(),
+        who,
     )
     try:
         delivery = transport.send(message, pending, lambda ok: book.about_to_send(attempt, ok))

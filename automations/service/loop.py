@@ -123,7 +123,7 @@ def run_once(cfg: Config, now: dt.datetime | None = None) -> PassResult:
         pass_id = state.begin_pass(now)
         event(log, logging.INFO, "pass.started", at=sc.local(now), jobs=",".join(j for j, _ in due))
         outcomes = tuple(_run_jobs(cfg, sc, state, due, now))
-        alerts.digest_problems(cfg, now, sc.tz)
+        alerts.sending_problems(cfg, now, sc.tz)
         finished = now + dt.timedelta(seconds=time.monotonic() - began)
         result = PassResult(now, finished, outcomes)
         state.finish_pass(pass_id, finished, result.outcome, result.summary(), result.error)
