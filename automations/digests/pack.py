@@ -25,6 +25,7 @@ from automations.core.findings import Finding, Severity
 from automations.core.text import add_months, long_date
 from automations.digests import ledger
 from automations.digests.pack_easy import easy_decisions, year_ending
+from automations.digests.pack_pdf import write_pdf
 from automations.digests.quiet_days import is_quiet, working_days_before
 from automations.digests.reminder_settings import reminder_settings
 from automations.digests.reminders import EASY_READ, LARGE_PRINT, deliver, member_format
@@ -278,13 +279,16 @@ def printable_path(cfg: Config, meeting: dt.date) -> Path:
     return folder / f"pack-{meeting.isoformat()}.html"
 
 
-def write_printable(cfg: Config, pack: Pack, now: dt.datetime, path: Path) -> Path:
+def write_printable(cfg: Config, pack: Pack, now: dt.datetime, path: Path) -> list[Path]:
+    """The printable page at ``path`` (.html) and, where WeasyPrint can run, the same as a
+    .pdf beside it (pack_pdf.py)."""
     _, html, _ = render(cfg, pack, None, (), now, printable=True)
     path.parent.mkdir(parents=True, exist_ok=True)
     partial = path.with_name(f".{path.name}.part")
     partial.write_text(html, encoding="utf-8")
     partial.replace(path)  # atomic: a printer never gets half a page
-    return path
+    pdf = write_pdf(html, path.with_suffix(".pdf"))
+    return [path, pdf] if pdf else [path]
 
 
 # ---------------------------------------------------------------- sending
@@ -367,7 +371,7 @@ def preview(cfg: Config, validation: Validation, folder: Path, now: dt.datetime)
     s = pack_settings(cfg)
     pack = build_pack(cfg, validation, meeting, reminder_settings(cfg).board_name, s.top_findings)
     folder.mkdir(parents=True, exist_ok=True)
-    written = [write_printable(cfg, pack, now, folder / f"pack-{meeting.isoformat()}.html")]
+    written = write_printable(cfg, pack, now, folder / f"pack-{meeting.isoformat()}.html")
     for m, addr in recipients(validation.board, meeting, today):
         msg, _, _ = render(cfg, pack, m, (addr,), now)
         path = folder / f"pack-{meeting.isoformat()}-{(m.id or 'member').lower()}.eml"
