@@ -12,6 +12,7 @@ from automations.cli import cli
 from automations.core.config import Config, load_config
 from automations.digests import ledger, reminders
 from automations.pipeline import validate
+from automations.service.status import render_status, status
 from tests.builders import write_workbook
 from tests.fault_matrix import smtp_toml
 from tests.smtp_server import FaultServer
@@ -54,6 +55,10 @@ def test_remind_send_tries_a_refused_address_again_once_it_is_fixed(tmp_path: Pa
         server.handler.reject = set()  # the mailbox is made; the scheduled job cannot know
         assert reminders.send_due(cfg, validate(cfg, WED), at(WED, 12)) == []
         assert DEV not in by_recipient(server)
+        shown = render_status(status(cfg, at(WED, 13)))
+        assert (f"reminder:M04, Dev Resident (2024-03-06) to {DEV}: refused by the mail server - "
+                "550 5.1.1") in shown
+        assert "changed on the Members tab, or by `coprod remind --send`." in shown
 
         code, output = remind_send(tmp_path)  # a person asks
         assert code == 0, output
