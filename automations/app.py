@@ -190,9 +190,12 @@ def preview_reminders(
         raise DigestError(f"could not write the reminders: {exc}") from None
 
 
-def send_reminders(cfg: Config, validation: Validation, now: dt.datetime | None = None) -> list:
-    """Send the owner reminders due now (each action and reason once). The caller holds the
-    service's lock (service.loop.remind_by_hand)."""
+def send_reminders(
+    cfg: Config, validation: Validation, now: dt.datetime | None = None, by_hand: bool = False
+) -> list:
+    """Send the owner reminders due now (each action and reason once); ``by_hand`` also tries
+    again addresses refused with 5xx (reminders.send_due). The caller holds the service's lock
+    (service.loop.remind_by_hand). `--today` (or [today]) replays that day, as the preview does."""
     from automations.digests.reminder_settings import reminder_settings
     from automations.digests.reminders import send_due
 
@@ -201,7 +204,10 @@ def send_reminders(cfg: Config, validation: Validation, now: dt.datetime | None 
             "reminders: switched off. They need a [reminders] section in the config (see "
             "config.example.toml) without enabled = false, and due_soon or on_overdue on."
         )
-    return send_due(cfg, validation, board_now(cfg, now))
+    when = board_now(cfg, now)
+    if when.date() != validation.report.today:
+        when = dt.datetime.combine(validation.report.today, when.timetz())
+    return send_due(cfg, validation, when, by_hand)
 
 
 def preview_pack(

@@ -5,6 +5,8 @@
 #   chromium          digests looked at in a real headless browser (Playwright drives it)
 #   postfix           a real mail server on loopback for the delivery-fault tests
 #   util-linux        unshare(1): the read-only state folder test mounts it read-only
+#   libpangoft2-1.0-0 WeasyPrint's text library: the co-chairs' pack as a PDF (the service too)
+#   fonts-dejavu-core a font for that PDF on a machine that has none
 set -euo pipefail
 
 missing=()
@@ -12,6 +14,9 @@ command -v soffice >/dev/null 2>&1 || missing+=(libreoffice-calc)
 command -v chromium >/dev/null 2>&1 || missing+=(chromium)
 [ -x /usr/sbin/postfix ] || missing+=(postfix)
 command -v unshare >/dev/null 2>&1 || missing+=(util-linux)
+# (not `ldconfig -p | grep -q`: with pipefail, grep quitting early fails the pipe)
+[[ "$(ldconfig -p 2>/dev/null)" == *libpangoft2-1.0.so.0* ]] || missing+=(libpangoft2-1.0-0)
+[ -e /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || missing+=(fonts-dejavu-core)
 [ ${#missing[@]} -eq 0 ] && exit 0
 
 sudo=""

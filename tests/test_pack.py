@@ -152,7 +152,8 @@ def test_coprod_pack_preview_writes_the_page_and_the_emails(tmp_path: Path) -> N
                           cwd=tmp_path, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == [
-        "pack-2024-04-03-m01.eml", "pack-2024-04-03-m02.eml", "pack-2024-04-03.html"]
+        "pack-2024-04-03-m01.eml", "pack-2024-04-03-m02.eml", "pack-2024-04-03.html",
+        "pack-2024-04-03.pdf"]
     assert not (tmp_path / "outbox").exists()  # a preview sends and records nothing
 
 

@@ -43,6 +43,7 @@ CREATE TABLE IF NOT EXISTS digest_recipients (
     content_hash TEXT NOT NULL,          -- sha256 of the text and HTML bodies
     transport    TEXT NOT NULL,
     reported_at  TEXT,                   -- when the officers were told about this row's state
+    who          TEXT NOT NULL DEFAULT '',    -- whom it is for, in words (reminders, packs)
     PRIMARY KEY (audience, meeting, address)
 )
 """
@@ -62,6 +63,7 @@ class RecipientRecord:
     content_hash: str
     transport: str
     reported_at: dt.datetime | None = None
+    who: str = ""  # the person, as the email names them ("" for a digest: its audience says)
 
     def needs_sending(self, by_hand: bool = False) -> bool:
         if self.state == DEFERRED:
@@ -82,11 +84,12 @@ class Attempt:
     content_hash: str
     transport: str
     now: dt.datetime
+    who: str = ""  # RecipientRecord.who
 
 
 _COLUMNS = (
     "audience, meeting, address, state, tries, message_id, reply, updated_at, sent_at, "
-    "content_hash, transport, reported_at"
+    "content_hash, transport, reported_at, who"
 )
 
 
@@ -146,6 +149,18 @@ class Ledger:
             rows = [r for r in rows if r.reported_at is None and r.state in (REFUSED, UNCERTAIN)]
         return rows
 
+    def untold(self) -> list[RecipientRecord]:
+        """Refused and uncertain rows of any date the officers were not told about yet: the
+        reminders' and packs' dates are days of their own, so no single latest one holds them
+        all (a reminder refused on Monday is still news after Tuesday's were sent)."""
+        sql = (
+            f"SELECT {_COLUMNS} FROM digest_recipients WHERE reported_at IS NULL AND state IN "
+            "(?, ?) ORDER BY meeting, audience, address"
+        )
+        with store.guarded(self.state_dir):
+            rows = self.conn.execute(self._sql(sql), (REFUSED, UNCERTAIN)).fetchall()
+        return [_record(r) for r in rows]
+
     # ---------------------------------------------------------------- writing
     def settle_interrupted(self, now: dt.datetime) -> None:
         """A ``sending`` row left by an earlier run: the message may have gone. Only call this
@@ -192,12 +207,13 @@ class Ledger:
     ) -> None:
         when = a.now.isoformat()
         self._write(
-            f"INSERT INTO digest_recipients ({_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?,?,?,NULL) "
+            f"INSERT INTO digest_recipients ({_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?,?,?,NULL,?) "
             "ON CONFLICT(audience, meeting, address) DO UPDATE SET state = excluded.state, "
             "tries = tries + excluded.tries, message_id = excluded.message_id, "
             "reply = excluded.reply, updated_at = excluded.updated_at, "
             "sent_at = coalesce(excluded.sent_at, sent_at), "
             "content_hash = excluded.content_hash, transport = excluded.transport, "
+            "who = excluded.who, "
             # A new problem is told to the officers again; a state that did not change is not.
             "reported_at = CASE WHEN state = excluded.state AND excluded.state != 'uncertain' "
             "THEN reported_at END",
@@ -214,6 +230,7 @@ class Ledger:
                     when if sent else None,
                     a.content_hash,
                     a.transport,
+                    a.who,
                 )
                 for address in addresses
             ],
@@ -227,7 +244,7 @@ _INTERRUPTED = (
 
 
 def _record(row: tuple) -> RecipientRecord:
-    (aud, meeting, address, state, tries, mid, reply, updated, sent, digest_hash, tr, rep) = row
+    (aud, meeting, address, state, tries, mid, reply, updated, sent, sealed, tr, rep, who) = row
     return RecipientRecord(
         audience=aud,
         meeting=dt.date.fromisoformat(meeting),
@@ -238,9 +255,10 @@ def _record(row: tuple) -> RecipientRecord:
         reply=reply,
         updated_at=dt.datetime.fromisoformat(updated),
         sent_at=dt.datetime.fromisoformat(sent) if sent else None,
-        content_hash=digest_hash,
+        content_hash=sealed,
         transport=tr,
         reported_at=dt.datetime.fromisoformat(rep) if rep else None,
+        who=who,
     )
 
 
@@ -250,12 +268,25 @@ def connect(cfg: Config, table: str = DIGESTS) -> Ledger:
     try:
         with store.guarded(cfg.state_dir), conn:
             conn.execute(_SCHEMA.replace(DIGESTS, table))
+            _add_who(conn, table)
             if table == DIGESTS:
                 _upgrade(conn)
     except BaseException:
         conn.close()
         raise
     return Ledger(conn, cfg.state_dir, table)
+
+
+def _add_who(conn: sqlite3.Connection, table: str) -> None:
+    """A state file from before the ``who`` column: add it (old rows name nobody)."""
+    columns = {row[1] for row in conn.execute(f"PRAGMA table_info({table})")}
+    if "who" in columns:
+        return
+    try:
+        conn.execute(f"ALTER TABLE {table} ADD COLUMN who TEXT NOT NULL DEFAULT ''")
+    except sqlite3.OperationalError as exc:
+        if "duplicate column" not in str(exc):  # another process added it just now
+            raise
 
 
 def _upgrade(conn: sqlite3.Connection) -> None:

@@ -24,6 +24,8 @@ from automations.core.errors import ConfigError, DigestError
 from automations.core.findings import Finding, Severity
 from automations.core.text import add_months, long_date
 from automations.digests import ledger
+from automations.digests.pack_easy import easy_decisions, year_ending
+from automations.digests.pack_pdf import write_pdf
 from automations.digests.quiet_days import is_quiet, working_days_before
 from automations.digests.reminder_settings import reminder_settings
 from automations.digests.reminders import EASY_READ, LARGE_PRINT, deliver, member_format
@@ -129,6 +131,7 @@ class Pack:
     groups: tuple[tuple[str, tuple[PackAction, ...]], ...]  # owner -> their open actions
     decisions: tuple[tuple[str, tuple[str, ...]], ...]  # topic -> lines
     to_raise: tuple[str, ...]
+    easy_decisions: tuple[tuple[str, tuple[str, ...]], ...] = ()  # the same, in easy read
 
     @property
     def open_count(self) -> int:
@@ -170,6 +173,7 @@ def build_pack(
         ordered,
         _decisions(cfg, validation, meeting),
         tuple(_to_raise(validation.report.findings, top)),
+        easy_decisions(board, cfg.tor, validation.report.findings, meeting, today),
     )
 
 
@@ -193,18 +197,14 @@ def _review_line(cfg: Config, board: Board, meeting: dt.date) -> str:
 
 
 def _year_up(cfg: Config, board: Board, meeting: dt.date) -> list[str]:
-    """Members whose minimum period (a year) ends around this meeting: ask if they stay on."""
-    gap = dt.timedelta(days=cfg.tor.meeting_gap_days)
     out = []
-    for m in board.active_members(meeting):
-        if m.joined is None:
-            continue
+    for m in year_ending(board, cfg.tor, meeting):
+        assert m.joined is not None
         ends = add_months(m.joined, cfg.tor.minimum_membership_months)
-        if meeting - gap <= ends <= meeting + gap:
-            out.append(
-                f"{m.label} joined on {long_date(m.joined)}; their first year ends on "
-                f"{long_date(ends)}. Ask whether they will stay on."
-            )
+        out.append(
+            f"{m.label} joined on {long_date(m.joined)}; their first year ends on "
+            f"{long_date(ends)}. Ask whether they will stay on."
+        )
     return out
 
 
@@ -279,13 +279,16 @@ def printable_path(cfg: Config, meeting: dt.date) -> Path:
     return folder / f"pack-{meeting.isoformat()}.html"
 
 
-def write_printable(cfg: Config, pack: Pack, now: dt.datetime, path: Path) -> Path:
+def write_printable(cfg: Config, pack: Pack, now: dt.datetime, path: Path) -> list[Path]:
+    """The printable page at ``path`` (.html) and, where WeasyPrint can run, the same as a
+    .pdf beside it (pack_pdf.py)."""
     _, html, _ = render(cfg, pack, None, (), now, printable=True)
     path.parent.mkdir(parents=True, exist_ok=True)
     partial = path.with_name(f".{path.name}.part")
     partial.write_text(html, encoding="utf-8")
     partial.replace(path)  # atomic: a printer never gets half a page
-    return path
+    pdf = write_pdf(html, path.with_suffix(".pdf"))
+    return [path, pdf] if pdf else [path]
 
 
 # ---------------------------------------------------------------- sending
@@ -368,7 +371,7 @@ def preview(cfg: Config, validation: Validation, folder: Path, now: dt.datetime)
     s = pack_settings(cfg)
     pack = build_pack(cfg, validation, meeting, reminder_settings(cfg).board_name, s.top_findings)
     folder.mkdir(parents=True, exist_ok=True)
-    written = [write_printable(cfg, pack, now, folder / f"pack-{meeting.isoformat()}.html")]
+    written = write_printable(cfg, pack, now, folder / f"pack-{meeting.isoformat()}.html")
     for m, addr in recipients(validation.board, meeting, today):
         msg, _, _ = render(cfg, pack, m, (addr,), now)
         path = folder / f"pack-{meeting.isoformat()}-{(m.id or 'member').lower()}.eml"

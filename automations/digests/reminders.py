@@ -190,6 +190,7 @@ class Item:
     last_update: dt.date | None
     update: str
     confidential: bool
+    link: str = ""  # opens the action's row in the tracker (Google Sheets only), or ""
 
 
 @dataclass(frozen=True)
@@ -239,7 +240,14 @@ def _item(board: Board, a: Action, today: dt.date, why: str) -> Item:
         last_update=a.last_update,
         update=a.update or "",
         confidential=bool(a.confidential),
+        link=_row_link(board, a),
     )
+
+
+def _row_link(board: Board, a: Action) -> str:
+    # Built by the backend from ids, not from a cell; still only an https: address gets out.
+    link = board.actions.address(a.row)
+    return link if link.startswith("https://") else ""
 
 
 _WHY = {DUE_SOON: "due soon", LATE: "late"}
@@ -411,9 +419,12 @@ class Planned:
     triggers: tuple[Trigger, ...]
 
 
-def plan(cfg: Config, validation: Validation, now: dt.datetime, book: _Book) -> list[Planned]:
+def plan(
+    cfg: Config, validation: Validation, now: dt.datetime, book: _Book, by_hand: bool = False
+) -> list[Planned]:
     """The reminder emails to send now. New triggers join the owner's email that is still
-    unsent (a retry after a failed day), else today's; recorded before anything is sent."""
+    unsent (a retry after a failed day), else today's; recorded before anything is sent.
+    ``by_hand`` (see send_due) also counts an email refused with 5xx as unsent."""
     s = reminder_settings(cfg)
     today = local(now, s.timezone).date()
     if not s.enabled or (s.quiet_days and is_quiet(today)):
@@ -427,12 +438,12 @@ def plan(cfg: Config, validation: Validation, now: dt.datetime, book: _Book) -> 
         ]
         since = today - dt.timedelta(days=s.catch_up_days)
         days = book.owner_days(key, since)
-        unsent = sorted(d for d in days if book.pending(owner, d))
+        unsent = sorted(d for d in days if book.pending(owner, d, by_hand))
         if new:
             target = unsent[-1] if unsent else today
             book.assign(new, target)
             days = book.owner_days(key, since)
-            unsent = sorted(d for d in days if book.pending(owner, d))
+            unsent = sorted(d for d in days if book.pending(owner, d, by_hand))
         for day in unsent:
             ids = {aid for aid, _ in days[day]}
             triggers = tuple(
@@ -446,9 +457,15 @@ def plan(cfg: Config, validation: Validation, now: dt.datetime, book: _Book) -> 
     return out
 
 
-def send_due(cfg: Config, validation: Validation, now: dt.datetime) -> list[ReminderOutcome]:
+def send_due(
+    cfg: Config, validation: Validation, now: dt.datetime, by_hand: bool = False
+) -> list[ReminderOutcome]:
     """Send every reminder due now. The caller holds the service's lock. Raises StateError
-    (nothing more sent) when the state folder cannot record a send."""
+    (nothing more sent) when the state folder cannot record a send.
+
+    ``by_hand`` is `coprod remind --send`: a person asked, so an address the mail server
+    refused with 5xx (the mailbox may be fixed now) and an uncertain send already repeated once
+    are tried again, as `coprod digest --send` does; the scheduled job never retries them."""
     s = reminder_settings(cfg)
     if not s.enabled:
         return []
@@ -456,7 +473,7 @@ def send_due(cfg: Config, validation: Validation, now: dt.datetime) -> list[Remi
     book = _Book(cfg)
     try:
         book.ledger.settle_interrupted(now)
-        planned = plan(cfg, validation, now, book)
+        planned = plan(cfg, validation, now, book, by_hand)
         if not planned:
             return []
         transport, env = make_transport(cfg), template_env(cfg.templates_dir)
@@ -467,7 +484,7 @@ def send_due(cfg: Config, validation: Validation, now: dt.datetime) -> list[Remi
             if unreachable:
                 outcomes.append(_outcome(p, "retry-later", f"not tried: {unreachable}"))
                 continue
-            outcome = _send_one(cfg, validation, p, now, today, s, env, transport, book)
+            outcome = _send_one(cfg, validation, p, now, today, s, env, transport, book, by_hand)
             outcomes.append(outcome)
             if outcome.status == "retry-later" and "could not reach" in outcome.detail:
                 unreachable = outcome.detail
@@ -505,8 +522,9 @@ def _send_one(
     env: Any,
     transport: Transport,
     book: _Book,
+    by_hand: bool = False,
 ) -> ReminderOutcome:
-    pending = book.pending(p.owner, p.day)
+    pending = book.pending(p.owner, p.day, by_hand)
     try:
         r = make(cfg, validation, p, now, today, s, env)
     except DigestError as exc:
@@ -521,7 +539,7 @@ def _send_one(
         p.day,
         pending,
         now,
-        p.owner.name,
+        f"{p.owner.name} (the officers' copy)" if p.owner.via_officers else p.owner.name,
     )
     return _outcome(p, status, detail, recipients=delivered, actions=len(r.items), size=r.size)
 
@@ -538,7 +556,8 @@ def deliver(
     who: str,
 ) -> tuple[str, str, tuple[str, ...]]:
     """Send one message to ``pending``, recorded before DATA and after the reply, as the
-    digests are; returns (status, detail, the addresses that have it)."""
+    digests are; returns (status, detail, the addresses that have it). ``who`` (the person, in
+    words) is kept in the ledger for the officers' alert."""
     attempt = ledger.Attempt(
         audience,
         day,
@@ -546,6 +565,7 @@ def deliver(
         content_hash,
         transport.name,
         now if now.tzinfo else now.astimezone(),
+        who,
     )
     try:
         delivery = transport.send(message, pending, lambda ok: book.about_to_send(attempt, ok))

@@ -152,6 +152,11 @@ class Table:
     match: HeaderMatch | None
     records: list[Any] = field(default_factory=list)
     header_row: int = 1  # the sheet's own row number of the header row
+    row_address: str = ""  # RawTable.row_address: a web address with "{row}", or ""
+
+    def address(self, row: int) -> str:
+        """The web address that opens ``row`` of this tab, or "" (a file has none)."""
+        return self.row_address.replace("{row}", str(row))
 
     @property
     def present(self) -> bool:
@@ -330,7 +335,7 @@ def _build_table(
     findings: list[Finding],
 ) -> Table:
     match = match_headers(schema, rt.header)
-    table = Table(schema, rt.title, match, header_row=rt.header_row)
+    table = Table(schema, rt.title, match, header_row=rt.header_row, row_address=rt.row_address)
     for col in match.missing:
         findings.append(_missing_column(table, col.name, match.suggestions.get(col.field)))
     findings.extend(_duplicate_columns(table, rt.header))

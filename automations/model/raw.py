@@ -36,6 +36,9 @@ class RawTable:
     excel_tables: tuple[ExcelTable, ...] = ()
     forced_header_row: int | None = None  # [source.tabs.<Tab>] header_row
     workbook: str = ""  # which workbook the tab is in, when the board spans several ("": main)
+    # A web address that opens one of the tab's rows, "{row}" standing for its number (the
+    # Google backend builds it from the spreadsheet's and the tab's ids); "": no address.
+    row_address: str = ""
 
     def top(self) -> list[tuple[int, Sequence[object]]]:
         """The first SCAN_ROWS rows with their numbers (where the header row can be)."""
@@ -65,14 +68,16 @@ def is_blank_row(values: Sequence[object]) -> bool:
     return all(v is None or (isinstance(v, str) and not v.strip()) for v in values)
 
 
-def table_from_grid(title: str, grid: Iterable[Sequence[object]]) -> RawTable:
+def table_from_grid(
+    title: str, grid: Iterable[Sequence[object]], row_address: str = ""
+) -> RawTable:
     """Read with row 1 as the header (the board moves it when the real one is lower down:
     RawTable.at). Data rows keep their spreadsheet numbers and are cut to the header's width,
     and rows blank within that width are skipped (a note typed beside the table is not a row).
     Every backend builds its tables here, so they agree cell for cell."""
     lines = grid if isinstance(grid, list) else list(grid)
     header, rows = _cut(lines, 1, set())
-    return RawTable(title=title, header=header, rows=rows, grid=lines)
+    return RawTable(title=title, header=header, rows=rows, grid=lines, row_address=row_address)
 
 
 def _cut(

@@ -18,7 +18,7 @@ from email.utils import format_datetime, make_msgid
 from automations.core.config import Config
 from automations.core.errors import MailError
 from automations.core.log import event, get
-from automations.core.text import shown_time
+from automations.core.text import long_date, shown_time
 from automations.digests import ledger
 from automations.mail.transport import (
     checked_address,
@@ -169,65 +169,101 @@ def recovery_message(
     return msg
 
 
-# ---------------------------------------------------------------- digest problems
+# ---------------------------------------------------------------- sending problems
 
 
-def digest_problems(cfg: Config, now: dt.datetime, tz: dt.tzinfo) -> bool:
-    """Tell `[alerts] to`, once each, about digests refused with a 5xx reply (with the server's
-    words) and sends left uncertain. True when an email went. A failed email is logged and the
-    problems are told on the next pass."""
-    book = ledger.connect(cfg)
+def sending_problems(cfg: Config, now: dt.datetime, tz: dt.tzinfo) -> bool:
+    """Tell `[alerts] to`, once each, about digests, owner reminders and co-chairs' packs
+    refused with a 5xx reply (with the server's words) and sends left uncertain. True when an
+    email went. A failed email is logged and the problems are told on the next pass."""
+    from automations.digests.pack import TABLE as PACKS
+
+    books = [ledger.connect(cfg, table) for table in (ledger.DIGESTS, ledger.REMINDERS, PACKS)]
     try:
-        problems = book.problems(unreported_only=True)
-        if not problems:
+        digests, reminders, packs = books
+        found = [
+            (digests, digests.problems(unreported_only=True)),
+            (reminders, reminders.untold()),
+            (packs, packs.untold()),
+        ]
+        if not any(rows for _, rows in found):
             return False
-        settings = alert_settings(cfg)
-        lines = [_problem_line(p) for p in problems]
-        if not settings.to:
-            event(
-                log,
-                logging.ERROR,
-                "digest_problems.not_sent",
-                reason="alerts.to is not set",
-                problems=" | ".join(lines),
-            )
-            book.reported(problems, now)  # logged once is told: not again on every pass
-            return False
-        msg = _base(cfg, settings, "Co-Production Board service: some digests need a look", now)
-        msg.set_content(
-            f"On {_when(now, tz)} the service could not be sure that every action-point digest "
-            "reached everyone:\n\n"
-            + "".join(f"  - {line}\n" for line in lines)
-            + "\nWhat to do: for an address the mail server refused, check it in the config "
-            "(digest.audiences recipients); a changed address gets the digest on the next run, "
-            "and `coprod digest --send` tries the same address again once its mailbox is "
-            "fixed. An 'uncertain' digest most likely arrived: ask the recipient if unsure. "
-            "`coprod status` lists these too.\n"
-        )
-        try:
-            send_unrecorded(make_transport(cfg), msg)
-        except MailError as exc:
-            event(
-                log, logging.ERROR, "digest_problems.not_sent", reason=str(exc), retry="next pass"
-            )
-            return False
-        book.reported(problems, now)
-        event(log, logging.WARNING, "digest_problems.sent", problems=len(problems))
-        return True
+        lines = [_problem_line(r) for r in found[0][1]]
+        lines += [_person_line(r, "reminder") for r in found[1][1]]
+        lines += [_person_line(r, "pack") for r in found[2][1]]
+        return _tell(cfg, found, lines, now, tz, only_digests=not (found[1][1] or found[2][1]))
     finally:
-        book.close()
+        for book in books:
+            book.close()
 
 
-def _problem_line(r: object) -> str:
-    from automations.digests.ledger import RecipientRecord
+def _tell(
+    cfg: Config,
+    found: list[tuple[ledger.Ledger, list[ledger.RecipientRecord]]],
+    lines: list[str],
+    now: dt.datetime,
+    tz: dt.tzinfo,
+    only_digests: bool,
+) -> bool:
+    settings = alert_settings(cfg)
+    if not settings.to:
+        event(
+            log,
+            logging.ERROR,
+            "digest_problems.not_sent",
+            reason="alerts.to is not set",
+            problems=" | ".join(lines),
+        )
+        for book, rows in found:
+            book.reported(rows, now)  # logged once is told: not again on every pass
+        return False
+    what = "some digests need a look" if only_digests else "some emails need a look"
+    msg = _base(cfg, settings, f"Co-Production Board service: {what}", now)
+    kinds = "action-point digest" if only_digests else "digest, reminder and pack"
+    msg.set_content(
+        f"On {_when(now, tz)} the service could not be sure that every {kinds} "
+        "reached everyone:\n\n"
+        + "".join(f"  - {line}\n" for line in lines)
+        + "\nWhat to do: for an address the mail server refused, check it in the config "
+        "(digest.audiences recipients) or, for a reminder or a pack, on the Members tab; a "
+        "changed address gets the email on the next run, and `coprod digest --send` (or "
+        "`coprod remind --send`) tries the same address again once its mailbox is fixed. An "
+        "'uncertain' email most likely arrived: ask the person if unsure. `coprod status` "
+        "lists these too.\n"
+    )
+    try:
+        send_unrecorded(make_transport(cfg), msg)
+    except MailError as exc:
+        event(log, logging.ERROR, "digest_problems.not_sent", reason=str(exc), retry="next pass")
+        return False
+    for book, rows in found:
+        book.reported(rows, now)
+    event(log, logging.WARNING, "digest_problems.sent", problems=len(lines))
+    return True
 
-    assert isinstance(r, RecipientRecord)
+
+def _problem_line(r: ledger.RecipientRecord) -> str:
     head = f"{r.audience} digest of the meeting on {r.meeting:%d %B %Y}, to {r.address}:"
     if r.state == ledger.UNCERTAIN:
-        again = (
-            "it will be sent once more, with the same Message-ID, on the next run"
-            if r.tries < ledger.MAX_UNCERTAIN_TRIES
-            else "it has been sent twice and will not be sent again by itself"
-        )
-        return f"{head} uncertain - {r.reply}; {again}."
+        return f"{head} uncertain - {r.reply}; {_again(r)}."
     return f"{head} refused by the mail server, which said: {r.reply}"
+
+
+def _person_line(r: ledger.RecipientRecord, kind: str) -> str:
+    """"The reminder to Jane Doe <jane@…> (6 March 2024) was refused by the mail server: …"."""
+    who = r.who or r.audience.partition(":")[2] or r.audience  # rows from before ``who``
+    what = (
+        f"The reminder to {who} <{r.address}> ({long_date(r.meeting)})"
+        if kind == "reminder"
+        else f"The follow-up pack for the meeting on {long_date(r.meeting)} to {who} "
+        f"<{r.address}>"
+    )
+    if r.state == ledger.UNCERTAIN:
+        return f"{what} may not have arrived: {r.reply}; {_again(r)}."
+    return f"{what} was refused by the mail server: {r.reply}"
+
+
+def _again(r: ledger.RecipientRecord) -> str:
+    if r.tries < ledger.MAX_UNCERTAIN_TRIES:
+        return "it will be sent once more, with the same Message-ID, on the next run"
+    return "it has been sent twice and will not be sent again by itself"

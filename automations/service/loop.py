@@ -123,7 +123,7 @@ def run_once(cfg: Config, now: dt.datetime | None = None) -> PassResult:
         pass_id = state.begin_pass(now)
         event(log, logging.INFO, "pass.started", at=sc.local(now), jobs=",".join(j for j, _ in due))
         outcomes = tuple(_run_jobs(cfg, sc, state, due, now))
-        alerts.digest_problems(cfg, now, sc.tz)
+        alerts.sending_problems(cfg, now, sc.tz)
         finished = now + dt.timedelta(seconds=time.monotonic() - began)
         result = PassResult(now, finished, outcomes)
         state.finish_pass(pass_id, finished, result.outcome, result.summary(), result.error)
@@ -353,7 +353,10 @@ def run_once_locked(cfg: Config, now: dt.datetime | None = None) -> PassResult:
         return run_once(cfg, now)
 
 
-def remind_by_hand(cfg: Config, validation: Validation) -> list[Any]:
-    """`coprod remind --send`: under the service's lock, like `coprod digest --send`."""
+def remind_by_hand(
+    cfg: Config, validation: Validation, now: dt.datetime | None = None
+) -> list[Any]:
+    """`coprod remind --send`: under the service's lock, like `coprod digest --send`, and like
+    it trying again the addresses a mail server refused (a person asked: it may be fixed)."""
     with hold_lock(cfg.state_dir, command_line()):
-        return app.send_reminders(cfg, validation)
+        return app.send_reminders(cfg, validation, now, by_hand=True)

@@ -110,6 +110,7 @@ def _problem(r: ledger.RecipientRecord, local: Any) -> dict[str, Any]:
         "message_id": r.message_id,
         "since": local(r.updated_at),
         "retried": r.needs_sending(),
+        "who": r.who,
     }
 
 
@@ -128,17 +129,29 @@ def _problem_lines(
         return []
     lines = ["", head]
     for p in problems:
-        if p["retried"]:
-            then = "sent again on the next run, with the same Message-ID"
-        elif p["state"] == ledger.REFUSED:
-            then = "sent when the address is changed in the config, or by `coprod digest --send`"
-        else:
-            then = "not sent again by itself (`coprod digest --send` sends it once more)"
         lines.append(
-            f"  {p['audience']} ({p['meeting']}) to {p['address']}: {_STATE_WORDS[p['state']]}"
-            f" - {p['reply'] or 'no details'}; {then}."
+            f"  {p['audience']}{', ' + p['who'] if p.get('who') else ''} ({p['meeting']}) to "
+            f"{p['address']}: {_STATE_WORDS[p['state']]} - {p['reply'] or 'no details'}; "
+            f"{_then(p)}."
         )
     return lines
+
+
+def _then(p: dict[str, Any]) -> str:
+    """What happens next to a problem row, with the command that sends it by hand."""
+    if p["retried"]:
+        return "sent again on the next run, with the same Message-ID"
+    kind = p["audience"].partition(":")[0]
+    where, command = {
+        "reminder": ("on the Members tab", "`coprod remind --send`"),
+        "pack": ("on the Members tab", ""),  # the pack has no hand send: a new address gets it
+    }.get(kind, ("in the config", "`coprod digest --send`"))
+    if p["state"] == ledger.REFUSED:
+        return f"sent when the address is changed {where}" + (f", or by {command}" if command
+                                                              else "")
+    if command:
+        return f"not sent again by itself ({command} sends it once more)"
+    return "not sent again by itself"
 
 
 def _when(text: str | None) -> str:

@@ -41,6 +41,7 @@ if TYPE_CHECKING:
     from automations.core.config import Config
 
 GOOGLE_API = "https://sheets.googleapis.com"
+SHEETS_WEB = "https://docs.google.com/spreadsheets/d"
 SCOPES = ["https://www.googleapis.com/auth/spreadsheets"]
 RETRY_STATUS = {429, 500, 502, 503, 504}
 _URL_KEY = re.compile(r"/spreadsheets/d/([A-Za-z0-9_-]+)")
@@ -220,8 +221,10 @@ class GoogleSheetSource:
                 "valueRenderOption": "UNFORMATTED_VALUE",
                 "dateTimeRenderOption": "SERIAL_NUMBER", "majorDimension": "ROWS"})
         value_ranges = reply.get("valueRanges", [])
-        tables = {t: raw_table(t, vr.get("values", [])) for t, vr in zip(titles, value_ranges,
-                                                                           strict=False)}
+        tables = {
+            t: raw_table(t, vr.get("values", []), row_address(self.key, state.sheets[t].sheet_id))
+            for t, vr in zip(titles, value_ranges, strict=False)
+        }
         if VALIDATION_TAB in state.sheets:
             state.validation_values = [list(r) for r in
                                        value_ranges[titles.index(VALIDATION_TAB)].get("values", [])]
@@ -373,6 +376,20 @@ def quote_title(title: str) -> str:
     return "'" + title.replace("'", "''") + "'"
 
 
-def raw_table(title: str, values: Sequence[Sequence[object]]) -> RawTable:
+def raw_table(title: str, values: Sequence[Sequence[object]], address: str = "") -> RawTable:
     """Rows as sources/xlsx.py gives them (an empty cell is None: Google sends "")."""
-    return table_from_grid(title, (tuple(None if v == "" else v for v in row) for row in values))
+    rows = (tuple(None if v == "" else v for v in row) for row in values)
+    return table_from_grid(title, rows, address)
+
+
+def row_address(key: str, sheet_id: int) -> str:
+    """The address that opens a row of a tab in Google Sheets, "{row}" for the row's number.
+
+    The form is Google's own: "…/spreadsheets/d/SPREADSHEET_ID/edit?gid=SHEET_ID#gid=SHEET_ID"
+    (Sheets API concepts guide, developers.google.com/workspace/sheets/api/guides/concepts),
+    with "&range=A5" after the fragment's gid to select a cell, as the HYPERLINKs on our
+    Validation tab do (marks._link). Both ids come from Google, not from a cell, and are
+    checked anyway: a key is letters, digits, - and _, a sheet id a whole number."""
+    if not (_BARE_KEY.fullmatch(key) and isinstance(sheet_id, int) and sheet_id >= 0):
+        return ""
+    return f"{SHEETS_WEB}/{key}/edit?gid={sheet_id}#gid={sheet_id}&range=A{{row}}"
