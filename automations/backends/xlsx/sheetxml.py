@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 from lxml import etree
 
+from automations.backends.xlsx.deflate import unpacked
 from automations.backends.xlsx.package import (
     BLOCK,
     NS_MAIN,
@@ -111,21 +112,20 @@ def read_sheet(pkg: Package, part: str) -> SheetXml:
         return split_sheet(pkg.read(part), part)
     start, carry, offset, head_len = b"", b"", 0, -1
     tail: list[bytes] = []
-    with pkg.zip.open(info) as stream:  # read to the end, which checks the stored checksum
-        while block := stream.read(BLOCK):
-            if not start:
-                start = block[: 1 << 16]
-            if head_len >= 0:
-                tail.append(block)
-                continue
-            window = carry + block
-            found = _sheet_data_end(window)
-            if found >= 0:
-                head_len = offset + found
-                tail.append(window[found:])
-            else:
-                carry = window[-64:]  # a tag cut across two blocks is still found
-                offset += len(window) - len(carry)
+    for block in unpacked(pkg.zip, info, BLOCK):  # to the end, which checks the checksum
+        if not start:
+            start = block[: 1 << 16]
+        if head_len >= 0:
+            tail.append(block)
+            continue
+        window = carry + block
+        found = _sheet_data_end(window)
+        if found >= 0:
+            head_len = offset + found
+            tail.append(window[found:])
+        else:
+            carry = window[-64:]  # a tag cut across two blocks is still found
+            offset += len(window) - len(carry)
     if head_len < 0:
         raise SourceError(f"The sheet part {part} is not laid out as Excel writes worksheets.")
     return _split(start, StoredPart(pkg.zip, info, head_len), b"".join(tail), part)

@@ -10,10 +10,10 @@ the same. Every part the writer did write is well-formed XML.
 from __future__ import annotations
 
 import zipfile
-from collections.abc import Iterator
 from pathlib import Path
 
 from automations.backends.marks import person_note, rule_severity
+from automations.backends.xlsx.deflate import unpacked
 from automations.backends.xlsx.notes import SheetNotes, read_notes
 from automations.backends.xlsx.package import (
     BLOCK,
@@ -111,12 +111,8 @@ def _sheets(
 def _stored_as(pkg: Package, part: str, sheet: SheetXml) -> bool:
     """Whether the part in the written file unpacks to exactly ``sheet``'s pieces. Streamed,
     so a large sheet is never held in memory."""
-    def written() -> Iterator[bytes]:
-        with pkg.zip.open(part) as stream:  # reading to the end also checks the checksum
-            while block := stream.read(BLOCK):
-                yield block
-
-    return same_stream(written(), blocks_of(sheet.pieces()))
+    written = unpacked(pkg.zip, pkg.infos[part], BLOCK)  # to the end: checks the checksum
+    return same_stream(written, blocks_of(sheet.pieces()))
 
 
 def _people_elements(sheet: SheetXml) -> list[object]:

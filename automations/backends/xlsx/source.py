@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import posixpath
 import zipfile
+from collections.abc import Collection
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -20,7 +21,7 @@ from openpyxl import load_workbook
 from openpyxl.utils.cell import range_boundaries
 from openpyxl.utils.exceptions import InvalidFileException
 
-from automations.backends.xlsx.sniff import check_workbook_file, uncalculated_formulas
+from automations.backends.xlsx.sniff import check_workbook_file, our_tabs, uncalculated_formulas
 from automations.core.errors import SourceError
 from automations.model.raw import (
     ExcelTable,
@@ -43,18 +44,19 @@ except ImportError:  # pragma: no cover - python-calamine is a declared dependen
 def read_xlsx(path: Path) -> RawWorkbook:
     """Every tab's values. Formula cells give the value the spreadsheet last calculated."""
     check_workbook_file(path)
-    raw = with_excel_tables(path, _read_values(path))
-    mark_uncalculated(raw, uncalculated_formulas(path))
+    ours = our_tabs(path)  # the check's own Validation tab: nothing in it to read
+    raw = with_excel_tables(path, _read_values(path, ours))
+    mark_uncalculated(raw, uncalculated_formulas(path, ours))
     return raw
 
 
-def _read_values(path: Path) -> RawWorkbook:
-    if python_calamine is not None and not has_error_cells(path):
+def _read_values(path: Path, skip: dict[str, str]) -> RawWorkbook:
+    if python_calamine is not None and not has_error_cells(path, set(skip.values())):
         try:
-            return read_xlsx_calamine(path)
+            return read_xlsx_calamine(path, skip)
         except Exception:  # anything calamine cannot parse, openpyxl reads or explains
             pass
-    return read_xlsx_openpyxl(path)
+    return read_xlsx_openpyxl(path, skip)
 
 
 # ---------------------------------------------------------------- Excel tables (ListObjects)
@@ -131,7 +133,7 @@ def _table(root: ElementTree.Element) -> ExcelTable | None:
 _ERROR_MARKS = (b' t="e"', b" t='e'")
 
 
-def has_error_cells(path: Path) -> bool:
+def has_error_cells(path: Path, skip: Collection[str] = ()) -> bool:
     """Whether any cell holds a formula error (#N/A, #DIV/0!...). calamine reads those as
     blank, which would hide them, so such a workbook is read with openpyxl, which keeps the
     error text for the checks to report. Scanning costs a tenth of calamine's own time."""
@@ -141,6 +143,7 @@ def has_error_cells(path: Path) -> bool:
                 _member_has_error(zf, info)
                 for info in zf.infolist()
                 if info.filename.startswith("xl/worksheets/") and info.filename.endswith(".xml")
+                and info.filename not in skip
             )
     except (zipfile.BadZipFile, OSError, KeyError):
         return True  # let openpyxl explain what is wrong with the file
@@ -164,14 +167,14 @@ def _check_exists(path: Path) -> None:
         raise SourceError(f"The workbook {path} does not exist. Check [source] path in the config.")
 
 
-def read_xlsx_calamine(path: Path) -> RawWorkbook:
+def read_xlsx_calamine(path: Path, skip: Collection[str] = ()) -> RawWorkbook:
     """The fast reader. Raises whatever calamine raises: read_xlsx then falls back to openpyxl,
     whose messages about damaged files are the ones people see."""
     assert python_calamine is not None
     wb = python_calamine.CalamineWorkbook.from_path(str(path))
     try:
         tables = {}
-        for name in wb.sheet_names:
+        for name in (n for n in wb.sheet_names if n not in skip):
             # skip_empty_area=False: the grid starts at A1, so list index + 1 is the row number.
             grid = wb.get_sheet_by_name(name).to_python(skip_empty_area=False)
             tables[name] = table_from_grid(name, map(_blank_as_none, grid))
@@ -185,7 +188,7 @@ def _blank_as_none(row: list[object]) -> list[object]:
     return [None if v == "" else v for v in row] if "" in row else row
 
 
-def read_xlsx_openpyxl(path: Path) -> RawWorkbook:
+def read_xlsx_openpyxl(path: Path, skip: Collection[str] = ()) -> RawWorkbook:
     _check_exists(path)
     try:
         wb = load_workbook(path, read_only=True, data_only=True)
@@ -197,7 +200,7 @@ def read_xlsx_openpyxl(path: Path) -> RawWorkbook:
             "Save it from Excel or LibreOffice as .xlsx and try again."
         ) from None
     try:
-        tables = {ws.title: _openpyxl_table(ws) for ws in wb.worksheets}
+        tables = {ws.title: _openpyxl_table(ws) for ws in wb.worksheets if ws.title not in skip}
     except Exception as exc:  # a damaged sheet inside a valid zip
         raise SourceError(
             f"{path.name} could not be read: {exc}. Re-save it and try again."
