@@ -203,6 +203,7 @@ class Book:
     _merged: dict[str, list[tuple[int, int, int, int]]] = field(default_factory=dict)
     as_read: dict[str, SheetXml] = field(default_factory=dict)  # for the proof
     tab_rows: list[TabRow] | None = None  # the Validation tab this run wants
+    tab_frozen: tuple[tuple[Any, ...], ...] | None = None  # the same, as _frozen gives it
 
     @cached_property
     def styles(self) -> Styles:
@@ -356,7 +357,7 @@ def desired_state(book: Book, plan: MarkPlan) -> MarksState:
         anchor = book.anchor(parts[m.sheet], m.cell)
         if anchor not in book.notes(parts[m.sheet]).threaded:
             notes.add((m.sheet, anchor, _clean(m.note)))
-    return MarksState(frozenset(rules), frozenset(notes), _frozen(_rows(book, plan)))
+    return MarksState(frozenset(rules), frozenset(notes), _frozen_rows(book, plan))
 
 
 def _tab_now(book: Book, expected: Frozen | None) -> Frozen | None:
@@ -543,10 +544,17 @@ def _book_rows(book: Book, plan: MarkPlan) -> list[TabRow]:
     return book.tab_rows
 
 
+def _frozen_rows(book: Book, plan: MarkPlan) -> tuple[tuple[Any, ...], ...]:
+    """The tab's rows as compared and fingerprinted, worked out once per run."""
+    if book.tab_frozen is None:
+        book.tab_frozen = _frozen(_rows(book, plan))
+    return book.tab_frozen
+
+
 def _write_tab(book: Book, plan: MarkPlan, styles: Styles) -> str:
     """Returns the tab's part."""
     rows = _book_rows(book, plan)
-    data = tab_part(rows, styles, fingerprint(_frozen([r.values for r in rows])))
+    data = tab_part(rows, styles, fingerprint(_frozen_rows(book, plan)))
     pkg = book.pkg
     if book.tab is not None:
         pkg.put(book.tab.part, data)
