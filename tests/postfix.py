@@ -124,11 +124,14 @@ class Postfix:
         """After a reload: wait until a new session takes RCPT for ``address`` (no DATA)."""
         deadline = time.monotonic() + limit
         while True:
-            with smtplib.SMTP("127.0.0.1", self.port, timeout=5) as smtp:
-                smtp.ehlo()
-                smtp.mail("probe@example.org")
-                code, _ = smtp.rcpt(address)
-                smtp.rset()
+            try:
+                with smtplib.SMTP("127.0.0.1", self.port, timeout=5) as smtp:
+                    smtp.ehlo()
+                    smtp.mail("probe@example.org")
+                    code, _ = smtp.rcpt(address)
+                    smtp.rset()
+            except (OSError, smtplib.SMTPException):
+                code = 0  # caught between the old processes and the new: try again
             if code == 250:
                 return
             if time.monotonic() > deadline:

@@ -67,7 +67,8 @@ REFUSED = [
 
 
 def refused(tmp_path: Path, checks: str, *args: str) -> str:
-    write_workbook(tmp_path / "board.xlsx", tables())
+    if not (tmp_path / "board.xlsx").exists():  # once: a rewrite carries a new save time
+        write_workbook(tmp_path / "board.xlsx", tables())
     (tmp_path / "checks.toml").write_text(checks, encoding="utf-8")
     config = tmp_path / "config.toml"
     config.write_text('[source]\npath = "board.xlsx"\n[rules]\nchecks_file = "checks.toml"\n')
