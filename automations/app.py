@@ -210,6 +210,24 @@ def send_reminders(
     return send_due(cfg, validation, when, by_hand)
 
 
+def send_pack(cfg: Config, validation: Validation, now: dt.datetime | None = None) -> list:
+    """`coprod pack --send`: the pack for the next meeting to whoever does not have it yet,
+    when it is due (pack.due_meeting), trying again addresses refused with 5xx. The caller holds
+    the service's lock (service.loop.pack_by_hand). `--today` replays that day."""
+    from automations.digests.pack import pack_settings
+    from automations.digests.pack import send_due as send_the_pack
+
+    if not pack_settings(cfg).enabled:
+        raise ConfigError(
+            "pack: switched off. It needs a [pack] section in the config (see "
+            "config.example.toml) without enabled = false."
+        )
+    when = board_now(cfg, now)
+    if when.date() != validation.report.today:
+        when = dt.datetime.combine(validation.report.today, when.timetz())
+    return send_the_pack(cfg, validation, when, by_hand=True)
+
+
 def preview_pack(
     cfg: Config, validation: Validation, folder: Path, now: dt.datetime | None = None
 ) -> list[Path]:

@@ -433,12 +433,32 @@ def remind_command(
 
 @cli.command("pack")
 @config_options
-@click.option("--preview", "preview_dir", required=True,
-              type=click.Path(path_type=Path, file_okay=False),
+@click.option("--preview", "preview_dir", type=click.Path(path_type=Path, file_okay=False),
               help="Write the pack (printable page and emails) here; nothing is sent.")
+@click.option("--send", is_flag=True,
+              help="Send the pack now, if it is due, to whoever does not have it yet.")
 @friendly
-def pack_command(config_path: Path, today: dt.date | None, preview_dir: Path) -> None:
-    """The co-chairs' follow-up pack for the next meeting, as files to look at or print."""
+def pack_command(
+    config_path: Path, today: dt.date | None, preview_dir: Path | None, send: bool
+) -> None:
+    """The co-chairs' follow-up pack for the next meeting: files to look at or print, or sent.
+
+    --send tries again an address the mail server refused (once it is fixed), as
+    `coprod digest --send` does. Exit status: 0 done, 4 some pack was not sent.
+    """
+    from automations.service.loop import pack_by_hand
+
+    if send == bool(preview_dir):
+        raise click.UsageError("give either --send or --preview DIR")
     cfg = settings(config_path)
-    for path in app.preview_pack(cfg, app.validate(cfg, today), preview_dir):
-        click.echo(f"Wrote {path}")
+    result = app.validate(cfg, today)
+    if preview_dir:
+        for path in app.preview_pack(cfg, result, preview_dir):
+            click.echo(f"Wrote {path}")
+        return
+    outcomes = pack_by_hand(cfg, result)
+    for outcome in outcomes:
+        click.echo(outcome.describe())
+    if not outcomes:
+        click.echo("No pack is due now, or everyone has it already.")
+    sys.exit(EXIT_OK if all(o.ok for o in outcomes) else EXIT_NOT_SENT)

@@ -320,9 +320,12 @@ def due_meeting(cfg: Config, validation: Validation, now: dt.datetime) -> dt.dat
     return meeting if pack_day(meeting, s) <= today < meeting else None
 
 
-def send_due(cfg: Config, validation: Validation, now: dt.datetime) -> list[PackOutcome]:
+def send_due(
+    cfg: Config, validation: Validation, now: dt.datetime, by_hand: bool = False
+) -> list[PackOutcome]:
     """Send the pack to whoever still needs it for the next meeting. The caller holds the
-    service's lock."""
+    service's lock. ``by_hand`` is `coprod pack --send`: a person asked, so an address refused
+    with 5xx (the mailbox may be fixed) is tried again, as `coprod digest --send` does."""
     meeting = due_meeting(cfg, validation, now)
     if meeting is None:
         return []
@@ -336,7 +339,7 @@ def send_due(cfg: Config, validation: Validation, now: dt.datetime) -> list[Pack
         todo = []
         for m, addr in people:
             rec = book.for_audience(f"pack:{m.id}", meeting).get(addr.addr_spec)
-            if rec is None or rec.needs_sending():
+            if rec is None or rec.needs_sending(by_hand):
                 todo.append((m, addr))
         if not todo:
             return []

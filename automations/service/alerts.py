@@ -227,7 +227,8 @@ def _tell(
         + "\nWhat to do: for an address the mail server refused, check it in the config "
         "(digest.audiences recipients) or, for a reminder or a pack, on the Members tab; a "
         "changed address gets the email on the next run, and `coprod digest --send` (or "
-        "`coprod remind --send`) tries the same address again once its mailbox is fixed. An "
+        "`coprod remind --send`, `coprod pack --send`) tries the same address again once its "
+        "mailbox is fixed. An "
         "'uncertain' email most likely arrived: ask the person if unsure. `coprod status` "
         "lists these too.\n"
     )

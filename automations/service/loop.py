@@ -360,3 +360,9 @@ def remind_by_hand(
     it trying again the addresses a mail server refused (a person asked: it may be fixed)."""
     with hold_lock(cfg.state_dir, command_line()):
         return app.send_reminders(cfg, validation, now, by_hand=True)
+
+
+def pack_by_hand(cfg: Config, validation: Validation, now: dt.datetime | None = None) -> list[Any]:
+    """`coprod pack --send`: under the service's lock, like `coprod remind --send`."""
+    with hold_lock(cfg.state_dir, command_line()):
+        return app.send_pack(cfg, validation, now)

@@ -144,14 +144,11 @@ def _then(p: dict[str, Any]) -> str:
     kind = p["audience"].partition(":")[0]
     where, command = {
         "reminder": ("on the Members tab", "`coprod remind --send`"),
-        "pack": ("on the Members tab", ""),  # the pack has no hand send: a new address gets it
+        "pack": ("on the Members tab", "`coprod pack --send`"),
     }.get(kind, ("in the config", "`coprod digest --send`"))
     if p["state"] == ledger.REFUSED:
-        return f"sent when the address is changed {where}" + (f", or by {command}" if command
-                                                              else "")
-    if command:
-        return f"not sent again by itself ({command} sends it once more)"
-    return "not sent again by itself"
+        return f"sent when the address is changed {where}, or by {command}"
+    return f"not sent again by itself ({command} sends it once more)"
 
 
 def _when(text: str | None) -> str:
