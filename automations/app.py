@@ -204,10 +204,16 @@ def send_reminders(
             "reminders: switched off. They need a [reminders] section in the config (see "
             "config.example.toml) without enabled = false, and due_soon or on_overdue on."
         )
+    return send_due(cfg, validation, _on_day_checked(cfg, validation, now), by_hand)
+
+
+def _on_day_checked(cfg: Config, validation: Validation, now: dt.datetime | None) -> dt.datetime:
+    """Now, on the day the check ran for: `--today` (or [today]) replays that day for a send
+    by hand, at the current time of day, as the previews do."""
     when = board_now(cfg, now)
     if when.date() != validation.report.today:
         when = dt.datetime.combine(validation.report.today, when.timetz())
-    return send_due(cfg, validation, when, by_hand)
+    return when
 
 
 def send_pack(cfg: Config, validation: Validation, now: dt.datetime | None = None) -> list:
@@ -222,10 +228,7 @@ def send_pack(cfg: Config, validation: Validation, now: dt.datetime | None = Non
             "pack: switched off. It needs a [pack] section in the config (see "
             "config.example.toml) without enabled = false."
         )
-    when = board_now(cfg, now)
-    if when.date() != validation.report.today:
-        when = dt.datetime.combine(validation.report.today, when.timetz())
-    return send_the_pack(cfg, validation, when, by_hand=True)
+    return send_the_pack(cfg, validation, _on_day_checked(cfg, validation, now), by_hand=True)
 
 
 def preview_pack(

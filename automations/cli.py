@@ -423,12 +423,7 @@ def remind_command(
         if not paths:
             click.echo("No reminder is due today (--all shows one for every owner).")
         return
-    outcomes = remind_by_hand(cfg, result)
-    for outcome in outcomes:
-        click.echo(outcome.describe())
-    if not outcomes:
-        click.echo("No reminder is due now.")
-    sys.exit(EXIT_OK if all(o.ok for o in outcomes) else EXIT_NOT_SENT)
+    _report_sent(remind_by_hand(cfg, result), "No reminder is due now.")
 
 
 @cli.command("pack")
@@ -456,9 +451,13 @@ def pack_command(
         for path in app.preview_pack(cfg, result, preview_dir):
             click.echo(f"Wrote {path}")
         return
-    outcomes = pack_by_hand(cfg, result)
+    _report_sent(pack_by_hand(cfg, result), "No pack is due now, or everyone has it already.")
+
+
+def _report_sent(outcomes: list[Any], nothing: str) -> None:
+    """One line per email sent by hand; exit 4 when any was not sent."""
     for outcome in outcomes:
         click.echo(outcome.describe())
     if not outcomes:
-        click.echo("No pack is due now, or everyone has it already.")
+        click.echo(nothing)
     sys.exit(EXIT_OK if all(o.ok for o in outcomes) else EXIT_NOT_SENT)
