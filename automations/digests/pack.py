@@ -10,11 +10,9 @@ Once per meeting and recipient, recorded like the digests (ledger.py, table ``pa
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import re
 from dataclasses import dataclass
 from email.headerregistry import Address
-from email.utils import format_datetime
 from pathlib import Path
 from typing import Any
 
@@ -29,7 +27,7 @@ from automations.digests.pack_pdf import write_pdf
 from automations.digests.quiet_days import is_quiet, working_days_before
 from automations.digests.reminder_settings import reminder_settings
 from automations.digests.reminders import EASY_READ, LARGE_PRINT, deliver, member_format
-from automations.digests.render import PICTURES, Pictures, _inline, _message, _render, template_env
+from automations.digests.render import PICTURES, Pictures, _inline, _render, compose, template_env
 from automations.digests.settings import local
 from automations.mail.transport import (
     checked_address,
@@ -257,20 +255,12 @@ def render(
     if printable:
         return None, html, ""
     mail = mail_settings(cfg)
-    msg = _message(text, html, pictures.used)
     slug = re.sub(r"[^a-z0-9]+", "-", (member.id or member.label).casefold()) if member else "x"
-    msg["Subject"] = subject
-    msg["From"] = mail.sender
-    msg["To"] = to
-    msg["Reply-To"] = digest.reply_to
-    msg["Date"] = format_datetime(local(now, digest.timezone))
-    msg["Message-ID"] = f"<coprod-pack.{pack.meeting.isoformat()}.{slug}@{mail.sender.domain}>"
-    msg["Content-Language"] = "en-GB"
-    msg["Auto-Submitted"] = "auto-generated"
-    digest_of = hashlib.sha256(f"{text}\0{html}".encode())
-    for cid, data in sorted(pictures.used.items()):
-        digest_of.update(cid.encode() + data)
-    seal = digest_of.hexdigest()
+    msg, seal = compose(
+        text, html, pictures.used, subject=subject, sender=mail.sender, to=to,
+        reply_to=digest.reply_to, date=local(now, digest.timezone),
+        message_id=f"<coprod-pack.{pack.meeting.isoformat()}.{slug}@{mail.sender.domain}>",
+    )
     return msg, html, seal
 
 

@@ -21,13 +21,11 @@ confidential actions out (they reach their own owner only).
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from email.headerregistry import Address
 from email.message import EmailMessage
-from email.utils import format_datetime
 from pathlib import Path
 from typing import Any
 
@@ -49,7 +47,7 @@ from automations.digests.quiet_days import (
     working_days_before,
 )
 from automations.digests.reminder_settings import ReminderSettings, reminder_settings
-from automations.digests.render import PICTURES, Pictures, _inline, _message, _render, template_env
+from automations.digests.render import PICTURES, Pictures, _inline, _render, compose, template_env
 from automations.digests.settings import local
 from automations.mail.transport import (
     Transport,
@@ -313,25 +311,18 @@ def render(
     stem = "reminder_easy_read" if r.owner.format == EASY_READ else "reminder"
     text = _render(env, f"{stem}.txt.j2", variables)
     html = _inline(_render(env, f"{stem}.html.j2", variables))
-    msg = _message(text, html, pictures.used)
-    msg["Subject"] = title
-    msg["From"] = mail.sender
-    msg["To"] = r.owner.recipients
-    msg["Reply-To"] = s.reply_to
-    msg["Date"] = format_datetime(local(now, s.timezone))
-    # From the owner and the day only, so a resend after a crash carries the same id.
-    msg["Message-ID"] = f"<coprod-reminder.{r.day.isoformat()}.{r.owner.slug}@{mail.sender.domain}>"
-    msg["Content-Language"] = "en-GB"
-    msg["Auto-Submitted"] = "auto-generated"
-    seal = hashlib.sha256(f"{text}\0{html}".encode())
-    for cid, data in sorted(pictures.used.items()):
-        seal.update(cid.encode() + data)
+    msg, seal = compose(
+        text, html, pictures.used, subject=title, sender=mail.sender, to=r.owner.recipients,
+        reply_to=s.reply_to, date=local(now, s.timezone),
+        # From the owner and the day only, so a resend after a crash carries the same id.
+        message_id=f"<coprod-reminder.{r.day.isoformat()}.{r.owner.slug}@{mail.sender.domain}>",
+    )
     return replace(
         r,
         message=msg,
         text=text,
         html=html,
-        content_hash=seal.hexdigest(),
+        content_hash=seal,
         pictures=dict(pictures.used),
     )
 

@@ -236,19 +236,33 @@ def render_digest(
     variables["d"] = context = replace(context, glossary=used)
     text = _render(env, f"{stem}.txt.j2", variables)
     html = _inline(_render(env, f"{stem}.html.j2", variables))
-    msg = _message(text, html, pictures.used)
+    msg, seal = compose(
+        text, html, pictures.used, subject=subject, sender=mail.sender,
+        to=audience.recipients, reply_to=contact, date=local(now, settings.timezone),
+        message_id=message_id(mail.sender, audience, meeting),
+    )
+    return RenderedDigest(msg, text, html, seal, dict(pictures.used))
+
+
+def compose(
+    text: str, html: str, pictures: dict[str, bytes], *, subject: str, sender: Any, to: Any,
+    reply_to: Any, date: dt.datetime, message_id: str,
+) -> tuple[EmailMessage, str]:
+    """Every email the service sends, put together the one way: the text and HTML (with their
+    pictures), its headers, and the hash of its content (what the ledger compares on a resend)."""
+    msg = _message(text, html, pictures)
     msg["Subject"] = subject
-    msg["From"] = mail.sender
-    msg["To"] = audience.recipients
-    msg["Reply-To"] = contact
-    msg["Date"] = format_datetime(local(now, settings.timezone))
-    msg["Message-ID"] = message_id(mail.sender, audience, meeting)
+    msg["From"] = sender
+    msg["To"] = to
+    msg["Reply-To"] = reply_to
+    msg["Date"] = format_datetime(date)
+    msg["Message-ID"] = message_id
     msg["Content-Language"] = "en-GB"
     msg["Auto-Submitted"] = "auto-generated"
     seal = hashlib.sha256(f"{text}\0{html}".encode())
-    for cid, data in sorted(pictures.used.items()):
+    for cid, data in sorted(pictures.items()):
         seal.update(cid.encode() + data)
-    return RenderedDigest(msg, text, html, seal.hexdigest(), dict(pictures.used))
+    return msg, seal.hexdigest()
 
 
 def _message(text: str, html: str, pictures: dict[str, bytes]) -> EmailMessage:
