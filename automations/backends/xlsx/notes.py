@@ -71,6 +71,11 @@ class SheetNotes:
     def texts(self) -> dict[str, str]:
         if self.root is None:
             return {}
+        if next(self.root.iter(f"{M}rPh"), None) is None:  # no phonetic runs: the quick way
+            return {
+                c.get("ref", ""): "".join(c.itertext(f"{M}t", with_tail=False))
+                for c in self.root.iter(f"{M}comment")
+            }
         return {c.get("ref", ""): comment_text(c) for c in self.root.iter(f"{M}comment")}
 
 
@@ -141,13 +146,35 @@ def change_notes(notes: SheetNotes, wanted: dict[str, str]) -> NoteChanges:
             changes.added[ref] = ours
     if changes.added:
         root = notes.root = root if root is not None else _empty_comments()
-        author = _author_id(root)
         comment_list = root.find(f"{M}commentList")
-        for ref, text in changes.added.items():
-            el = etree.SubElement(comment_list, f"{M}comment", ref=ref, authorId=str(author))
-            _set_plain(el, text)
+        comment_list.extend(_new_comments(changes.added, _author_id(root)))
         _sort(comment_list)
     return changes
+
+
+def _new_comments(added: dict[str, str], author: int) -> list[etree._Element]:
+    """The check's new notes, made as text and parsed in one go (element by element is several
+    times slower for a thousand notes). Each is one plain run, as _set_plain makes it."""
+    body = "".join(
+        f'<comment ref="{_attr(ref)}" authorId="{author}"><text><t{_space(text)}>'
+        f"{_escape(text)}</t></text></comment>"
+        for ref, text in added.items()
+    )
+    return list(parse(f'<commentList xmlns="{NS_MAIN}">{body}</commentList>'.encode()))
+
+
+def _escape(text: str) -> str:
+    # A carriage return is kept as one (a parser reads a bare one as a line feed).
+    return (text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+            .replace("\r", "&#13;"))
+
+
+def _attr(text: str) -> str:
+    return _escape(text).replace('"', "&quot;")
+
+
+def _space(text: str) -> str:
+    return ' xml:space="preserve"' if text != text.strip() else ""
 
 
 def _empty_comments() -> etree._Element:
@@ -171,11 +198,20 @@ def _author_id(root: etree._Element) -> int:
 def _sort(comment_list: etree._Element) -> None:
     """Notes in cell order (row, then column), as Excel writes them."""
     items = list(comment_list)
-    keys = [rc(c.get("ref", "A1")) if isinstance(c.tag, str) else (0, 0) for c in items]
+    keys = [_cell_order(c.get("ref", "A1")) if isinstance(c.tag, str) else (0, "") for c in items]
     if all(a <= b for a, b in pairwise(keys)):
         return  # moving a thousand nodes into the order they are already in is not free
     order = sorted(range(len(items)), key=keys.__getitem__)
     comment_list[:] = [items[i] for i in order]
+
+
+def _cell_order(ref: str) -> tuple[int, str]:
+    """(row, column letters right-aligned): sorts as (row, column) does, for a fraction of the
+    cost of reading the reference (a thousand notes are sorted on every save)."""
+    ref = ref.replace("$", "").upper()
+    letters = ref.rstrip("0123456789")
+    digits = ref[len(letters):]
+    return (int(digits) if digits.isdigit() else 0, letters.rjust(3))
 
 
 def _t(text: str) -> etree._Element:

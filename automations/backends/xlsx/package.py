@@ -178,8 +178,8 @@ class Package:
             raise SourceError(f"{self.path.name} could not be read ({part}): {exc}") from None
 
     def _unpack(self, info: zipfile.ZipInfo) -> bytearray:
-        """A large part unpacked into one buffer of its final size: zipfile's own read grows
-        its result piece by piece, briefly needing twice a large sheet's size."""
+        """A large part unpacked into one buffer of its final size (never twice its size, as
+        zipfile's growing result briefly needs)."""
         buf = bytearray(info.file_size)
         view = memoryview(buf)
         at = 0
@@ -361,11 +361,12 @@ CENTRAL_HEADER = struct.Struct("<IHHHHHHIIIHHHHHII")
 END_RECORD = struct.Struct("<IHHHHIIH")
 NEW_PART_TIME = (1980, 1, 1, 0, 0, 0)
 UTF8_NAMES = 0x800
-LARGE_PART = 4 << 20  # above this, a part is unpacked into one buffer of its final size
-# Above this, the quick compressor (deflate.py): a big sheet is most of a save's time, and it
-# packs a sheet's XML about ten times as fast as zlib's level 6, for a part about a quarter
-# larger.
-QUICK_PART = 256 << 10
+# Above this, a part is unpacked by the quick inflater (deflate.py) into one buffer of its final
+# size: zipfile's own read is about a third as fast and grows its result piece by piece.
+LARGE_PART = 64 << 10
+# Above this, the quick compressor (deflate.py): it packs a sheet's XML, a drawing of notes or a
+# comments part about ten times as fast as zlib's level 6, for a part about a quarter larger.
+QUICK_PART = 16 << 10
 
 
 class ZipWriter:

@@ -24,6 +24,7 @@ from functools import cache
 from pathlib import Path
 
 from automations.backends.marks import MarkPlan
+from automations.backends.xlsx.digest import plain_bytes
 from automations.backends.xlsx.package import Entry, Package, Piece, blocks_of
 
 SEAL = re.compile(rb"<!--coprod-seal:([0-9a-f]{64})-->")
@@ -44,15 +45,18 @@ def _code() -> bytes:
 
 def _plan(plan: MarkPlan) -> bytes:
     # Everything the writer is given but the time, which only the tab's stamp row shows. As
-    # plain tuples of every field: a dataclass's own repr is several times slower.
+    # plain tuples of every field: a dataclass's own pickle or repr is several times slower.
     cells = _fields(type(plan.cells[0]))(plan.cells) if plan.cells else []
     findings = _fields(type(plan.findings[0]))(plan.findings) if plan.findings else []
-    return repr((plan.source, cells, findings, plan.counts, dict(plan.about))).encode()
+    return plain_bytes((plan.source, cells, findings, plan.counts, dict(plan.about)))
 
 
 @cache
 def _fields(kind: type) -> Callable[[Iterable[object]], list[tuple[object, ...]]]:
-    get = operator.attrgetter(*(f.name for f in dataclasses.fields(kind)))
+    # A severity by its value, which plain_bytes can write as it is (an enum member it cannot).
+    names = [f"{f.name}.value" if f.type == "Severity" else f.name
+             for f in dataclasses.fields(kind)]
+    get = operator.attrgetter(*names)
     return lambda items: [get(item) for item in items]
 
 

@@ -8,6 +8,7 @@ reordered: people's formats refer to theirs by position.
 
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass
 
 from lxml import etree
@@ -201,11 +202,15 @@ def _fill(colour: str) -> etree._Element:
 
 
 def _copy(el: etree._Element) -> etree._Element:
-    return etree.fromstring(etree.tostring(el))
+    return copy.deepcopy(el)
+
+
+def _local(name: str) -> str:
+    return name[name.rfind("}") + 1 :]  # "{namespace}name" or "name"
 
 
 def _shape(el: etree._Element) -> tuple[object, ...]:
     """What an entry says, whatever prefixes or attribute order the file uses."""
-    attrs = tuple(sorted((etree.QName(k).localname, v) for k, v in el.attrib.items()))
+    attrs = tuple(sorted((_local(k), v) for k, v in el.attrib.items()))
     children = tuple(_shape(c) for c in el if isinstance(c.tag, str))
-    return (etree.QName(el).localname, attrs, children)
+    return (_local(el.tag), attrs, children)

@@ -23,6 +23,7 @@ from automations.backends.marks import (
     VALIDATION_WIDTHS,
     WRAPPED_COLUMNS,
 )
+from automations.backends.xlsx.digest import plain_bytes
 from automations.backends.xlsx.package import NS_MAIN, NS_R, XML_DECLARATION, parse
 from automations.backends.xlsx.sheetxml import column_letter, rc
 from automations.backends.xlsx.styles import CellStyle, Styles
@@ -49,7 +50,7 @@ class TabRow:
 
 
 def fingerprint(rows: object) -> str:
-    return hashlib.sha256(repr(rows).encode()).hexdigest()
+    return hashlib.sha256(plain_bytes(rows)).hexdigest()
 
 
 def fingerprint_of(data: bytes) -> str | None:
@@ -70,36 +71,14 @@ def tab_part(rows: list[TabRow], styles: Styles, print_: str) -> bytes:
     out += [f'<col min="{i}" max="{i}" width="{w}" customWidth="1"/>'.encode()
             for i, w in enumerate(TAB_WIDTHS, start=1)]
     out.append(b"</cols><sheetData>")
-    links = []
+    links: list[str] = []
     letters = [column_letter(c) for c in range(1, columns + 1)]
     xml: list[str] = []  # encoded once at the end: quicker than row by row
     for r, row in enumerate(rows, start=1):
-        values = row.values
-        body = r > HEADER_ROW and (row.fill is not None)
-        height = ""
-        if body:
-            # Set heights: LibreOffice does not grow rows for wrapped text in a file it opens.
-            height = f' ht="{15 * _lines(values)}" customHeight="1"'
-        cells = []
-        width = columns if body else len(values)
-        for c in range(1, width + 1):
-            value = values[c - 1] if c <= len(values) else ""
-            xf = style.of(r, c, value, row, body)
-            ref = f"{letters[c - 1]}{r}"
-            if value == "":
-                if xf:
-                    cells.append(f'<c r="{ref}" s="{xf}"/>')
-                continue
-            cells.append(
-                f'<c r="{ref}" s="{xf}" t="inlineStr"><is><t xml:space="preserve">'
-                f"{escape(value)}</t></is></c>"
-            )
-            if c == LINK_COLUMN and row.link:
-                links.append(
-                    f'<hyperlink ref="{ref}" location="{_attr(row.link)}" '
-                    f'display="{_attr(value)}"/>'
-                )
-        xml.append(f'<row r="{r}"{height}>{"".join(cells)}</row>')
+        if r > HEADER_ROW and row.fill is not None:
+            xml.append(_finding_row(r, row, style, letters, links))
+        else:
+            xml.append(_other_row(r, row, style, letters))
     out += ["".join(xml).encode(), b"</sheetData>"]
     findings = sum(1 for row in rows if row.fill)
     last = f"{column_letter(columns)}{HEADER_ROW + findings}"
@@ -110,6 +89,51 @@ def tab_part(rows: list[TabRow], styles: Styles, print_: str) -> bytes:
                b'footer="0.5"/>')
     out += [_page_setup(), b"</worksheet>"]
     return b"".join(out)
+
+
+def _finding_row(r: int, row: TabRow, style: _Styles, letters: list[str], links: list[str]
+                 ) -> str:
+    """A finding's row: every column, the severity's fill on the first, a link in Link."""
+    values = row.values
+    if len(values) < len(letters):
+        values = values + [""] * (len(letters) - len(values))
+    cells = []
+    plain = style.finding(row)
+    for c, (letter, value) in enumerate(zip(letters, values, strict=True), start=1):
+        if value[:1] in RISKY_FIRST:
+            xf = style.of(r, c, value, row, True)
+        else:
+            xf = plain[c - 1]
+            if xf is None:
+                xf = plain[c - 1] = style.of(r, c, value, row, True)
+        if value == "":
+            if xf:
+                cells.append(f'<c r="{letter}{r}" s="{xf}"/>')
+            continue
+        cells.append(f'<c r="{letter}{r}" s="{xf}" t="inlineStr"><is><t xml:space="preserve">'
+                     f"{escape(value)}</t></is></c>")
+    link = values[LINK_COLUMN - 1]
+    if row.link and link:
+        links.append(f'<hyperlink ref="{letters[LINK_COLUMN - 1]}{r}" '
+                     f'location="{_attr(row.link)}" display="{_attr(link)}"/>')
+    # Set heights: LibreOffice does not grow rows for wrapped text in a file it opens.
+    return (f'<row r="{r}" ht="{15 * _lines(values)}" customHeight="1">{"".join(cells)}'
+            "</row>")
+
+
+def _other_row(r: int, row: TabRow, style: _Styles, letters: list[str]) -> str:
+    """The title, counts, stamp and header rows, and "nothing needs attention"."""
+    cells = []
+    for c, value in enumerate(row.values, start=1):
+        xf = style.of(r, c, value, row, False)
+        ref = f"{letters[c - 1]}{r}"
+        if value == "":
+            if xf:
+                cells.append(f'<c r="{ref}" s="{xf}"/>')
+            continue
+        cells.append(f'<c r="{ref}" s="{xf}" t="inlineStr"><is><t xml:space="preserve">'
+                     f"{escape(value)}</t></is></c>")
+    return f'<row r="{r}">{"".join(cells)}</row>'
 
 
 def _lines(values: list[str]) -> int:
@@ -144,6 +168,12 @@ class _Styles:
     def __init__(self, styles: Styles) -> None:
         self.styles = styles
         self.known: dict[tuple[object, ...], int] = {}
+        self.rows: dict[tuple[str | None, bool], list[int | None]] = {}
+
+    def finding(self, row: TabRow) -> list[int | None]:
+        """The format of each column of a finding's row (for a value that does not start like
+        a formula), kept per fill and link once a cell has asked for it: not found per cell."""
+        return self.rows.setdefault((row.fill, bool(row.link)), [None] * len(VALIDATION_COLUMNS))
 
     def of(self, r: int, c: int, value: str, row: TabRow, body: bool) -> int:
         quote = value[:1] in RISKY_FIRST
