@@ -504,16 +504,18 @@ def _tab_rows(plan: MarkPlan, sheets: set[str], unnoted: set[tuple[str, str]]) -
     for f, row in zip(plan.findings, validation_table(plan), strict=True):
         sheet, cell, message = row.sheet, row.cell, row.message
         linked = sheet in sheets and sheet != VALIDATION_TAB
-        link = link_label(sheet, cell) if linked else ""
         if (sheet, cell) in unnoted:
             message += THREADED_REASON
         # In VALIDATION_COLUMNS order: the link before the rule id, which comes last.
-        shown = (row.severity, row.about, sheet, cell, message, link, row.rule)
+        values = [row.severity, row.about, sheet, cell, message,
+                  link_label(sheet, cell) if linked else "", row.rule]
         # One search of the whole row: a row that needs cleaning is rare.
-        dirty = ILLEGAL_CHARACTERS.search("".join(shown)) is not None
-        values = _trim([_clean(v) for v in shown] if dirty else list(shown))
+        if ILLEGAL_CHARACTERS.search("".join(values)) is not None:
+            values = [_clean(v) for v in values]
+        if not values[-1]:
+            _trim(values)
         target = f"{_quote(sheet)}!{cell or 'A1'}" if linked else None
-        rows.append(TabRow(values, fill=FILL[f.severity], link=target))
+        rows.append(TabRow(values, FILL[f.severity], target))
     if not plan.findings:
         rows.append(TabRow(["Nothing needs attention: every check passed."]))
     return rows

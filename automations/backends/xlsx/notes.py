@@ -79,10 +79,16 @@ class SheetNotes:
         return {c.get("ref", ""): comment_text(c) for c in self.root.iter(f"{M}comment")}
 
 
-def read_notes(pkg: Package, sheet_part: str) -> SheetNotes:
+def read_notes(pkg: Package, sheet_part: str,
+               parsed: dict[str, etree._Element] | None = None) -> SheetNotes:
+    """``parsed``: parts already parsed (part -> root), which are read from there and are not
+    to be changed (the after-save proof parses each written part once)."""
     found = [p for p in pkg.related(sheet_part, REL_COMMENTS) if pkg.has(p)]
     part = found[0] if found else None
-    root = parse(pkg.read(part)) if part else None
+    if part is not None and parsed is not None and part in parsed:
+        root: etree._Element | None = parsed[part]
+    else:
+        root = parse(pkg.read(part)) if part else None
     threaded: set[str] = set()
     for thread_part in pkg.related(sheet_part, REL_THREADED):
         if pkg.has(thread_part):
@@ -427,21 +433,22 @@ def _new_ids(pkg: Package, data: bytes, count: int) -> list[int]:
     return out[:count]
 
 
+# A hidden note box sized to its text, as the check drew notes before (openpyxl's form); one
+# prepared text, filled in per note (a thousand notes are drawn on a first write).
+SHAPE_TEXT = (
+    '<v:shape%(ns)s id="_x0000_s%(id)d" type="#_x0000_t202" style="position:absolute; '
+    "margin-left:59.25pt;margin-top:1.5pt;width:" + str(NOTE_WIDTH_PX) + "px;height:%(h)dpx;"
+    'z-index:1;visibility:hidden" fillcolor="#ffffe1" o:insetmode="auto"><v:fill '
+    'color2="#ffffe1"/><v:shadow color="black" obscured="t"/><v:path o:connecttype="none"/>'
+    '<v:textbox style="mso-direction-alt:auto"><div style="text-align:left"/></v:textbox>'
+    '<x:ClientData ObjectType="Note"><x:MoveWithCells/><x:SizeWithCells/>'
+    "<x:AutoFill>False</x:AutoFill><x:Row>%(row)d</x:Row><x:Column>%(col)d</x:Column>"
+    "</x:ClientData></v:shape>"
+)
+
+
 def _shape(shape_id: int, ref: str, text: str, namespaces: bytes) -> bytes:
-    """A hidden note box sized to its text, as the check drew notes before (openpyxl's form)."""
     row, col = rc(ref)
-    lines = sum(max(1, math.ceil(len(line) / NOTE_CHARS_PER_LINE)) for line in text.split("\n"))
-    height = min(400, 12 + NOTE_LINE_PX * lines)
-    style = (
-        "position:absolute; margin-left:59.25pt;margin-top:1.5pt;"
-        f"width:{NOTE_WIDTH_PX}px;height:{height}px;z-index:1;visibility:hidden"
-    )
-    return (
-        f'<v:shape{namespaces.decode()} id="_x0000_s{shape_id}" type="#_x0000_t202" '
-        f'style="{style}" fillcolor="#ffffe1" o:insetmode="auto"><v:fill color2="#ffffe1"/>'
-        '<v:shadow color="black" obscured="t"/><v:path o:connecttype="none"/>'
-        '<v:textbox style="mso-direction-alt:auto"><div style="text-align:left"/></v:textbox>'
-        '<x:ClientData ObjectType="Note"><x:MoveWithCells/><x:SizeWithCells/>'
-        f"<x:AutoFill>False</x:AutoFill><x:Row>{row - 1}</x:Row><x:Column>{col - 1}</x:Column>"
-        "</x:ClientData></v:shape>"
-    ).encode()
+    lines = sum([max(1, math.ceil(len(line) / NOTE_CHARS_PER_LINE)) for line in text.split("\n")])
+    return (SHAPE_TEXT % {"ns": namespaces.decode(), "id": shape_id, "row": row - 1,
+                          "col": col - 1, "h": min(400, 12 + NOTE_LINE_PX * lines)}).encode()

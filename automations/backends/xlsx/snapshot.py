@@ -12,6 +12,8 @@ from __future__ import annotations
 import zipfile
 from pathlib import Path
 
+from lxml import etree
+
 from automations.backends.marks import person_note, rule_severity
 from automations.backends.xlsx.deflate import unpacked
 from automations.backends.xlsx.notes import SheetNotes, read_notes
@@ -57,11 +59,12 @@ def _differences(
                     problems.append(f"{name} (missing)")
                 elif not _same(original, after, info, after.infos[name]):
                     problems.append(name)
+            parsed: dict[str, etree._Element] = {}
             for name in owned:
                 if name in after.infos:
-                    _well_formed(after, name, problems)
-            problems += _sheets(original, after, people_sheets, owned, as_read, edited)
-    except (zipfile.BadZipFile, OSError, SourceError) as exc:
+                    _well_formed(after, name, problems, parsed)
+            problems += _sheets(original, after, people_sheets, owned, as_read, edited, parsed)
+    except (zipfile.BadZipFile, OSError, SourceError, etree.XMLSyntaxError) as exc:
         problems.append(f"the file itself ({exc})")
     return problems
 
@@ -73,10 +76,12 @@ def _same(a: Package, b: Package, ia: zipfile.ZipInfo, ib: zipfile.ZipInfo) -> b
     return same_record and a.stored(ia) == b.stored(ib)
 
 
-def _well_formed(pkg: Package, name: str, problems: list[str]) -> None:
+def _well_formed(pkg: Package, name: str, problems: list[str],
+                 parsed: dict[str, etree._Element]) -> None:
+    """Kept in ``parsed`` when it is: the notes are compared from the same tree."""
     if name.endswith((".xml", ".rels")) and not name.startswith("xl/worksheets/sheet"):
         try:
-            parse(pkg.read(name))
+            parsed[name] = parse(pkg.read(name))
         except Exception:
             problems.append(f"{name} (not well-formed)")
 
@@ -84,6 +89,7 @@ def _well_formed(pkg: Package, name: str, problems: list[str]) -> None:
 def _sheets(
     before: Package, after: Package, people: dict[str, str], owned: set[str],
     as_read: dict[str, SheetXml], edited: dict[str, SheetXml],
+    parsed: dict[str, etree._Element],
 ) -> list[str]:
     problems = []
     tabs_after = {s.name: s.part for s in after.sheets()}
@@ -103,7 +109,8 @@ def _sheets(
                 problems.append(f"{name}: cells")
         if _people_elements(old) != _people_elements(new):
             problems.append(f"{name}: conditional formats, lists, links or layout")
-        if _people_notes(read_notes(before, part)) != _people_notes(read_notes(after, part)):
+        notes_after = read_notes(after, part, parsed)
+        if _people_notes(read_notes(before, part)) != _people_notes(notes_after):
             problems.append(f"{name}: notes")
     return problems
 

@@ -211,6 +211,8 @@ def _local(name: str) -> str:
 
 def _shape(el: etree._Element) -> tuple[object, ...]:
     """What an entry says, whatever prefixes or attribute order the file uses."""
-    attrs = tuple(sorted((_local(k), v) for k, v in el.attrib.items()))
-    children = tuple(_shape(c) for c in el if isinstance(c.tag, str))
-    return (_local(el.tag), attrs, children)
+    attrs = el.items()
+    if any("}" in k for k, _ in attrs):  # a namespaced attribute, which styles rarely have
+        attrs = [(_local(k), v) for k, v in attrs]
+    children = tuple([_shape(c) for c in el if isinstance(c.tag, str)])
+    return (_local(el.tag), tuple(sorted(attrs)), children)

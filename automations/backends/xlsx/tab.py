@@ -11,8 +11,7 @@ import io
 import math
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from lxml import etree
 
@@ -42,8 +41,7 @@ FINGERPRINT = re.compile(rb"<!--coprod:([0-9a-f]{64})-->")
 LINK_COLOUR = "0563C1"
 
 
-@dataclass(frozen=True)
-class TabRow:
+class TabRow(NamedTuple):  # a named tuple: made once per finding, and quicker to make
     values: list[str]
     fill: str | None = None  # the severity's colour on column A (finding rows)
     link: str | None = None  # where the last column's "Go to" text leads
@@ -97,28 +95,39 @@ def _finding_row(r: int, row: TabRow, style: _Styles, letters: list[str], links:
     values = row.values
     if len(values) < len(letters):
         values = values + [""] * (len(letters) - len(values))
-    cells = []
-    plain = style.finding(row)
-    for c, (letter, value) in enumerate(zip(letters, values, strict=True), start=1):
-        if value[:1] in RISKY_FIRST:
-            xf = style.of(r, c, value, row, True)
-        else:
-            xf = plain[c - 1]
-            if xf is None:
-                xf = plain[c - 1] = style.of(r, c, value, row, True)
-        if value == "":
-            if xf:
-                cells.append(f'<c r="{letter}{r}" s="{xf}"/>')
-            continue
-        cells.append(f'<c r="{letter}{r}" s="{xf}" t="inlineStr"><is><t xml:space="preserve">'
-                     f"{escape(value)}</t></is></c>")
+    firsts = [v[:1] for v in values]
+    if "" in firsts or not RISKY_FIRST.isdisjoint(firsts):
+        cells = _cells(r, row, values, style, letters)
+    else:  # the usual row: no blank cell, nothing that starts like a formula
+        at = str(r)
+        cells = "".join([f'<c r="{letter}{at}{middle}{text}</t></is></c>' for letter, middle, text
+                         in zip(letters, style.finding(row), _escaped(values), strict=True)])
     link = values[LINK_COLUMN - 1]
     if row.link and link:
         links.append(f'<hyperlink ref="{letters[LINK_COLUMN - 1]}{r}" '
                      f'location="{_attr(row.link)}" display="{_attr(link)}"/>')
     # Set heights: LibreOffice does not grow rows for wrapped text in a file it opens.
-    return (f'<row r="{r}" ht="{15 * _lines(values)}" customHeight="1">{"".join(cells)}'
-            "</row>")
+    return f'<row r="{r}" ht="{15 * _lines(values)}" customHeight="1">{cells}</row>'
+
+
+def _cells(r: int, row: TabRow, values: list[str], style: _Styles, letters: list[str]) -> str:
+    cells = []
+    for c, value in enumerate(values, start=1):
+        xf = style.of(r, c, value, row, True)
+        if value == "":
+            if xf:
+                cells.append(f'<c r="{letters[c - 1]}{r}" s="{xf}"/>')
+            continue
+        cells.append(f'<c r="{letters[c - 1]}{r}" s="{xf}" t="inlineStr"><is><t '
+                     f'xml:space="preserve">{escape(value)}</t></is></c>')
+    return "".join(cells)
+
+
+def _escaped(values: list[str]) -> list[str]:
+    """Every value escaped in one pass over the row. The rows are cleaned of characters XML
+    cannot hold, so the joining NUL is never in a value (if it were: one by one)."""
+    out = escape("\0".join(values)).split("\0")
+    return out if len(out) == len(values) else [escape(v) for v in values]
 
 
 def _other_row(r: int, row: TabRow, style: _Styles, letters: list[str]) -> str:
@@ -168,12 +177,20 @@ class _Styles:
     def __init__(self, styles: Styles) -> None:
         self.styles = styles
         self.known: dict[tuple[object, ...], int] = {}
-        self.rows: dict[tuple[str | None, bool], list[int | None]] = {}
+        self.rows: dict[tuple[str | None, bool], list[str]] = {}
 
-    def finding(self, row: TabRow) -> list[int | None]:
-        """The format of each column of a finding's row (for a value that does not start like
-        a formula), kept per fill and link once a cell has asked for it: not found per cell."""
-        return self.rows.setdefault((row.fill, bool(row.link)), [None] * len(VALIDATION_COLUMNS))
+    def finding(self, row: TabRow) -> list[str]:
+        """For each column of a finding's row that has a value which does not start like a
+        formula, the text between the row number and the value (its format, found once per
+        fill and link rather than once per cell)."""
+        kind = (row.fill, bool(row.link))
+        if kind not in self.rows:
+            self.rows[kind] = [
+                f'" s="{self.of(HEADER_ROW + 1, c, "x", row, True)}" t="inlineStr"><is><t '
+                'xml:space="preserve">'
+                for c in range(1, len(VALIDATION_COLUMNS) + 1)
+            ]
+        return self.rows[kind]
 
     def of(self, r: int, c: int, value: str, row: TabRow, body: bool) -> int:
         quote = value[:1] in RISKY_FIRST
