@@ -13,7 +13,10 @@ proven to hold everything people made (snapshot.py, safety.py).
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -101,12 +104,33 @@ THREADED_REASON = (
 # ---------------------------------------------------------------- entry points
 
 
+@contextmanager
+def _no_collection() -> Iterator[None]:
+    """The writer makes tens of thousands of short-lived objects and no reference cycles, so
+    the garbage collector's passes meanwhile (over the whole heap, the board included) cost
+    about a millisecond of a small write and free nothing: they wait until it is done."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 def write_xlsx_marks(
     path: Path, plan: MarkPlan, cfg: Config | None, read_stamp: FileStamp | None = None
 ) -> WriteResult:
     """Mark the workbook at ``path`` (any local file; a symbolic link is written through) in
     place, safely; leave it byte-for-byte alone when nothing changed. ``read_stamp``: the file
     as it was when the findings were read (default: as it is now)."""
+    with _no_collection():
+        return _write_xlsx_marks(path, plan, cfg, read_stamp)
+
+
+def _write_xlsx_marks(
+    path: Path, plan: MarkPlan, cfg: Config | None, read_stamp: FileStamp | None
+) -> WriteResult:
     settings = WriteSettings.from_config(cfg)
     real = real_file(path)
     stamp = read_stamp or FileStamp.of(real)
@@ -204,6 +228,7 @@ class Book:
     as_read: dict[str, SheetXml] = field(default_factory=dict)  # for the proof
     tab_rows: list[TabRow] | None = None  # the Validation tab this run wants
     tab_frozen: tuple[tuple[Any, ...], ...] | None = None  # the same, as _frozen gives it
+    wanted: dict[str, dict[str, str]] | None = None  # the notes this run wants (_wanted_notes)
 
     @cached_property
     def styles(self) -> Styles:
@@ -350,14 +375,26 @@ def _stale(sheet: SheetXml, styles: Styles) -> set[Severity]:
 
 def desired_state(book: Book, plan: MarkPlan) -> MarksState:
     parts = {ws.name: ws.part for ws in book.worksheets}
-    marks = [m for m in plan.cells if m.sheet in parts]
-    rules = {(m.sheet, m.severity.value, m.cell) for m in marks}
-    notes = set()
-    for m in marks:
-        anchor = book.anchor(parts[m.sheet], m.cell)
-        if anchor not in book.notes(parts[m.sheet]).threaded:
-            notes.add((m.sheet, anchor, _clean(m.note)))
+    rules = {(m.sheet, m.severity.value, m.cell) for m in plan.cells if m.sheet in parts}
+    wanted = _wanted_notes(book, plan)
+    notes = {(sheet, cell, text) for sheet, part in parts.items()
+             for cell, text in wanted[part].items()}
     return MarksState(frozenset(rules), frozenset(notes), _frozen_rows(book, plan))
+
+
+def _wanted_notes(book: Book, plan: MarkPlan) -> dict[str, dict[str, str]]:
+    """Sheet part -> cell -> the check's block of its note (a merged range's note sits on its
+    first cell; a cell with a threaded comment gets none), worked out once per run."""
+    if book.wanted is None:
+        parts = {ws.name: ws.part for ws in book.worksheets}
+        book.wanted = {part: {} for part in parts.values()}
+        for m in plan.cells:
+            part = parts.get(m.sheet)
+            if part is not None:
+                anchor = book.anchor(part, m.cell)
+                if anchor not in book.notes(part).threaded:
+                    book.wanted[part][anchor] = _clean(m.note)
+    return book.wanted
 
 
 def _tab_now(book: Book, expected: Frozen | None) -> Frozen | None:
@@ -395,8 +432,9 @@ def apply_marks(book: Book, plan: MarkPlan, before: MarksState | None = None) ->
     styles_part = _styles_part(book.pkg)
     styles = book.styles
     by_sheet = marks_by_sheet(plan)
+    wanted = _wanted_notes(book, plan)
     for ws in book.worksheets:
-        _mark_sheet(book, ws.part, by_sheet.get(ws.name, []), styles)
+        _mark_sheet(book, ws.part, by_sheet.get(ws.name, []), styles, wanted[ws.part])
     tab = _write_tab(book, plan, styles)
     if styles.changed:
         _store_styles(book.pkg, styles_part, styles)
@@ -406,7 +444,9 @@ def apply_marks(book: Book, plan: MarkPlan, before: MarksState | None = None) ->
     return len(had - wanted)
 
 
-def _mark_sheet(book: Book, part: str, marks: list[CellMark], styles: Styles) -> None:
+def _mark_sheet(book: Book, part: str, marks: list[CellMark], styles: Styles,
+                wanted: dict[str, str]) -> None:
+    """``wanted``: cell -> the check's block of its note, on this sheet."""
     sheet = book.sheet(part)
     original = [c.data for c in sheet.chunks]
     wanted_rules = {m.severity: set() for m in marks}
@@ -415,11 +455,6 @@ def _mark_sheet(book: Book, part: str, marks: list[CellMark], styles: Styles) ->
     if _our_rules(sheet) != wanted_rules or _stale(sheet, styles):
         _replace_rules(sheet, marks, styles)
     notes = book.notes(part)
-    wanted = {}
-    for m in marks:
-        anchor = book.anchor(part, m.cell)
-        if anchor not in notes.threaded:
-            wanted[anchor] = _clean(m.note)
     changes = change_notes(notes, wanted)
     write_notes(book.pkg, sheet, notes, changes)
     if [c.data for c in sheet.chunks] != original:

@@ -8,8 +8,8 @@ legacy note is Excel's placeholder for the thread.
 
 from __future__ import annotations
 
-import math
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from itertools import pairwise
 
@@ -150,23 +150,30 @@ def change_notes(notes: SheetNotes, wanted: dict[str, str]) -> NoteChanges:
     for ref, ours in wanted.items():
         if ref not in existing and ref not in notes.threaded:
             changes.added[ref] = ours
-    if changes.added:
-        root = notes.root = root if root is not None else _empty_comments()
+    if changes.added and root is None:  # the sheet's first notes: the whole part in one go
+        ordered = sorted(changes.added.items(), key=lambda item: _cell_order(item[0]))
+        notes.root = parse(
+            f'<comments xmlns="{NS_MAIN}"><authors><author>{_escape(AUTHOR)}</author></authors>'
+            f"<commentList>{_comments_text(ordered, 0)}</commentList></comments>".encode()
+        )
+    elif changes.added:
         comment_list = root.find(f"{M}commentList")
-        comment_list.extend(_new_comments(changes.added, _author_id(root)))
+        author = _author_id(root)
+        comment_list.extend(parse(f'<commentList xmlns="{NS_MAIN}">'
+                                  f"{_comments_text(changes.added.items(), author)}"
+                                  "</commentList>".encode()))
         _sort(comment_list)
     return changes
 
 
-def _new_comments(added: dict[str, str], author: int) -> list[etree._Element]:
-    """The check's new notes, made as text and parsed in one go (element by element is several
+def _comments_text(added: Iterable[tuple[str, str]], author: int) -> str:
+    """The check's new notes as XML text, to be parsed in one go (element by element is several
     times slower for a thousand notes). Each is one plain run, as _set_plain makes it."""
-    body = "".join(
+    return "".join([
         f'<comment ref="{_attr(ref)}" authorId="{author}"><text><t{_space(text)}>'
         f"{_escape(text)}</t></text></comment>"
-        for ref, text in added.items()
-    )
-    return list(parse(f'<commentList xmlns="{NS_MAIN}">{body}</commentList>'.encode()))
+        for ref, text in added
+    ])
 
 
 def _escape(text: str) -> str:
@@ -181,12 +188,6 @@ def _attr(text: str) -> str:
 
 def _space(text: str) -> str:
     return ' xml:space="preserve"' if text != text.strip() else ""
-
-
-def _empty_comments() -> etree._Element:
-    return etree.fromstring(
-        f'<comments xmlns="{NS_MAIN}"><authors/><commentList/></comments>'.encode()
-    )
 
 
 def _author_id(root: etree._Element) -> int:
@@ -407,11 +408,12 @@ def _with_shapes(pkg: Package, data: bytes, notes: dict[str, str]) -> bytes:
     shapetype = b"" if b"_x0000_t202" in data[:end] else NOTE_SHAPETYPE
     declared = b'xmlns:v="urn:schemas-microsoft-com:vml"' in data
     namespaces = b"" if declared else b" " + VML_NAMESPACES
-    shapes = [
-        _shape(shape_id, ref, text, namespaces)
+    named = namespaces.decode()
+    shapes = "".join([
+        _shape(shape_id, ref, text, named)
         for shape_id, (ref, text) in zip(ids, notes.items(), strict=True)
-    ]
-    return data[:end] + shapetype + b"".join(shapes) + data[end:]
+    ])
+    return data[:end] + shapetype + shapes.encode() + data[end:]
 
 
 def _new_ids(pkg: Package, data: bytes, count: int) -> list[int]:
@@ -434,21 +436,24 @@ def _new_ids(pkg: Package, data: bytes, count: int) -> list[int]:
 
 
 # A hidden note box sized to its text, as the check drew notes before (openpyxl's form); one
-# prepared text, filled in per note (a thousand notes are drawn on a first write).
+# prepared text, filled in per note (a thousand notes are drawn on a first write): the
+# namespaces, the shape id, its height, its row and column.
 SHAPE_TEXT = (
-    '<v:shape%(ns)s id="_x0000_s%(id)d" type="#_x0000_t202" style="position:absolute; '
-    "margin-left:59.25pt;margin-top:1.5pt;width:" + str(NOTE_WIDTH_PX) + "px;height:%(h)dpx;"
+    '<v:shape%s id="_x0000_s%d" type="#_x0000_t202" style="position:absolute; '
+    "margin-left:59.25pt;margin-top:1.5pt;width:" + str(NOTE_WIDTH_PX) + "px;height:%dpx;"
     'z-index:1;visibility:hidden" fillcolor="#ffffe1" o:insetmode="auto"><v:fill '
     'color2="#ffffe1"/><v:shadow color="black" obscured="t"/><v:path o:connecttype="none"/>'
     '<v:textbox style="mso-direction-alt:auto"><div style="text-align:left"/></v:textbox>'
     '<x:ClientData ObjectType="Note"><x:MoveWithCells/><x:SizeWithCells/>'
-    "<x:AutoFill>False</x:AutoFill><x:Row>%(row)d</x:Row><x:Column>%(col)d</x:Column>"
+    "<x:AutoFill>False</x:AutoFill><x:Row>%d</x:Row><x:Column>%d</x:Column>"
     "</x:ClientData></v:shape>"
 )
 
 
-def _shape(shape_id: int, ref: str, text: str, namespaces: bytes) -> bytes:
+def _shape(shape_id: int, ref: str, text: str, namespaces: str) -> str:
     row, col = rc(ref)
-    lines = sum([max(1, math.ceil(len(line) / NOTE_CHARS_PER_LINE)) for line in text.split("\n")])
-    return (SHAPE_TEXT % {"ns": namespaces.decode(), "id": shape_id, "row": row - 1,
-                          "col": col - 1, "h": min(400, 12 + NOTE_LINE_PX * lines)}).encode()
+    # Lines of NOTE_CHARS_PER_LINE characters (a blank line is still one).
+    lines = sum([(len(line) + NOTE_CHARS_PER_LINE - 1) // NOTE_CHARS_PER_LINE or 1
+                 for line in text.split("\n")])
+    return SHAPE_TEXT % (namespaces, shape_id, min(400, 12 + NOTE_LINE_PX * lines), row - 1,
+                         col - 1)

@@ -135,13 +135,19 @@ def relative(source_part: str, target_part: str) -> str:
 class Package:
     """The parts of one workbook file. Changes are kept in memory until ``write``."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, same_file: Package | None = None) -> None:
+        """``same_file``: a package of the same file already open, whose parts this one reads
+        as the file holds them (none of its changes), without opening the file again."""
         self.path = path
-        refuse_unreadable(path)
-        try:
-            self.zip = zipfile.ZipFile(path)
-        except (zipfile.BadZipFile, OSError) as exc:
-            raise SourceError(f"{path.name} is not a readable .xlsx file: {exc}") from None
+        self._owns_zip = same_file is None
+        if same_file is not None:
+            self.zip = same_file.zip
+        else:
+            refuse_unreadable(path)
+            try:
+                self.zip = zipfile.ZipFile(path)
+            except (zipfile.BadZipFile, OSError) as exc:
+                raise SourceError(f"{path.name} is not a readable .xlsx file: {exc}") from None
         self.infos = {info.filename: info for info in self.zip.infolist()}
         self.changes: dict[str, list[Piece]] = {}  # part -> its new content, in pieces
         self.removed: set[str] = set()
@@ -152,7 +158,8 @@ class Package:
         refuse_strict(self.workbook, path)
 
     def close(self) -> None:
-        self.zip.close()
+        if self._owns_zip:
+            self.zip.close()
 
     def __enter__(self) -> Package:
         return self

@@ -41,7 +41,7 @@ def differences(
     ``as_read``: sheet parts already split as they were read (saves unpacking them again);
     ``edited``: the same sheets as the writer meant to write them."""
     owned = package.owned()
-    with Package(package.path) as original:
+    with Package(package.path, same_file=package) as original:
         return _differences(original, owned, written, people_sheets, as_read or {}, edited or {})
 
 

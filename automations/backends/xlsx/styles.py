@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import copy
 from dataclasses import dataclass
+from functools import cached_property
 
 from lxml import etree
 
@@ -99,10 +100,17 @@ class Styles:
                 align.set("wrapText", "1")
         return self._find_or_add("cellXfs", xf)
 
-    def _font(self, style: CellStyle) -> etree._Element:
+    @cached_property
+    def _base_font(self) -> dict[str, etree._Element]:
+        """The workbook's default font (the first), by part, without bold, underline or
+        colour: each Validation-tab font is a copy of it with its own changes."""
         fonts = self._list("fonts")
-        parts = {etree.QName(c).localname: c for c in (fonts[0] if len(fonts) else [])}
-        parts = {k: _copy(v) for k, v in parts.items() if k not in ("b", "u", "color")}
+        parts = {_local(c.tag): c for c in (fonts[0] if len(fonts) else [])
+                 if isinstance(c.tag, str)}
+        return {k: v for k, v in parts.items() if k not in ("b", "u", "color")}
+
+    def _font(self, style: CellStyle) -> etree._Element:
+        parts = {k: _copy(v) for k, v in self._base_font.items()}
         if style.bold:
             parts["b"] = etree.Element(f"{M}b")
         if style.underline:
