@@ -107,3 +107,17 @@ def test_a_wrong_seal_is_never_trusted(board):
     assert mark(board).changed
     assert our_rules(board, "Members")
 
+
+
+def test_the_bytes_hashed_are_the_same_for_equal_values_however_they_are_shared():
+    import datetime as dt
+
+    from automations.backends.xlsx.digest import plain_bytes
+
+    word = "".join(["Over", "due"])  # a string object of its own
+    shared = [(word, 1), (word, 2)]
+    separate = [("".join(["Over", "due"]), 1), ("".join(["Ov", "erdue"]), 2)]
+    assert plain_bytes(shared) == plain_bytes(separate)
+    assert plain_bytes(shared) != plain_bytes([(word, 1), (word, 3)])
+    # A value marshal cannot write (a date) is still told apart by its words.
+    assert plain_bytes((dt.date(2024, 3, 1),)) != plain_bytes((dt.date(2024, 3, 2),))
