@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -137,7 +137,9 @@ def _plan(
     return MarkPlan(source, checked_at, cells, ordered, severity_counts(findings), about)
 
 
-def _worst(findings: Iterable[Finding]) -> Severity:
+def _worst(findings: list[Finding]) -> Severity:
+    if len(findings) == 1:  # most cells: one finding each
+        return findings[0].severity
     return min((f.severity for f in findings), key=lambda s: s.rank)
 
 

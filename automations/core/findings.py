@@ -17,8 +17,10 @@ class Severity(StrEnum):
 
     @property
     def rank(self) -> int:
-        return {"error": 0, "warning": 1, "info": 2}[self.value]
+        return _RANK[self]  # a member is its own value (a str), so no .value lookup is needed
 
+
+_RANK = {"error": 0, "warning": 1, "info": 2}
 
 # Findings sort in the order of the tabs in the workbook, not alphabetically.
 TAB_ORDER = ("Members", "Projects", "Actions", "Meetings")
