@@ -110,10 +110,12 @@ def _finding_row(r: int, row: TabRow, style: _Styles, letters: list[str], links:
     return f'<row r="{r}" ht="{15 * _lines(values)}" customHeight="1">{cells}</row>'
 
 
-def _cells(r: int, row: TabRow, values: list[str], style: _Styles, letters: list[str]) -> str:
+def _cells(r: int, row: TabRow, values: list[str], style: _Styles, letters: list[str],
+           body: bool = True) -> str:
+    """A row's cells one by one (a blank one only when it has a format of its own)."""
     cells = []
     for c, value in enumerate(values, start=1):
-        xf = style.of(r, c, value, row, True)
+        xf = style.of(r, c, value, row, body)
         if value == "":
             if xf:
                 cells.append(f'<c r="{letters[c - 1]}{r}" s="{xf}"/>')
@@ -132,17 +134,7 @@ def _escaped(values: list[str]) -> list[str]:
 
 def _other_row(r: int, row: TabRow, style: _Styles, letters: list[str]) -> str:
     """The title, counts, stamp and header rows, and "nothing needs attention"."""
-    cells = []
-    for c, value in enumerate(row.values, start=1):
-        xf = style.of(r, c, value, row, False)
-        ref = f"{letters[c - 1]}{r}"
-        if value == "":
-            if xf:
-                cells.append(f'<c r="{ref}" s="{xf}"/>')
-            continue
-        cells.append(f'<c r="{ref}" s="{xf}" t="inlineStr"><is><t xml:space="preserve">'
-                     f"{escape(value)}</t></is></c>")
-    return f'<row r="{r}">{"".join(cells)}</row>'
+    return f'<row r="{r}">{_cells(r, row, row.values, style, letters, body=False)}</row>'
 
 
 def _lines(values: list[str]) -> int:
