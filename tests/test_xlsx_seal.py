@@ -121,3 +121,20 @@ def test_the_bytes_hashed_are_the_same_for_equal_values_however_they_are_shared(
     assert plain_bytes(shared) != plain_bytes([(word, 1), (word, 3)])
     # A value marshal cannot write (a date) is still told apart by its words.
     assert plain_bytes((dt.date(2024, 3, 1),)) != plain_bytes((dt.date(2024, 3, 2),))
+
+
+def test_a_new_severity_for_the_same_words_changes_what_is_sealed():
+    import dataclasses
+
+    from automations.backends.xlsx.seal import _plan
+    from automations.core.findings import Severity
+    from tests.marked_workbook import plan_with_messages
+
+    plan = plan_with_messages(["Check this email address"])
+    lower = dataclasses.replace(
+        plan,
+        cells=tuple(dataclasses.replace(m, severity=Severity.WARNING) for m in plan.cells),
+        findings=tuple(dataclasses.replace(f, severity=Severity.WARNING) for f in plan.findings),
+    )
+    assert _plan(plan) != _plan(lower)
+    assert _plan(plan) == _plan(plan_with_messages(["Check this email address"]))

@@ -159,9 +159,9 @@ def change_notes(notes: SheetNotes, wanted: dict[str, str]) -> NoteChanges:
     elif changes.added:
         comment_list = root.find(f"{M}commentList")
         author = _author_id(root)
-        comment_list.extend(parse(f'<commentList xmlns="{NS_MAIN}">'
-                                  f"{_comments_text(changes.added.items(), author)}"
-                                  "</commentList>".encode()))
+        comment_list.extend(list(parse(f'<commentList xmlns="{NS_MAIN}">'
+                                       f"{_comments_text(changes.added.items(), author)}"
+                                       "</commentList>".encode())))
         _sort(comment_list)
     return changes
 

@@ -26,6 +26,7 @@ from pathlib import Path
 from automations.backends.marks import MarkPlan
 from automations.backends.xlsx.digest import plain_bytes
 from automations.backends.xlsx.package import Entry, Package, Piece, blocks_of
+from automations.core.findings import Severity
 
 SEAL = re.compile(rb"<!--coprod-seal:([0-9a-f]{64})-->")
 HEAD = 512  # the seal sits just after the XML declaration and the rows' fingerprint
@@ -54,7 +55,7 @@ def _plan(plan: MarkPlan) -> bytes:
 @cache
 def _fields(kind: type) -> Callable[[Iterable[object]], list[tuple[object, ...]]]:
     # A severity by its value, which plain_bytes can write as it is (an enum member it cannot).
-    names = [f"{f.name}.value" if f.type == "Severity" else f.name
+    names = [f"{f.name}.value" if f.type in ("Severity", Severity) else f.name
              for f in dataclasses.fields(kind)]
     get = operator.attrgetter(*names)
     return lambda items: [get(item) for item in items]
