@@ -102,3 +102,16 @@ def test_a_merged_range_gets_its_note_on_its_first_cell_in_cell_order(tmp_path):
     write_xlsx_marks(path, _plan({"B2": "Before the range", "C5": "In the range"}), None)
     assert _notes(path) == {"C1": _ours("In the range"), "B2": _ours("Before the range")}
     assert _order(path) == ["C1", "B2"]
+
+
+def test_characters_xml_cannot_hold_are_left_out_not_a_failure(tmp_path):
+    """A control character, a non-character or a lone surrogate (which a Google Sheet's JSON can
+    carry) in a finding's words: the mark is written without it."""
+    path = _workbook(tmp_path / "board.xlsx")
+    words = {"B2": "bad \uffff char", "C3": "lone \ud800 half", "D4": "bell \x07 and 🙂"}
+    assert write_xlsx_marks(path, _plan(words), None).changed
+    assert _notes(path) == {"B2": _ours("bad  char"), "C3": _ours("lone  half"),
+                            "D4": _ours("bell  and 🙂")}
+    tab = load_workbook(path)["Validation"]
+    assert sorted(tab.cell(r, 5).value for r in range(5, 8)) == [
+        "bad  char", "bell  and 🙂", "lone  half"]

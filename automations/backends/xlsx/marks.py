@@ -94,8 +94,9 @@ if TYPE_CHECKING:
     from automations.core.config import Config
 
 M = f"{{{NS_MAIN}}}"
-# Characters XML 1.0 cannot hold (the same set openpyxl refuses in a cell).
-ILLEGAL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+# Characters XML 1.0 cannot hold: the control characters openpyxl refuses in a cell, and the
+# non-characters and lone surrogates a Google Sheet's JSON can carry, which could not be written.
+ILLEGAL_CHARACTERS = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 THREADED_REASON = (
     " (No note on this cell: it holds a threaded comment, which the check leaves as it is.)"
 )

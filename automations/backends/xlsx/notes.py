@@ -30,6 +30,7 @@ from automations.backends.xlsx.package import (
     REL_VML,
     TYPE_COMMENTS,
     TYPE_VML,
+    XML_DECLARATION,
     Package,
     parse,
     serialise,
@@ -67,8 +68,13 @@ class SheetNotes:
     comments_part: str | None
     root: etree._Element | None
     threaded: set[str] = field(default_factory=set)  # cells holding a threaded comment
+    # The whole part as the check made it this run, when the sheet had no notes before: written
+    # as it is, never parsed here (the after-save proof parses what was written).
+    made: bytes | None = None
 
     def texts(self) -> dict[str, str]:
+        if self.root is None and self.made is not None:
+            self.root = parse(self.made)
         if self.root is None:
             return {}
         if next(self.root.iter(f"{M}rPh"), None) is None:  # no phonetic runs: the quick way
@@ -150,9 +156,9 @@ def change_notes(notes: SheetNotes, wanted: dict[str, str]) -> NoteChanges:
     for ref, ours in wanted.items():
         if ref not in existing and ref not in notes.threaded:
             changes.added[ref] = ours
-    if changes.added and root is None:  # the sheet's first notes: the whole part in one go
+    if changes.added and root is None:  # the sheet's first notes: the whole part as text
         ordered = sorted(changes.added.items(), key=lambda item: _cell_order(item[0]))
-        notes.root = parse(
+        notes.made = XML_DECLARATION + (
             f'<comments xmlns="{NS_MAIN}"><authors><author>{_escape(AUTHOR)}</author></authors>'
             f"<commentList>{_comments_text(ordered, 0)}</commentList></comments>".encode()
         )
@@ -280,9 +286,12 @@ def _replace_ours(comment: etree._Element, text: str, merged: str) -> None:
 
 def write_notes(pkg: Package, sheet: SheetXml, notes: SheetNotes, changes: NoteChanges) -> None:
     """Store the comments part and its VML shapes after ``change_notes``."""
-    if not (changes.any() or changes.edited) or notes.root is None:
+    if not (changes.any() or changes.edited) or (notes.root is None and notes.made is None):
         return
-    left = len(list(notes.root.iter(f"{M}comment")))
+    if notes.made is not None:
+        left = len(changes.added)
+    else:
+        left = len(list(notes.root.iter(f"{M}comment")))
     part = notes.comments_part
     if part is None:
         part = pkg.free_name("xl/comments{}.xml")
@@ -290,7 +299,7 @@ def write_notes(pkg: Package, sheet: SheetXml, notes: SheetNotes, changes: NoteC
         pkg.declare(part, TYPE_COMMENTS)
         notes.comments_part = part
     if left:
-        pkg.put(part, serialise(notes.root))
+        pkg.put(part, notes.made if notes.made is not None else serialise(notes.root))
     else:
         _drop_comments(pkg, notes.sheet_part, part)
     _write_vml(pkg, sheet, notes.sheet_part, changes, keep_empty=bool(left))
