@@ -433,9 +433,9 @@ def apply_marks(book: Book, plan: MarkPlan, before: MarksState | None = None) ->
     styles_part = _styles_part(book.pkg)
     styles = book.styles
     by_sheet = marks_by_sheet(plan)
-    wanted = _wanted_notes(book, plan)
+    notes = _wanted_notes(book, plan)
     for ws in book.worksheets:
-        _mark_sheet(book, ws.part, by_sheet.get(ws.name, []), styles, wanted[ws.part])
+        _mark_sheet(book, ws.part, by_sheet.get(ws.name, []), styles, notes[ws.part])
     tab = _write_tab(book, plan, styles)
     if styles.changed:
         _store_styles(book.pkg, styles_part, styles)
