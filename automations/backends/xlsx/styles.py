@@ -110,7 +110,7 @@ class Styles:
         return {k: v for k, v in parts.items() if k not in ("b", "u", "color")}
 
     def _font(self, style: CellStyle) -> etree._Element:
-        parts = {k: _copy(v) for k, v in self._base_font.items()}
+        parts = {k: copy.deepcopy(v) for k, v in self._base_font.items()}
         if style.bold:
             parts["b"] = etree.Element(f"{M}b")
         if style.underline:
@@ -207,10 +207,6 @@ def _fill(colour: str) -> etree._Element:
         f'<fill xmlns="{NS_MAIN}"><patternFill patternType="solid"><fgColor rgb="FF{colour}"/>'
         '<bgColor indexed="64"/></patternFill></fill>'
     )
-
-
-def _copy(el: etree._Element) -> etree._Element:
-    return copy.deepcopy(el)
 
 
 def _local(name: str) -> str:
