@@ -27,6 +27,7 @@ class Chart:
     y_label: str
     levels: tuple[int, ...] = ()
     empty: str = ""  # the sentence when there is nothing at all to draw (e.g. no history yet)
+    on: str = "in"  # the word before a point's label in the chart in words ("in March 2024")
 
 
 @dataclass(frozen=True)
@@ -45,6 +46,7 @@ class Plot:
     series: tuple[Series, ...]
     y_label: str
     empty: str = ""
+    on: str = "in"
 
     @property
     def drawable(self) -> bool:
@@ -55,7 +57,7 @@ class Plot:
         if not self.labels:
             return self.empty or f"{self.title}: nothing to draw yet, so there is no chart."
         return (
-            f"{self.title}: only one point so far ({self.labels[0]}), so there is no chart yet; "
+            f"{self.title}: only one point so far, {self.labels[0]}, so there is no chart yet; "
             "the table gives the figures."
         )
 
@@ -66,7 +68,7 @@ class Plot:
             if s.level:
                 out.append(f"The dashed line marks {_lower(s.name)}: {_num(s.values[0])}.")
             elif self.kind == "lines":
-                out.append(_over_time(s, self.labels))
+                out.append(_over_time(s, self.labels, self.on))
             else:
                 out.append(_across(s, self.labels))
         return " ".join([*out, "The table under the chart gives every figure."])
@@ -91,6 +93,7 @@ def plot(
         series=series,
         y_label=chart.y_label,
         empty=chart.empty,
+        on=chart.on,
     )
 
 
@@ -110,11 +113,11 @@ def _lower(name: str) -> str:
     return name[:1].lower() + name[1:]
 
 
-def _over_time(s: Series, labels: tuple[str, ...]) -> str:
+def _over_time(s: Series, labels: tuple[str, ...], on: str) -> str:
     top = max(range(len(s.values)), key=lambda k: s.values[k])
     return (
-        f"{s.name}: {_num(s.values[0])} in {labels[0]}, {_num(s.values[-1])} in {labels[-1]}; "
-        f"the most was {_num(s.values[top])}, in {labels[top]}."
+        f"{s.name}: {_num(s.values[0])} {on} {labels[0]}, {_num(s.values[-1])} {on} "
+        f"{labels[-1]}; the most was {_num(s.values[top])}, {on} {labels[top]}."
     )
 
 
