@@ -302,3 +302,20 @@ def test_a_check_and_a_digest_never_load_the_charting_library(made: Path, tmp_pa
         folder,
     )
     assert "matplotlib" in drawn
+
+
+def test_text_from_the_workbook_stays_text_in_a_chart() -> None:
+    """Project IDs and the like are typed by people: never maths, markup or a script."""
+    from automations.charts.draw import png, svg
+    from automations.charts.plot import Chart, plot
+
+    typed = ("$\\frac{1}{0}$", "<script>alert(1)</script>", "=1+1 & co", "$unclosed")
+    chart = Chart("Duties", "stacked", 0, (1, 2), "Duties")
+    drawn = plot(chart, "typed", ("Project", "Done", "Not done"), [(t, 1, 2) for t in typed])
+    page = svg(drawn)
+    doc = lxml.html.fromstring(f"<div>{page}</div>")
+    assert not doc.findall(".//script")
+    shown = [t.text_content() for t in doc.iter("text")]
+    for t in typed:
+        assert t in shown, t
+    assert png(drawn).startswith(b"\x89PNG")

@@ -31,6 +31,8 @@ RC = {
     "svg.hashsalt": "coprod-charts",  # ids from a fixed salt: the same plot, the same bytes
     "font.family": "DejaVu Sans",  # ships with matplotlib, so every machine draws the same
     "font.size": 10,
+    "text.parse_math": False,  # labels come from the workbook: a typed $...$ stays as typed
+    "text.usetex": False,
     "hatch.linewidth": 1.0,
     "text.color": TEXT,
     "axes.labelcolor": TEXT,
@@ -68,8 +70,11 @@ def _rc() -> Any:
 def _figure(p: Plot, width: float, height: float) -> Any:
     if not p.drawable:
         raise ValueError(f"{p.title}: fewer than two points, nothing to draw")
+    import matplotlib
+
+    matplotlib.use("Agg")  # never a display, whatever MPLBACKEND says
     with _rc():
-        from matplotlib.figure import Figure  # no pyplot: no global state, no display
+        from matplotlib.figure import Figure  # no pyplot: no global state
 
         fig = Figure(figsize=(width, height), layout="constrained")
         ax = fig.add_subplot()
