@@ -83,6 +83,10 @@ class TabSurvey:
     proposals: list[Proposal] = field(default_factory=list)
     table: RawTable | None = None
 
+    def sheet_mappings(self) -> list[tuple[str, list[Mapped]]]:
+        """(sheet, its mapped headers) for each sheet read as this tab."""
+        return [(self.title, self.mapped)] if self.title else []
+
     @property
     def missing(self) -> list[Column]:
         got = {m.column.field for m in self.mapped}
