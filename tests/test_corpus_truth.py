@@ -17,9 +17,16 @@ from automations.model.schema import load_schemas
 from automations.rules import catalogue
 from tests.corpus import TRACKERS, build, truth
 
-READING_RULES = {"schema.duplicate_column", "schema.email", "schema.enum",
-                 "schema.missing_column", "schema.missing_tab", "schema.name",
-                 "schema.required", "schema.type"}
+READING_RULES = {
+    "schema.duplicate_column",
+    "schema.email",
+    "schema.enum",
+    "schema.missing_column",
+    "schema.missing_tab",
+    "schema.name",
+    "schema.required",
+    "schema.type",
+}
 SCHEMAS = load_schemas(data_path("sheets_schema"))
 BOARD_COLUMNS = {s.name: {c.name: c for c in s.columns} for s in SCHEMAS.values()}
 BOARD_COLUMNS["Actions"] |= {"RAG": None, "Done": None}  # added by issue 26 (optional)
@@ -51,8 +58,9 @@ def test_every_tab_is_in_the_truth(name: str, built: dict[str, Path]) -> None:
 
 
 @pytest.mark.parametrize("name", TRACKERS)
-def test_mapped_columns_have_headers_where_the_truth_says(name: str,
-                                                         built: dict[str, Path]) -> None:
+def test_mapped_columns_have_headers_where_the_truth_says(
+    name: str, built: dict[str, Path]
+) -> None:
     wb = load_workbook(built[name])
     for sheet in truth(name)["sheet"]:
         if not sheet["table"]:

@@ -13,8 +13,14 @@ from typing import Any
 
 HERE = Path(__file__).parent
 # Every tracker in the corpus, by the name of its builder module and truth file.
-TRACKERS = ("action_log", "membership", "project_tabs", "google_export", "meetings_lists",
-            "initials")
+TRACKERS = (
+    "action_log",
+    "membership",
+    "project_tabs",
+    "google_export",
+    "meetings_lists",
+    "initials",
+)
 
 
 def truth(name: str) -> dict[str, Any]:

@@ -54,10 +54,12 @@ class Figures:
         return self.found / self.planted if self.planted else 1.0
 
     def line(self) -> str:
-        return (f"{self.name:15} mapping {self.right}/{self.headers} ({self.accuracy:.0%}), "
-                f"planted found {self.found}/{self.planted}, false alarms "
-                f"{len(self.false_alarms)}, digest {'yes' if self.digest else 'NO'}, values "
-                f"{'kept' if self.values_kept else 'CHANGED'}")
+        return (
+            f"{self.name:15} mapping {self.right}/{self.headers} ({self.accuracy:.0%}), "
+            f"planted found {self.found}/{self.planted}, false alarms "
+            f"{len(self.false_alarms)}, digest {'yes' if self.digest else 'NO'}, values "
+            f"{'kept' if self.values_kept else 'CHANGED'}"
+        )
 
 
 def adopted_columns(tabs: list[Any]) -> dict[tuple[str, str], str]:
@@ -83,22 +85,29 @@ def score_mapping(fig: Figures, t: dict[str, Any], got: dict[tuple[str, str], st
 
 def score_findings(fig: Figures, t: dict[str, Any], findings: list[Finding]) -> None:
     planted = {(p["rule"], p["sheet"], p.get("row")) for p in t.get("planted", [])}
-    allowed = planted | {(p["rule"], p["sheet"], p.get("row"))
-                         for p in t.get("expected", [])}
+    allowed = planted | {(p["rule"], p["sheet"], p.get("row")) for p in t.get("expected", [])}
     seen = {(f.rule, f.sheet, f.row) for f in findings}
     fig.planted = len(planted)
     fig.found = len(planted & seen)
     fig.missed = [f"{r} {s} row {n}" for r, s, n in sorted(planted - seen, key=str)]
-    fig.false_alarms = [f for f in findings if f.severity != Severity.INFO
-                        and (f.rule, f.sheet, f.row) not in allowed]
+    fig.false_alarms = [
+        f
+        for f in findings
+        if f.severity != Severity.INFO and (f.rule, f.sheet, f.row) not in allowed
+    ]
 
 
 def typed_values(path: Path) -> dict[tuple[str, str], object]:
     wb = load_workbook(path)
     try:
-        return {(ws.title, c.coordinate): c.value for ws in wb.worksheets
-                if ws.title != VALIDATION_TAB for row in ws.iter_rows() for c in row
-                if c.value is not None}
+        return {
+            (ws.title, c.coordinate): c.value
+            for ws in wb.worksheets
+            if ws.title != VALIDATION_TAB
+            for row in ws.iter_rows()
+            for c in row
+            if c.value is not None
+        }
     finally:
         wb.close()
 
@@ -125,8 +134,18 @@ def measure(name: str, folder: Path) -> Figures:
     prepared_config(config, t["today"])
     score_findings(fig, t, validate(load_settings(config)).report.findings)
     preview = folder / "preview"
-    result = CliRunner().invoke(cli, ["digest", "--config", str(config), "--preview",
-                                      str(preview), "--meeting", t["meeting"].isoformat()])
+    result = CliRunner().invoke(
+        cli,
+        [
+            "digest",
+            "--config",
+            str(config),
+            "--preview",
+            str(preview),
+            "--meeting",
+            t["meeting"].isoformat(),
+        ],
+    )
     fig.digest = result.exit_code == 0 and any(preview.glob("digest-*.html"))
     fig.digest_output = result.output
     CliRunner().invoke(cli, ["run", "--once", "--config", str(config)])
