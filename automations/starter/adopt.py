@@ -206,9 +206,9 @@ def survey(raw: RawWorkbook, schemas: dict[str, TableSchema], ctx: Context) -> l
     for (exact, mapped, _), key, rt in sorted(pairs, key=lambda p: p[0], reverse=True):
         if key not in found and rt in free:
             found[key] = rt
-            tabs[key].found_by = (
-                f"by its headers ({plural(exact, 'exact header')}, {mapped} mapped)"
-            )
+            tabs[
+                key
+            ].found_by = f"by its headers ({plural(exact, 'exact header')}, {mapped} mapped)"
             free.remove(rt)
     members = tabs["members"]
     if "members" in found and _read_tab(members, found["members"], ctx):
@@ -317,14 +317,14 @@ def _proposal(
     schema: TableSchema, col: Column, text: str, rows: int, p: Profile, ctx: Context
 ) -> Proposal:
     meaning = ctx.meaning(schema, col, text)
-    offered = f"in the column's drop-down list ({p.offered_from}); " if text in p.offered else ""
+    offered = f"in the column's drop-down list ({p.offered_from})" if text in p.offered else ""
     if meaning:
         evidence = (
-            f"{offered}trackers commonly write {text!r} for {meaning!r} "
-            "(sheets_schema/common_values.toml)"
+            f"{offered}{'; ' if offered else ''}trackers commonly write {text!r} for "
+            f"{meaning!r} (sheets_schema/common_values.toml)"
         )
-    else:
-        evidence = f"{offered}no known meaning"
+    else:  # shown after "has no known meaning"
+        evidence = f" (though it is {offered})" if offered else ""
     return Proposal(col, text, rows, meaning, evidence)
 
 
@@ -478,17 +478,14 @@ def _digest_settings(actions: TabSurvey) -> list[str]:
     lines = ["", "[digest]"]
     internal = [d.header for d in actions.decisions if d.internal and d.column is None]
     if not actions.has("confidential"):
-        hidden = (
-            f" The column{'s' if len(internal) > 1 else ''} "
-            f"{', '.join(map(repr, internal))} (not for circulation) is never shown."
-            if internal
-            else ""
-        )
         lines += [
             "# The tracker has no Confidential column (nor an internal yes/no column), so",
-            "# every action may appear in digests." + hidden + " To keep some",
-            "# actions within the Board, add a Confidential column (Yes on those rows)",
-            "# and remove this line.",
+            "# every action may appear in digests. To keep some actions within the Board,",
+            "# add a Confidential column (Yes on those rows) and remove this line.",
+            *(
+                f"# {h!r} says it is not for circulation: it is never shown in a digest."
+                for h in internal
+            ),
             'confidential_column = "none"',
         ]
     lines += [
@@ -604,8 +601,8 @@ def _proposal_lines(tab: TabSurvey) -> list[str]:
             )
         else:
             lines.append(
-                f"  {p.column.name}: {p.typed!r} ({where}) has no known meaning "
-                f"({p.evidence}); choose one of {', '.join(p.column.values)} in "
+                f"  {p.column.name}: {p.typed!r} ({where}) has no known meaning"
+                f"{p.evidence}; choose one of {', '.join(p.column.values)} in "
                 f"schema/{tab.schema.key}.toml"
             )
     return lines
