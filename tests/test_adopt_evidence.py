@@ -264,3 +264,30 @@ def test_a_tab_listed_in_tabs_must_exist(adopted: dict[str, tuple[Path, str]]) -
     status, said = run("validate", "--config", str(config.with_name("bad.toml")))
     assert status == 2
     assert "source.tabs.Actions.tabs: project_tabs.xlsx has no tab called 'Suported Living'" in said
+
+
+def test_confidential_column_takes_only_none(adopted: dict[str, tuple[Path, str]]) -> None:
+    config = adopted["initials"][0] / "config.toml"
+    bad = config.with_name("bad.toml")
+    bad.write_text(config.read_text("utf-8").replace('= "none"', '= "all"'), "utf-8")
+    status, said = run("validate", "--config", str(bad))
+    assert status == 2 and "digest.confidential_column: 'all' is not one of 'none'" in said
+
+
+def test_tabs_read_together_must_have_the_same_columns(tmp_path: Path) -> None:
+    from openpyxl import load_workbook
+
+    workbook = build("project_tabs", tmp_path)
+    adopt(workbook, tmp_path / "out")
+    wb = load_workbook(workbook)
+    ws = wb["Carers Strategy"]
+    ws["B2"], ws["C2"] = ws["C2"].value, ws["B2"].value  # "Lead" before "Action"
+    wb.save(workbook)
+    config = tmp_path / "out" / "config.toml"
+    prepared_config(config, truth("project_tabs")["today"])
+    findings = validate(load_settings(config)).report.findings
+    moved = [f for f in findings if f.sheet == "Carers Strategy"]
+    assert len(moved) == 1 and moved[0].severity.value == "error"
+    assert "read with 'Day Opportunities' as one Actions list, but its columns" in moved[0].message
+    # The other tabs are still read, their findings on their own tabs.
+    assert any(f.sheet == "Supported Living" and f.rule == "tor.actions.owner" for f in findings)

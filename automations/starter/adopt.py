@@ -55,6 +55,8 @@ from automations.model.schema import (
 MARK = "# added by coprod adopt: check it"
 # A tab of actions already closed, kept apart from the live ones.
 ARCHIVE = re.compile(r"\b(archive[ds]?|closed|completed|done|old|previous)\b", re.IGNORECASE)
+# The values a column's evidence is judged on: enough to tell, quick on a 100,000-row tracker.
+PROFILE_ROWS = 2000
 # The order tabs are mapped in: members first, so owners and minute-takers can be matched.
 ORDER = ("members", "actions", "meetings", "projects")
 
@@ -143,7 +145,7 @@ def best_row(rt: RawTable, schema: TableSchema) -> tuple[int | None, str]:
 def _profiles(table: RawTable, rt: RawTable, width: int) -> list[Profile]:
     out = []
     for i in range(width):
-        values = [v[i] if i < len(v) else None for _, v in table.rows]
+        values = [v[i] if i < len(v) else None for _, v in table.rows[:PROFILE_ROWS]]
         down = next(
             (
                 d
