@@ -24,6 +24,7 @@ from automations.model.schema import (
     CellProblem,
     Column,
     TableSchema,
+    display,
     is_blank,
     normalize,
     parse_date,
@@ -34,6 +35,7 @@ CUTOFF = 0.55  # how alike a header and a column's name must be to be a candidat
 CHOICE_CUTOFF = 0.45  # ... when nearly all its values are the column's own (values speak)
 WORDS_SCORE = 0.85  # a header holding every word of a name ("Organisation / group")
 ID_SCORE = 0.9  # "No.", "#", "Ref" for the tab's id column
+TYPO = 0.8  # a close name sharing no word must be this alike ("Complted on")
 FIT = 0.6  # the share of values that must fit the column
 GENERIC = {"date", "no", "number", "id", "ref", "name", "on", "by", "of", "the", "a", "and"}
 ID_HEADERS = {"#", "no", "no.", "number", "ref", "ref.", "ref no", "reference", "id"}
@@ -142,9 +144,7 @@ def profile(
     values: Iterable[object], offered: Sequence[str] = (), offered_from: str = ""
 ) -> Profile:
     filled = [v for v in values if not is_blank(v)]
-    texts = tuple(
-        "TRUE" if v is True else "FALSE" if v is False else str(v).strip() for v in filled
-    )
+    texts = tuple(str(display(v)).strip() for v in filled)  # as the check shows them: 1, TRUE
     return Profile(Counter(cell_kind(v) for v in filled), texts, tuple(offered), offered_from)
 
 
@@ -260,7 +260,9 @@ def name_evidence(header: str, column: Column, schema: TableSchema) -> tuple[flo
             if ratio > best:
                 best, how = ratio, f"close to {name!r} ({ratio:.0%})"
                 problem = f"is only part of {name!r}"
-        elif ratio > best:
+        elif ratio > best and (ratio >= TYPO or (words & theirs) - GENERIC):
+            # Alike letters alone ("Created", "Completed") are not evidence: a shared word
+            # ("ToR signed", "ToR agreed") or a near-typo is.
             best, how, problem = ratio, f"close to {name!r} ({ratio:.0%})", ""
     return best, how, problem
 
