@@ -353,7 +353,7 @@ def judge(
 
 def _agree(ev: Evidence, p: Profile) -> bool:
     if ev.fit is None:
-        return ev.name >= WORDS_SCORE  # an empty column: the name alone, when it is clear
+        return ev.exact  # an empty column: its name alone, only when it is exact
     if ev.fit >= FIT:
         return True
     if ev.column.kind in ("choice", "choices", "text") and ev.exact:
@@ -364,6 +364,11 @@ def _agree(ev: Evidence, p: Profile) -> bool:
 
 
 def _why_not(header: str, column: Column, p: Profile, id_field: str) -> str:
+    if not p.filled:
+        return (
+            f"'{header}' is empty and only close to {column.name!r}: not used (add it to "
+            f"{column.name}'s aliases if it is that column)"
+        )
     holds = KIND_WORDS.get(p.main, "text")
     sample = f" ({p.sample()})" if p.sample() else ""
     if column.field == id_field and p.main in ("text", "number"):
