@@ -141,7 +141,7 @@ def test_tabs_not_used_are_listed_with_why(adopted: dict[str, tuple[Path, str]])
     assert "Tabs not used:\n  'Summary': its headers are not those of a list" in said
     assert "tab 'Archive' left out: the same columns as the Actions tab" in said
     assert "Actions: the tabs 'Day Opportunities', 'Carers Strategy', 'Supported Living'" in said
-    assert "Members: the tab 'Contacts' (found by its headers (7 exact headers" in said
+    assert "Members: the tab 'Contacts' (found by its headers: 7 exact, 7 mapped)" in said
     lists = adopted["meetings_lists"][1]
     assert "'Lists': hidden; it holds the lists the drop-downs offer" in lists
 
