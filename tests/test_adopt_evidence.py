@@ -240,6 +240,12 @@ def test_without_confidential_column_digests_run_and_say_so(
     assert "# 'Notes (do not circulate)' says it is not for circulation" in text
     assert "# [[digest.audiences]]" in text and "# recipients = [" in text
     assert "left out: 'Notes (do not circulate)' says it is not for circulation" in said
+    assert "'Initials' is not a column the Board's checks use (adopt read it to recognise" in said
+    assert re.search(
+        r"'Who'\s+-> Owner\s+an alias \('Who'\); 83% of its values are names of "
+        r"members",
+        said,
+    )  # JT, JT/AD, KB, All, JT & AD; not XY
     assert tomllib.loads(text)["digest"] == {"confidential_column": "none"}
 
 

@@ -592,8 +592,16 @@ def _scores(tab: TabSurvey) -> list[str]:
 
 
 def _left_out_lines(tab: TabSurvey) -> list[str]:
-    lines = [f"  left out: {d.why_not}" for d in tab.decisions if d.column is None]
+    lines = [
+        f"  left out: {d.why_not}{_used_for(tab, d)}" for d in tab.decisions if d.column is None
+    ]
     return lines + [f"  tab {title!r} left out: {why}" for title, why in tab.left_out.items()]
+
+
+def _used_for(tab: TabSurvey, d: Decision) -> str:
+    if tab.schema.key == "members" and normalize(d.header) == "initials":
+        return " (adopt read it to recognise owners written as initials)"
+    return ""
 
 
 def _proposal_lines(tab: TabSurvey) -> list[str]:
