@@ -83,17 +83,31 @@ def score_mapping(fig: Figures, t: dict[str, Any], got: dict[tuple[str, str], st
                 fig.wrong.append(f"{sheet['name']}!{letter}: {have or '-'}, not {meant or '-'}")
 
 
+def _key(item: dict[str, Any] | Finding) -> tuple[str, str, int | None, str | None]:
+    """(rule, sheet, row, column): a planted or expected item names a column only when the
+    finding must be about that column (a missing column has no row)."""
+    if isinstance(item, Finding):
+        return item.rule, item.sheet or "", item.row, item.column
+    return item["rule"], item["sheet"], item.get("row"), item.get("column")
+
+
+def _matches(f: Finding, items: list[dict[str, Any]]) -> bool:
+    rule, sheet, row, column = _key(f)
+    return any(
+        (k[0], k[1], k[2]) == (rule, sheet, row) and k[3] in (None, column)
+        for k in map(_key, items)
+    )
+
+
 def score_findings(fig: Figures, t: dict[str, Any], findings: list[Finding]) -> None:
-    planted = {(p["rule"], p["sheet"], p.get("row")) for p in t.get("planted", [])}
-    allowed = planted | {(p["rule"], p["sheet"], p.get("row")) for p in t.get("expected", [])}
-    seen = {(f.rule, f.sheet, f.row) for f in findings}
+    planted = t.get("planted", [])
+    allowed = [*planted, *t.get("expected", [])]
     fig.planted = len(planted)
-    fig.found = len(planted & seen)
-    fig.missed = [f"{r} {s} row {n}" for r, s, n in sorted(planted - seen, key=str)]
+    found = [p for p in planted if any(_matches(f, [p]) for f in findings)]
+    fig.found = len(found)
+    fig.missed = [f"{p['rule']} {p['sheet']} row {p.get('row')}" for p in planted if p not in found]
     fig.false_alarms = [
-        f
-        for f in findings
-        if f.severity != Severity.INFO and (f.rule, f.sheet, f.row) not in allowed
+        f for f in findings if f.severity != Severity.INFO and not _matches(f, allowed)
     ]
 
 
