@@ -303,3 +303,26 @@ def test_tabs_read_together_must_have_the_same_columns(tmp_path: Path) -> None:
     assert "read with 'Day Opportunities' as one Actions list, but its columns" in moved[0].message
     # The other tabs are still read, their findings on their own tabs.
     assert any(f.sheet == "Supported Living" and f.rule == "tor.actions.owner" for f in findings)
+
+
+def test_tabs_read_together_are_marked_on_their_own_cells(tmp_path: Path) -> None:
+    from openpyxl import load_workbook
+
+    workbook = build("project_tabs", tmp_path)
+    adopt(workbook, tmp_path / "out")
+    config = tmp_path / "out" / "config.toml"
+    prepared_config(config, truth("project_tabs")["today"])
+    status, said = run("validate", "--write-back", "--config", str(config))
+    assert status == 1 and "Marked 3 cells" in said, said
+    wb = load_workbook(workbook)
+    noted = {
+        name: sorted(c.coordinate for row in wb[name].iter_rows() for c in row if c.comment)
+        for name in ("Day Opportunities", "Carers Strategy", "Supported Living", "Archive")
+    }
+    # Due (E) of the late actions, Lead (C) of the one whose owner is not a member.
+    assert noted == {
+        "Day Opportunities": [],
+        "Carers Strategy": ["E3"],
+        "Supported Living": ["C4", "E5"],
+        "Archive": [],
+    }
