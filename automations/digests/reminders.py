@@ -47,7 +47,15 @@ from automations.digests.quiet_days import (
     working_days_before,
 )
 from automations.digests.reminder_settings import ReminderSettings, reminder_settings
-from automations.digests.render import PICTURES, Pictures, _inline, _render, compose, template_env
+from automations.digests.render import (
+    PICTURES,
+    Pictures,
+    _inline,
+    _render,
+    compose,
+    inline_pictures,
+    template_env,
+)
 from automations.digests.settings import local
 from automations.mail.transport import (
     Transport,
@@ -616,9 +624,4 @@ def preview(
 
 
 def _browser_html(r: Reminder) -> str:
-    import base64
-
-    def inline(m: re.Match[str]) -> str:
-        return f'src="data:image/png;base64,{base64.b64encode(r.pictures[m.group(1)]).decode()}"'
-
-    return re.sub(r'src="cid:([^"]+)"', inline, r.html)
+    return inline_pictures(r.html, r.pictures)

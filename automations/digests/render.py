@@ -45,12 +45,17 @@ class RenderedDigest:
     @property
     def browser_html(self) -> str:
         """The HTML with its pictures inside it (data: URLs), for a preview file or a browser."""
+        return inline_pictures(self.html, self.pictures)
 
-        def inline(m: re.Match[str]) -> str:
-            data = base64.b64encode(self.pictures[m.group(1)]).decode()
-            return f'src="data:image/png;base64,{data}"'
 
-        return re.sub(r'src="cid:([^"]+)"', inline, self.html)
+def inline_pictures(html: str, pictures: dict[str, bytes]) -> str:
+    """``html`` with each cid: picture put inside it as a data: URL: for a preview file or a
+    browser only (mail programs block data: images; the message carries them as parts)."""
+
+    def inline(m: re.Match[str]) -> str:
+        return f'src="data:image/png;base64,{base64.b64encode(pictures[m.group(1)]).decode()}"'
+
+    return re.sub(r'src="cid:([^"]+)"', inline, html)
 
 
 # ---------------------------------------------------------------- pictures and links
