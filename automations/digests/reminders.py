@@ -50,9 +50,9 @@ from automations.digests.reminder_settings import ReminderSettings, reminder_set
 from automations.digests.render import (
     PICTURES,
     Pictures,
-    _inline,
     _render,
     compose,
+    html_part,
     inline_pictures,
     template_env,
 )
@@ -318,10 +318,16 @@ def render(
     }
     stem = "reminder_easy_read" if r.owner.format == EASY_READ else "reminder"
     text = _render(env, f"{stem}.txt.j2", variables)
-    html = _inline(_render(env, f"{stem}.html.j2", variables))
+    html = html_part(env, f"{stem}.html.j2", variables, pictures)
     msg, seal = compose(
-        text, html, pictures.used, subject=title, sender=mail.sender, to=r.owner.recipients,
-        reply_to=s.reply_to, date=local(now, s.timezone),
+        text,
+        html,
+        pictures.used,
+        subject=title,
+        sender=mail.sender,
+        to=r.owner.recipients,
+        reply_to=s.reply_to,
+        date=local(now, s.timezone),
         # From the owner and the day only, so a resend after a crash carries the same id.
         message_id=f"<coprod-reminder.{r.day.isoformat()}.{r.owner.slug}@{mail.sender.domain}>",
     )
