@@ -1,8 +1,8 @@
 """Every kind of email the service sends, rendered from one board by the service's own
 functions (nothing sent): the three digests (standard, DMT, easy read), the owner reminders
 (standard, easy read, large print, the officers' copy) and the co-chairs' pack (standard, easy
-read, large print). The sample board by default; ``actions`` adds that many open actions (the
-long-board tests)."""
+read, large print). The sample board by default, with a year of recorded checks (so the digests
+show their trends chart); ``actions`` adds that many open actions (the long-board tests)."""
 
 from __future__ import annotations
 
@@ -18,7 +18,9 @@ from automations.digests import send as digest
 from automations.digests.reminder_settings import reminder_settings
 from automations.digests.render import template_env
 from automations.pipeline import Validation, validate
+from automations.record import history
 from tests.digest_setup import SAMPLE_MEETING, SAMPLE_NOW, SAMPLE_TODAY, example_config_data, sample
+from tests.test_trends import history_year
 
 # Who reads which format on the sample board (the Members tab's Format column).
 FORMATS = {"M01": "Easy read", "M02": "Large print"}  # Grace and Daniel, the co-chairs
@@ -54,7 +56,10 @@ def board(tmp_path: Path, actions: int = 0) -> tuple[Config, Validation]:
     if actions:
         add_open_actions(book["Actions"], actions)
     book.save(cfg.source.path)
-    return cfg, validate(cfg, SAMPLE_TODAY)
+    validation = validate(cfg, SAMPLE_TODAY)
+    # A year of recorded checks, so the digests carry their trends and 12-month chart too.
+    history_year(cfg, history.snapshot(validation.board, validation.report))
+    return cfg, validation
 
 
 def add_open_actions(sheet: object, count: int) -> None:
