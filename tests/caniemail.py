@@ -19,9 +19,14 @@ from pathlib import Path
 from lxml import etree, html
 
 FEATURES = Path(__file__).parent / "data" / "caniemail"
-# Outlook for Windows, Gmail (web, phone web and apps) and Apple Mail on iPhone (the issue's).
+# Outlook for Windows, Gmail (web, phone web and apps) and Apple Mail on iPhone (the issue's
+# must), and the other Outlooks the issue names: new Outlook / Outlook on the web
+# (caniemail's "outlook-com") and Outlook on iPhone and Android.
 TARGETS = (
     ("outlook", "windows"),
+    ("outlook", "outlook-com"),
+    ("outlook", "ios"),
+    ("outlook", "android"),
     ("gmail", "desktop-webmail"),
     ("gmail", "mobile-webmail"),
     ("gmail", "ios"),
