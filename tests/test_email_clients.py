@@ -190,10 +190,18 @@ def test_built_the_way_mail_programs_read_it(sample_emails: dict[str, Email], ki
     assert {el.tag for el in root.iter() if "max-width" in (el.get("style") or "")} == {"table"}
     assert not root.xpath("//div | //style | //*[@class='wrap']"), kind  # tables, no <style>
     assert root.xpath("//table[@role='presentation']")
-    # Font family and size on every cell and paragraph, not only on <body>.
-    for el in root.xpath("//body | //td | //th | //p | //li"):
-        style = el.get("style") or ""
-        assert "font-family" in style and re.search(r"font-size: \d+px", style), (kind, el.tag)
+    # Font family and size on <body>, on every cell that holds words and on the paragraph or
+    # item around them: a mail program that drops <body> (Gmail, Outlook's apps) or does not
+    # pass a cell's font on (Outlook's paragraphs) still has them.
+    assert has_font(root.body)
+    for words in holding_words(root):
+        for tags in (("td", "th"), ("p", "li", "h1", "h2", "h3", "td", "th", "caption")):
+            around = (
+                next(e for e in words.iterancestors() if e.tag in tags)
+                if (words.tag not in tags)
+                else words
+            )
+            assert has_font(around), (kind, around.tag, (words.text or "")[:40])
     # A tint is a cell's background (bgcolor too), never a paragraph's.
     for el in root.xpath("//td[contains(@style, '#f2f6fa')] | //td[contains(@style, '#fff4ce')]"):
         assert el.get("bgcolor") in ("#f2f6fa", "#fff4ce", "#fdf0f0"), kind
@@ -202,6 +210,24 @@ def test_built_the_way_mail_programs_read_it(sample_emails: dict[str, Email], ki
     assert root.xpath("//meta[@name='color-scheme'][@content='light dark']")
     assert root.xpath("//meta[@name='supported-color-schemes'][@content='light dark']")
     assert "color-scheme: light dark" in (root.body.get("style") or ""), kind
+
+
+def has_font(el: html.HtmlElement) -> bool:
+    style = el.get("style") or ""
+    return "font-family" in style and bool(re.search(r"font-size: \d+px", style))
+
+
+def holding_words(root: html.HtmlElement) -> list[html.HtmlElement]:
+    """Elements with words of their own (text, or text after a child), in the body."""
+
+    def words(text: str | None) -> bool:
+        return bool((text or "").replace("\xa0", " ").strip())
+
+    return [
+        el
+        for el in root.body.iter()
+        if isinstance(el.tag, str) and (words(el.text) or any(words(c.tail) for c in el))
+    ]
 
 
 def test_every_picture_sits_on_a_light_plate(sample_emails: dict[str, Email]) -> None:
