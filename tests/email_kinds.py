@@ -42,7 +42,7 @@ class Email:
     size: int  # the whole message in bytes (MIME, pictures included)
 
 
-def board(tmp_path: Path, actions: int = 0) -> tuple[Config, Validation]:
+def board(tmp_path: Path, actions: int = 0, words: int = 0) -> tuple[Config, Validation]:
     data = example_config_data()["digest"]
     data["audiences"][1]["enabled"] = True  # the DMT digest too
     cfg, _ = sample(tmp_path, digest=data, reminders={}, pack={})
@@ -54,7 +54,7 @@ def board(tmp_path: Path, actions: int = 0) -> tuple[Config, Validation]:
         if row[0].value in FORMATS:
             row[head.index("Format")].value = FORMATS[row[0].value]
     if actions:
-        add_open_actions(book["Actions"], actions)
+        add_open_actions(book["Actions"], actions, words)
     book.save(cfg.source.path)
     validation = validate(cfg, SAMPLE_TODAY)
     # A year of recorded checks, so the digests carry their trends and 12-month chart too.
@@ -62,9 +62,11 @@ def board(tmp_path: Path, actions: int = 0) -> tuple[Config, Validation]:
     return cfg, validation
 
 
-def add_open_actions(sheet: object, count: int) -> None:
-    """``count`` open actions, late by 1 to ``count`` days, shared among the co-chairs and the
-    standard owner, each with words near the longest an officer writes."""
+def add_open_actions(sheet: object, count: int, words: int = 0) -> None:
+    """``count`` open actions, late by 1 to ``count`` days, shared among the co-chairs, the
+    standard owner and the officers' copy, each with words near the longest an officer writes
+    (or, with ``words``, an Action and an Update of about that many characters each)."""
+    essay = "We met the carers' groups again and agreed the next steps. " * (words // 59 + 1)
     head = [c.value for c in sheet[1]]  # type: ignore[index]
     owners = ("M01", "M02", STANDARD_OWNER, OFFICERS_OWNER)
     for n in range(count):
@@ -77,14 +79,17 @@ def add_open_actions(sheet: object, count: int) -> None:
             "Due": SAMPLE_TODAY - dt.timedelta(days=n + 1),
             "Status": "Open",
             "Last update": SAMPLE_MEETING - dt.timedelta(days=30),
-            "Update": "Asked the groups for dates; two replied so far",
+            "Update": essay[:words] if words else "Asked the groups for dates; two replied so far",
             "Confidential": "No",
         }
+        if words:  # the latest of all, so the most urgent: shown whatever else is cut
+            row["Action"] = f"Follow up item {n + 1}: " + essay[:words]
+            row["Due"] = SAMPLE_TODAY - dt.timedelta(days=100 + n)
         sheet.append([row.get(h) for h in head])  # type: ignore[attr-defined]
 
 
-def every_email(tmp_path: Path, actions: int = 0) -> dict[str, Email]:
-    cfg, validation = board(tmp_path, actions)
+def every_email(tmp_path: Path, actions: int = 0, words: int = 0) -> dict[str, Email]:
+    cfg, validation = board(tmp_path, actions, words)
     out: dict[str, Email] = {}
     names = {"senior-head": "digest-standard", "dmt": "digest-dmt", "hbp": "digest-easy-read"}
     for a in digest.digest_settings(cfg).audiences:

@@ -334,3 +334,17 @@ def test_three_hundred_open_actions(tmp_path: Path) -> None:
             more = stated(page, r"(\d+) more open actions are not listed here")
         assert 0 < shown < total and shown + more == total, (kind, shown, more, total)
         assert ("It is 300 days late." if "easy" in kind else "300 days late") in lines, kind
+
+
+def test_cells_holding_essays_are_cut_to_fit(tmp_path: Path) -> None:
+    # Eight open actions whose Action and Update cells hold 30,000 characters each (a cell
+    # holds up to 32,767): even five of them would pass Gmail's limit, so the words are cut.
+    # Each owner's reminder holds two of them: the easy read (no updates: 60,000 characters)
+    # fits whole, the others (with the updates) do not; the digests and the packs hold all 8.
+    emails = every_email(tmp_path, actions=8, words=30_000)
+    for kind, email in emails.items():
+        size = len(email.html.encode())
+        assert size <= HTML_BUDGET, (kind, size)
+        cut = "… (the rest is in the tracker)" in " ".join(seen_text(email.html))
+        assert cut == (kind != "reminder-easy-read"), kind
+        assert email.text.count("We met the carers' groups again") > 400, kind  # text: whole

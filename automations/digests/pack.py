@@ -260,7 +260,11 @@ def render(
     stem = "pack_easy_read" if easy else "pack"
     text = _render(env, f"{stem}.txt.j2", variables)
     if printable:  # a page to print, not an email: every action, however long
-        return None, _inline(_render(env, f"{stem}.html.j2", {**variables, "limit": None})), ""
+        return (
+            None,
+            _inline(_render(env, f"{stem}.html.j2", {**variables, "limit": None, "brief": None})),
+            "",
+        )
     html = html_part(env, f"{stem}.html.j2", variables, pictures)
     mail = mail_settings(cfg)
     slug = re.sub(r"[^a-z0-9]+", "-", (member.id or member.label).casefold()) if member else "x"

@@ -112,6 +112,21 @@ def links(text: object) -> Markup:
     return Markup("").join(out)
 
 
+@jinja2.pass_context
+def _tracker_text(context: Any, text: object) -> Markup:
+    """The templates' ``links`` filter: ``links``, on text cut to ``brief`` characters when the
+    render sets it (the last resort of ``fitted``, for a tracker whose cells hold essays)."""
+    return links(shorten(str(text), context.get("brief")))
+
+
+def shorten(text: str, most: int | None) -> str:
+    """``text`` cut at a space before ``most`` characters, saying where the rest is."""
+    if most is None or len(text) <= most:
+        return text
+    cut = text.rfind(" ", 0, most)
+    return text[: cut if cut > 0 else most].rstrip() + " … (the rest is in the tracker)"
+
+
 def short_date(day: dt.date) -> str:
     return f"{day.day} {day:%b}"
 
@@ -156,7 +171,7 @@ def template_env(templates_dir: Path) -> jinja2.Environment:
     )
     env.filters["long_date"] = lambda d: long_date(d) if d else "not set"
     env.filters["plural"] = plural
-    env.filters["links"] = links
+    env.filters["links"] = _tracker_text
     env.filters["easy_date"] = easy_date
     env.filters["most_urgent"] = most_urgent
     return env
@@ -168,14 +183,23 @@ def template_env(templates_dir: Path) -> jinja2.Environment:
 # clipped]"; a few KB are kept in hand for what the mail program adds.
 HTML_BUDGET = 96_000  # bytes of HTML
 # Items per list, tried in turn until the HTML fits: all of them, then fewer. Templates show
-# `list[:limit]` (the most urgent first) and say how many more there are and where.
-LIMITS: tuple[int | None, ...] = (None, 40, 20, 10, 5)
+# `list[:limit]` (the most urgent first) and say how many more there are and where. Last, the
+# tracker's words are cut to `brief` characters each (a cell may hold 32,767).
+LIMITS: tuple[tuple[int | None, int | None], ...] = (
+    (None, None),
+    (40, None),
+    (20, None),
+    (10, None),
+    (5, None),
+    (5, 300),
+)
 
 
-def fitted(render_html: Callable[[int | None], str]) -> str:
-    """The HTML of the first limit in LIMITS that fits in HTML_BUDGET (or of the last)."""
-    for limit in LIMITS:
-        html = render_html(limit)
+def fitted(render_html: Callable[[int | None, int | None], str]) -> str:
+    """The HTML of the first (limit, brief) in LIMITS that fits in HTML_BUDGET (or of the
+    last)."""
+    for limit, brief in LIMITS:
+        html = render_html(limit, brief)
         if len(html.encode()) <= HTML_BUDGET:
             break
     return html
@@ -350,9 +374,9 @@ def html_part(
     """The HTML of one email, its CSS inlined, short enough for Gmail to show it in full (see
     fitted). The plain-text part keeps every item: nothing clips it."""
 
-    def attempt(limit: int | None) -> str:
+    def attempt(limit: int | None, brief: int | None) -> str:
         pictures.used.clear()  # a shorter list may show fewer pictures: carry only those
-        return _inline(_render(env, name, {**variables, "limit": limit}))
+        return _inline(_render(env, name, {**variables, "limit": limit, "brief": brief}))
 
     return fitted(attempt)
 
