@@ -28,7 +28,15 @@ from automations.digests.pack_pdf import write_pdf
 from automations.digests.quiet_days import is_quiet, working_days_before
 from automations.digests.reminder_settings import reminder_settings
 from automations.digests.reminders import EASY_READ, LARGE_PRINT, deliver, member_format
-from automations.digests.render import PICTURES, Pictures, _inline, _render, compose, template_env
+from automations.digests.render import (
+    PICTURES,
+    Pictures,
+    _inline,
+    _render,
+    compose,
+    html_part,
+    template_env,
+)
 from automations.digests.settings import local
 from automations.mail.transport import (
     checked_address,
@@ -257,14 +265,24 @@ def render(
     # The standard pack's chart (_pack_chart.*.j2); only drawn for the pack that shows it.
     variables["trend_chart"] = "" if easy else chart_source(pack.trend, pictures, printable)
     text = _render(env, f"{stem}.txt.j2", variables)
-    html = _inline(_render(env, f"{stem}.html.j2", variables))
-    if printable:
-        return None, html, ""
+    if printable:  # a page to print, not an email: every action, however long
+        return (
+            None,
+            _inline(_render(env, f"{stem}.html.j2", {**variables, "limit": None, "brief": None})),
+            "",
+        )
+    html = html_part(env, f"{stem}.html.j2", variables, pictures)
     mail = mail_settings(cfg)
     slug = re.sub(r"[^a-z0-9]+", "-", (member.id or member.label).casefold()) if member else "x"
     msg, seal = compose(
-        text, html, pictures.used, subject=subject, sender=mail.sender, to=to,
-        reply_to=digest.reply_to, date=local(now, digest.timezone),
+        text,
+        html,
+        pictures.used,
+        subject=subject,
+        sender=mail.sender,
+        to=to,
+        reply_to=digest.reply_to,
+        date=local(now, digest.timezone),
         message_id=f"<coprod-pack.{pack.meeting.isoformat()}.{slug}@{mail.sender.domain}>",
     )
     return msg, html, seal

@@ -47,7 +47,15 @@ from automations.digests.quiet_days import (
     working_days_before,
 )
 from automations.digests.reminder_settings import ReminderSettings, reminder_settings
-from automations.digests.render import PICTURES, Pictures, _inline, _render, compose, template_env
+from automations.digests.render import (
+    PICTURES,
+    Pictures,
+    _render,
+    compose,
+    html_part,
+    inline_pictures,
+    template_env,
+)
 from automations.digests.settings import local
 from automations.mail.transport import (
     Transport,
@@ -310,10 +318,16 @@ def render(
     }
     stem = "reminder_easy_read" if r.owner.format == EASY_READ else "reminder"
     text = _render(env, f"{stem}.txt.j2", variables)
-    html = _inline(_render(env, f"{stem}.html.j2", variables))
+    html = html_part(env, f"{stem}.html.j2", variables, pictures)
     msg, seal = compose(
-        text, html, pictures.used, subject=title, sender=mail.sender, to=r.owner.recipients,
-        reply_to=s.reply_to, date=local(now, s.timezone),
+        text,
+        html,
+        pictures.used,
+        subject=title,
+        sender=mail.sender,
+        to=r.owner.recipients,
+        reply_to=s.reply_to,
+        date=local(now, s.timezone),
         # From the owner and the day only, so a resend after a crash carries the same id.
         message_id=f"<coprod-reminder.{r.day.isoformat()}.{r.owner.slug}@{mail.sender.domain}>",
     )
@@ -616,9 +630,4 @@ def preview(
 
 
 def _browser_html(r: Reminder) -> str:
-    import base64
-
-    def inline(m: re.Match[str]) -> str:
-        return f'src="data:image/png;base64,{base64.b64encode(r.pictures[m.group(1)]).decode()}"'
-
-    return re.sub(r'src="cid:([^"]+)"', inline, r.html)
+    return inline_pictures(r.html, r.pictures)

@@ -6,7 +6,8 @@ import base64
 import datetime as dt
 import hashlib
 import re
-from dataclasses import dataclass, field, replace
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, is_dataclass, replace
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime
@@ -45,12 +46,17 @@ class RenderedDigest:
     @property
     def browser_html(self) -> str:
         """The HTML with its pictures inside it (data: URLs), for a preview file or a browser."""
+        return inline_pictures(self.html, self.pictures)
 
-        def inline(m: re.Match[str]) -> str:
-            data = base64.b64encode(self.pictures[m.group(1)]).decode()
-            return f'src="data:image/png;base64,{data}"'
 
-        return re.sub(r'src="cid:([^"]+)"', inline, self.html)
+def inline_pictures(html: str, pictures: dict[str, bytes]) -> str:
+    """``html`` with each cid: picture put inside it as a data: URL: for a preview file or a
+    browser only (mail programs block data: images; the message carries them as parts)."""
+
+    def inline(m: re.Match[str]) -> str:
+        return f'src="data:image/png;base64,{base64.b64encode(pictures[m.group(1)]).decode()}"'
+
+    return re.sub(r'src="cid:([^"]+)"', inline, html)
 
 
 # ---------------------------------------------------------------- pictures and links
@@ -113,6 +119,21 @@ def links(text: object) -> Markup:
     return Markup("").join(out)
 
 
+@jinja2.pass_context
+def _tracker_text(context: Any, text: object) -> Markup:
+    """The templates' ``links`` filter: ``links``, on text cut to ``brief`` characters when the
+    render sets it (the last resort of ``fitted``, for a tracker whose cells hold essays)."""
+    return links(shorten(str(text), context.get("brief")))
+
+
+def shorten(text: str, most: int | None) -> str:
+    """``text`` cut at a space before ``most`` characters, saying where the rest is."""
+    if most is None or len(text) <= most:
+        return text
+    cut = text.rfind(" ", 0, most)
+    return text[: cut if cut > 0 else most].rstrip() + " … (the rest is in the tracker)"
+
+
 def short_date(day: dt.date) -> str:
     return f"{day.day} {day:%b}"
 
@@ -147,6 +168,7 @@ def message_id(sender: Address, audience: Audience, meeting: dt.date) -> str:
 def template_env(templates_dir: Path) -> jinja2.Environment:
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(templates_dir)),
+        extensions=["jinja2.ext.do"],  # {% do facts.append(...) %} in _macros.html.j2
         # Every HTML template (macros included) escapes; the plain-text ones must not.
         autoescape=lambda name: bool(name) and name.endswith((".html.j2", ".html")),
         undefined=jinja2.StrictUndefined,
@@ -156,9 +178,55 @@ def template_env(templates_dir: Path) -> jinja2.Environment:
     )
     env.filters["long_date"] = lambda d: long_date(d) if d else "not set"
     env.filters["plural"] = plural
-    env.filters["links"] = links
+    env.filters["links"] = _tracker_text
     env.filters["easy_date"] = easy_date
+    env.filters["most_urgent"] = most_urgent
     return env
+
+
+# ---------------------------------------------------------------- length
+
+# Gmail shows an email's HTML in full up to 102 KB and clips the rest behind "[Message
+# clipped]"; a few KB are kept in hand for what the mail program adds.
+HTML_BUDGET = 96_000  # bytes of HTML
+# Items per list, tried in turn until the HTML fits: all of them, then fewer. Templates show
+# `list[:limit]` (the most urgent first) and say how many more there are and where. Last, the
+# tracker's words are cut to `brief` characters each (a cell may hold 32,767).
+LIMITS: tuple[tuple[int | None, int | None], ...] = (
+    (None, None),
+    (40, None),
+    (20, None),
+    (10, None),
+    (5, None),
+    (5, 300),
+)
+
+
+def fitted(render_html: Callable[[int | None, int | None], str]) -> str:
+    """The HTML of the first (limit, brief) in LIMITS that fits in HTML_BUDGET (or of the
+    last)."""
+    for limit, brief in LIMITS:
+        html = render_html(limit, brief)
+        if len(html.encode()) <= HTML_BUDGET:
+            break
+    return html
+
+
+def most_urgent(groups: Sequence[Any], limit: int | None) -> list[Any]:
+    """Owner groups cut to the ``limit`` latest actions among them all (None: all of them),
+    each group keeping its own order; a group left empty is dropped. A group is an object with
+    ``actions`` (the digest) or an (owner, actions) pair (the pack)."""
+    if limit is None:
+        return list(groups)
+    lists = [g.actions if is_dataclass(g) else g[1] for g in groups]
+    everything = [(-a.days_late, i, j) for i, acts in enumerate(lists) for j, a in enumerate(acts)]
+    keep = {(i, j) for _, i, j in sorted(everything)[:limit]}
+    out = []
+    for i, (g, acts) in enumerate(zip(groups, lists, strict=True)):
+        kept = tuple(a for j, a in enumerate(acts) if (i, j) in keep)
+        if kept:
+            out.append(replace(g, actions=kept) if is_dataclass(g) else (g[0], kept))
+    return out
 
 
 def _render(env: jinja2.Environment, name: str, context: dict[str, Any]) -> str:
@@ -244,18 +312,32 @@ def render_digest(
     used = {k: v for k, v in context.glossary.items() if re.search(rf"\b{k}\b", bare)}
     variables["d"] = context = replace(context, glossary=used)
     text = _render(env, f"{stem}.txt.j2", variables)
-    html = _inline(_render(env, f"{stem}.html.j2", variables))
+    html = html_part(env, f"{stem}.html.j2", variables, pictures)
     msg, seal = compose(
-        text, html, pictures.used, subject=subject, sender=mail.sender,
-        to=audience.recipients, reply_to=contact, date=local(now, settings.timezone),
+        text,
+        html,
+        pictures.used,
+        subject=subject,
+        sender=mail.sender,
+        to=audience.recipients,
+        reply_to=contact,
+        date=local(now, settings.timezone),
         message_id=message_id(mail.sender, audience, meeting),
     )
     return RenderedDigest(msg, text, html, seal, dict(pictures.used))
 
 
 def compose(
-    text: str, html: str, pictures: dict[str, bytes], *, subject: str, sender: Any, to: Any,
-    reply_to: Any, date: dt.datetime, message_id: str,
+    text: str,
+    html: str,
+    pictures: dict[str, bytes],
+    *,
+    subject: str,
+    sender: Any,
+    to: Any,
+    reply_to: Any,
+    date: dt.datetime,
+    message_id: str,
 ) -> tuple[EmailMessage, str]:
     """Every email the service sends, put together the one way: the text and HTML (with their
     pictures), its headers, and the hash of its content (what the ledger compares on a resend)."""
@@ -295,6 +377,21 @@ def _message(text: str, html: str, pictures: dict[str, bytes]) -> EmailMessage:
     return msg
 
 
+def html_part(
+    env: jinja2.Environment, name: str, variables: dict[str, Any], pictures: Pictures
+) -> str:
+    """The HTML of one email, its CSS inlined, short enough for Gmail to show it in full (see
+    fitted). The plain-text part keeps every item: nothing clips it."""
+
+    def attempt(limit: int | None, brief: int | None) -> str:
+        pictures.used.clear()  # a shorter list may show fewer pictures: carry only those
+        return _inline(_render(env, name, {**variables, "limit": limit, "brief": brief}))
+
+    return fitted(attempt)
+
+
 def _inline(html: str) -> str:
+    """Each element gets its CSS in its style attribute and the stylesheet goes: mail programs
+    that drop <style> (or turn <body> into a <div>) lose nothing."""
     inliner = css_inline.CSSInliner(load_remote_stylesheets=False, keep_style_tags=False)
     return inliner.inline(html)
