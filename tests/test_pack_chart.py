@@ -40,7 +40,7 @@ def previewed(cfg: Config, folder: Path) -> tuple[list[Path], str]:
 
 def table_after(heading_id: str, html: str) -> list[list[str]]:
     doc = lxml.html.fromstring(html)
-    table = doc.get_element_by_id(heading_id).getparent().find(".//table[@class='actions']")
+    table = doc.get_element_by_id(heading_id).getparent().find(".//table[@class='data']")
     return [[c.text_content() for c in tr] for tr in table.iter("tr")][1:]
 
 

@@ -71,6 +71,9 @@ class Pictures:
     def __init__(self, folder: Path) -> None:
         self.folder = folder
         self.used: dict[str, bytes] = {}
+        # Pictures drawn for this email (a chart's PNG) are handed to the template as a ready
+        # cid: address, not asked for while it renders: kept apart so a re-render keeps them.
+        self.made: dict[str, bytes] = {}
 
     def __call__(self, name: str) -> str:
         if not re.fullmatch(r"[a-z0-9-]+", name):
@@ -93,7 +96,7 @@ class Pictures:
         """A picture made for this email (a chart's PNG): its cid: address, carried like the
         others."""
         cid = f"{name}.png@coprod-digest"
-        self.used[cid] = data
+        self.made[cid] = self.used[cid] = data
         return f"cid:{cid}"
 
 
@@ -385,6 +388,7 @@ def html_part(
 
     def attempt(limit: int | None, brief: int | None) -> str:
         pictures.used.clear()  # a shorter list may show fewer pictures: carry only those
+        pictures.used.update(pictures.made)
         return _inline(_render(env, name, {**variables, "limit": limit, "brief": brief}))
 
     return fitted(attempt)
