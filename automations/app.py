@@ -132,10 +132,11 @@ def _build_report(cfg: Config, validation: Validation, start: dt.date, end: dt.d
     return build_report(
         validation.board,
         validation.report,
-        history.load(cfg, start, end),
+        history.load(cfg, until=end),  # older records tell "none in the period" from "none yet"
         start,
         end,
         digest_settings(cfg).board_name,
+        cfg.tor.balance_tolerance,
     )
 
 

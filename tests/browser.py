@@ -1,12 +1,15 @@
 """Headless Chromium for the digest tests: Debian's /usr/bin/chromium driven by Playwright (the
-driver only; no browser is downloaded). Installed by scripts/install-test-deps.sh."""
+driver only; no browser is downloaded). Installed by scripts/install-test-deps.sh. axe-core
+(tests/data/axe-core) checks a page's accessibility inside it."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
 
 import pytest
-from playwright.sync_api import Browser, sync_playwright
+from playwright.sync_api import Browser, Page, sync_playwright
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = [
@@ -32,3 +35,16 @@ def browser() -> Iterator[Browser]:
             yield chromium
         finally:
             chromium.close()
+
+
+AXE = Path(__file__).resolve().parent / "data" / "axe-core" / "axe.min.js"  # MPL-2.0, vendored
+
+
+def axe_violations(page: Page) -> list[dict[str, Any]]:
+    """axe-core's accessibility violations on the page open in ``page`` (its default rules:
+    WCAG A and AA and its best practices), each as axe reports it (id, impact, nodes)."""
+    page.add_script_tag(path=str(AXE))
+    found = page.evaluate(
+        "async () => (await axe.run(document, {resultTypes: ['violations']})).violations"
+    )
+    return list(found)

@@ -218,7 +218,8 @@ def test_the_html_passes_the_digest_accessibility_checks(made: dict[str, Any]) -
     assert '<html lang="en-GB">' in html
     assert "<style" not in html and re.search(r"<h2 [^>]*style=", html)
     assert re.search(r"<h1 style=", html) and html.count("<h1") == 1
-    assert not re.search(r"<link|<img|<script|url\(|https?://", html)
+    # nothing remote: the charts' inline SVG refers only to its own parts (url(#id))
+    assert not re.search(r"<link|<img|<script|url\((?!#)|https?://", html)
     assert '<th scope="col"' in html and re.search(r'<th [^>]*scope="row"', html)
     assert html.count("<caption") == html.count("<table")
     for fg, bg in ColourPairs.of(html):

@@ -22,6 +22,7 @@ from automations.core.errors import ConfigError, DigestError
 from automations.core.findings import Finding, Severity
 from automations.core.text import add_months, long_date
 from automations.digests import ledger
+from automations.digests.pack_chart import PackTrend, chart_source, pack_trend
 from automations.digests.pack_easy import easy_decisions, year_ending
 from automations.digests.pack_pdf import write_pdf
 from automations.digests.quiet_days import is_quiet, working_days_before
@@ -130,6 +131,7 @@ class Pack:
     decisions: tuple[tuple[str, tuple[str, ...]], ...]  # topic -> lines
     to_raise: tuple[str, ...]
     easy_decisions: tuple[tuple[str, tuple[str, ...]], ...] = ()  # the same, in easy read
+    trend: PackTrend | None = None  # open and overdue actions at the last meetings (a chart)
 
     @property
     def open_count(self) -> int:
@@ -172,6 +174,7 @@ def build_pack(
         _decisions(cfg, validation, meeting),
         tuple(_to_raise(validation.report.findings, top)),
         easy_decisions(board, cfg.tor, validation.report.findings, meeting, today),
+        pack_trend(cfg, validation),
     )
 
 
@@ -240,6 +243,7 @@ def render(
         "subject": subject,
         "picture": pictures,
         "printable": printable,
+        "trend": pack.trend,
         "large": member_format(member) == LARGE_PRINT,
         "name": member.label if member else "",
         "contact": {
@@ -250,6 +254,8 @@ def render(
     # The printable page is for anyone at the meeting: the standard pack.
     easy = not printable and member_format(member) == EASY_READ
     stem = "pack_easy_read" if easy else "pack"
+    # The standard pack's chart (_pack_chart.*.j2); only drawn for the pack that shows it.
+    variables["trend_chart"] = "" if easy else chart_source(pack.trend, pictures, printable)
     text = _render(env, f"{stem}.txt.j2", variables)
     html = _inline(_render(env, f"{stem}.html.j2", variables))
     if printable:

@@ -83,6 +83,13 @@ class Pictures:
                 )
         return f"cid:{cid}"
 
+    def drawn(self, name: str, data: bytes) -> str:
+        """A picture made for this email (a chart's PNG): its cid: address, carried like the
+        others."""
+        cid = f"{name}.png@coprod-digest"
+        self.used[cid] = data
+        return f"cid:{cid}"
+
 
 # http(s) and mailto only: other schemes (javascript:, file:, data:) stay plain text.
 _LINK = re.compile(r"\b(?:https?://|mailto:)[^\s<>\"']+", re.IGNORECASE)

@@ -15,9 +15,10 @@ import re
 from collections import Counter
 from dataclasses import dataclass
 
+from automations.charts.plot import Chart
 from automations.core.findings import Report, Severity
-from automations.core.text import long_date, plural
-from automations.model.board import STAGES, Board, Member, Project
+from automations.core.text import add_months, long_date, plural
+from automations.model.board import STAGES, Action, Board, Member, Project
 from automations.model.schema import Column
 from automations.model.tor import RESIDENT_VOICES, balance_counts
 from automations.record.history import Snapshot, is_confidential, month_ends
@@ -51,6 +52,7 @@ class Grid:
     rows: tuple[tuple[Cell, ...], ...]
     source: str
     empty: str = "Nothing to list."
+    chart: Chart | None = None  # drawn from this table's own columns, above it
 
 
 @dataclass(frozen=True)
@@ -85,6 +87,7 @@ class Inputs:
     history: list[Snapshot]  # oldest first; only days in the period are used
     start: dt.date
     end: dt.date
+    balance_tolerance: int = 2
 
     @property
     def as_of(self) -> dt.date:
@@ -115,8 +118,11 @@ def build_report(
     start: dt.date,
     end: dt.date,
     board_name: str,
+    balance_tolerance: int = 2,
 ) -> BoardReport:
-    i = Inputs(board, report, history, start, end)
+    """``history``: the records up to ``end`` (older ones tell "none in this period" from "none
+    yet"); ``balance_tolerance``: [tor] balance_tolerance, shown on the members' chart."""
+    i = Inputs(board, report, history, start, end, balance_tolerance)
     parts = tuple(
         _scrubbed(p)
         for p in (
@@ -151,6 +157,7 @@ def _scrubbed(part: Part) -> Part:
             tuple(tuple(_scrub(v) for v in row) for row in g.rows),
             g.source,
             g.empty,
+            g.chart,
         )
         for g in part.grids
     )
@@ -258,6 +265,21 @@ def _meetings(i: Inputs) -> Part:
         src,
         "No meeting was held.",
     )
+    attendance = Grid(
+        "The co-chairs at each meeting (1 present, 0 absent or not recorded)",
+        ("Meeting", "Resident co-chair", "Commissioner co-chair"),
+        tuple(
+            (
+                m.date,
+                int(m.resident_cochair_present is True),
+                int(m.commissioner_cochair_present is True),
+            )
+            for m in held
+        ),
+        f"{i.tab('Meetings')}, Resident co-chair present and Commissioner co-chair present",
+        "No meeting was held.",
+        Chart("The co-chairs at each meeting", "stacked", 0, (1, 2), "Co-chairs present"),
+    )
     return Part(
         "Meetings",
         "Meetings held and attendance of the co-chairs",
@@ -266,7 +288,7 @@ def _meetings(i: Inputs) -> Part:
             "at every meeting (a deputy is nominated when one cannot come)."
         ),
         figures,
-        (grid,),
+        (attendance, grid),
     )
 
 
@@ -322,6 +344,7 @@ def _members(i: Inputs) -> Part:
                 tuple((v, x, y, y - x) for v, x, y in zip(voices, vb, va, strict=True)),
                 src,
             ),
+            _voices_by_month(i, records, src),
             Grid(
                 "Who joined or left",
                 ("Member", "Group", "Change", "On", "Workbook row"),
@@ -329,6 +352,46 @@ def _members(i: Inputs) -> Part:
                 src,
                 "Nobody joined or left.",
             ),
+        ),
+    )
+
+
+def months_of(i: Inputs) -> list[dt.date]:
+    """The last day of each month of the period up to ``until`` (the last one: ``until``)."""
+    out, first = [], i.start.replace(day=1)
+    while first <= i.until:
+        out.append(min(add_months(first, 1) - dt.timedelta(days=1), i.until))
+        first = add_months(first, 1)
+    return [d for d in out if d >= i.start]
+
+
+def _voices_by_month(i: Inputs, records: list[Member], src: str) -> Grid:
+    """The three voices at each month's end (from Joined and Left), the gap between the
+    largest and the smallest, and the most the Terms of Reference's balance rule allows."""
+    rows = []
+    for day in months_of(i):
+        voices = balance_counts([m for m in records if m.active_on(day)])
+        rows.append((f"{day:%B %Y}", *voices, max(voices) - min(voices), i.balance_tolerance))
+    return Grid(
+        "The three voices at the end of each month",
+        (
+            "Month",
+            "Residents",
+            "Carers or advocates",
+            "Health and social care staff or officers",
+            "Gap between the largest and smallest",
+            "Largest gap allowed",
+        ),
+        tuple(rows),
+        f"{src}; the largest gap allowed is [tor] balance_tolerance",
+        "The period has not started yet.",
+        Chart(
+            "Members by voice, month by month, and the balance",
+            "lines",
+            0,
+            (1, 2, 3, 4, 5),
+            "Members",
+            levels=(5,),
         ),
     )
 
@@ -484,6 +547,7 @@ def _actions(i: Inputs) -> Part:
         ),
         tuple(figures),
         (
+            _actions_by_month(i, raised, done, src),
             Grid(
                 "Actions by project",
                 ("Project", "Raised", "Completed"),
@@ -509,6 +573,22 @@ def _actions(i: Inputs) -> Part:
                 "No action was raised.",
             ),
         ),
+    )
+
+
+def _actions_by_month(i: Inputs, raised: list[Action], done: list[Action], src: str) -> Grid:
+    def key(d: dt.date | None) -> tuple[int, int]:
+        return (d.year, d.month) if d else (0, 0)
+
+    up = Counter(key(a.raised) for a in raised)
+    down = Counter(key(a.completed_on) for a in done)
+    return Grid(
+        "Actions raised and completed each month",
+        ("Month", "Raised", "Completed"),
+        tuple((f"{d:%B %Y}", up[key(d)], down[key(d)]) for d in months_of(i)),
+        src,
+        "The period has not started yet.",
+        Chart("Actions raised and completed each month", "bars", 0, (1, 2), "Actions"),
     )
 
 
@@ -570,6 +650,7 @@ def _duties(i: Inputs) -> Part:
         ),
         tuple(figures),
         (
+            _duties_by_project(i, projects, columns),
             Grid(
                 "Each duty of each project",
                 (
@@ -591,6 +672,22 @@ def _duties(i: Inputs) -> Part:
 
 
 _DUTY_WORDS = {True: "Done", False: "Not done", None: "not recorded"}
+
+
+def _duties_by_project(i: Inputs, projects: list[Project], columns: tuple[Column, ...]) -> Grid:
+    rows = []
+    for p in projects:
+        due = [c for c in columns if _due(p, c)]
+        done = sum(p.duties.get(c.field) is True for c in due)
+        rows.append((p.id or f"row {p.row}", done, len(due) - done))
+    return Grid(
+        "Duties due so far, done and not done, per project",
+        ("Project", "Done", "Due but not done or not recorded"),
+        tuple(rows),
+        f"{i.tab('Projects')}: the duty columns and Stage",
+        "No project is in the workbook.",
+        Chart("Terms of Reference duties done per project", "stacked", 0, (1, 2), "Duties"),
+    )
 
 
 def _due(p: Project, c: Column) -> bool:
@@ -702,6 +799,23 @@ def _history(i: Inputs) -> Part:
                 rows,
                 src,
                 "No check was recorded in this period.",
+                Chart(
+                    "Open and overdue actions, month by month",
+                    "lines",
+                    0,
+                    (2, 3),
+                    "Actions",
+                    empty=_no_history(i),
+                ),
             ),
         ),
     )
+
+
+def _no_history(i: Inputs) -> str:
+    if not i.history:
+        return (
+            "No daily check has been recorded yet, so there is no chart of how open and overdue "
+            "actions moved: the service records one each day it checks the Board."
+        )
+    return "No daily check was recorded in this period, so there is no chart of it."

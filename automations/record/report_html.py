@@ -8,10 +8,12 @@ from pathlib import Path
 
 import css_inline
 import jinja2
+from markupsafe import Markup
 
+from automations.charts.plot import Plot, plot
 from automations.core.errors import DigestError, SourceError
 from automations.core.text import long_date
-from automations.record.report import BoardReport, Cell
+from automations.record.report import BoardReport, Cell, Grid, Part
 
 TEMPLATE = "report.html.j2"
 
@@ -26,6 +28,22 @@ def cell_text(value: Cell) -> str:
     return str(value)
 
 
+def grid_plot(part: Part, grid: Grid) -> Plot:
+    """The chart of ``grid`` (which has one), its points named as the table names them."""
+    assert grid.chart is not None
+    return plot(grid.chart, f"{part.tab} {grid.caption}", grid.headers, grid.rows, cell_text)
+
+
+def chart_html(part: Part, grid: Grid) -> Markup:
+    """The chart as inline SVG, or the one sentence that stands in for it."""
+    p = grid_plot(part, grid)
+    if not p.drawable:
+        return Markup('<p class="nochart">{}</p>').format(p.sentence())
+    from automations.charts.draw import svg  # matplotlib: only when a chart is drawn
+
+    return Markup('<div class="chart">{}</div>').format(Markup(svg(p)))
+
+
 def render_html(report: BoardReport, templates_dir: Path) -> str:
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(templates_dir)),
@@ -36,6 +54,7 @@ def render_html(report: BoardReport, templates_dir: Path) -> str:
     )
     env.filters["cell"] = cell_text
     env.filters["long_date"] = long_date
+    env.globals["chart"] = chart_html
     try:
         html = env.get_template(TEMPLATE).render(r=report)
     except jinja2.TemplateError as exc:

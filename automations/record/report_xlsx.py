@@ -12,13 +12,16 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
+from automations.charts.plot import MIN_POINTS
 from automations.core.errors import SourceError
 from automations.core.text import long_date
-from automations.record.report import BoardReport, Cell, Part
+from automations.record.report import BoardReport, Cell, Grid, Part
+from automations.record.report_html import grid_plot
 
 RISKY_START = ("=", "+", "-", "@")
 HEADER_FILL = PatternFill(fill_type="solid", fgColor="1F4E79")
 HEADER_FONT = Font(bold=True, color="FFFFFF")
+CHART_ROWS = 17  # a chart (7.5 cm high) covers about 15 rows: the next table starts below it
 
 
 def write_xlsx(report: BoardReport, path: Path) -> Path:
@@ -48,17 +51,39 @@ def _tab(ws: Worksheet, report: BoardReport, part: Part) -> None:
             _row(ws, row, (f.label, f.value, f.source))
             row += 1
     for grid in part.grids:
-        row = _line(ws, row + 1, grid.caption, Font(bold=True, size=12))
+        top = row + 1
+        row = _line(ws, top, grid.caption, Font(bold=True, size=12))
         row = _line(ws, row, f"Source: {grid.source}", Font(italic=True))
+        head = row
         row = _header(ws, row, grid.headers)
         if not grid.rows:
             row = _line(ws, row, grid.empty)
         for values in grid.rows:
             _row(ws, row, values)
             row += 1
+        if grid.chart is not None:
+            row = _chart(ws, part, grid, top, head, row)
     widths = {1: 34, 2: 18, 3: 40}
     for col in range(1, ws.max_column + 1):
         ws.column_dimensions[get_column_letter(col)].width = widths.get(col, 18)
+
+
+def _chart(ws: Worksheet, part: Part, grid: Grid, top: int, head: int, row: int) -> int:
+    """A native chart beside the table, drawn from its cells; with fewer than two points, the
+    sentence the HTML page shows instead."""
+    assert grid.chart is not None
+    if len(grid.rows) < MIN_POINTS:
+        return _line(ws, row, grid_plot(part, grid).sentence())
+    from automations.charts.excel import add_chart
+
+    add_chart(
+        ws,
+        grid.chart,
+        head,
+        head + len(grid.rows),
+        f"{get_column_letter(len(grid.headers) + 2)}{top}",
+    )
+    return max(row, top + CHART_ROWS)
 
 
 def _line(ws: Worksheet, row: int, text: str, font: Font | None = None) -> int:
