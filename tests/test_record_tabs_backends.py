@@ -13,8 +13,12 @@ from tests.test_google_source import google_cfg
 from tests.test_m365_source import comparable, m365_cfg
 
 RECORD_TABS = ("subgroups", "engagement", "you_said_we_did", "recognition")
-OTHER_NAMES = {"subgroups": "T&F groups", "engagement": "Engagement log",
-               "you_said_we_did": "YSWD", "recognition": "Payments & thanks"}
+OTHER_NAMES = {
+    "subgroups": "T&F groups",
+    "engagement": "Engagement log",
+    "you_said_we_did": "YSWD",
+    "recognition": "Payments & thanks",
+}
 
 
 def _board_with_problems(tmp_path):
@@ -29,12 +33,10 @@ def records(validation) -> dict[str, list[tuple[object, ...]]]:
     return {key: [astuple(r) for r in getattr(board, key).records] for key in RECORD_TABS}
 
 
-def test_the_four_tabs_round_trip_through_google_and_microsoft_365(tmp_path, api, key_file,
-                                                                    graph):
+def test_the_four_tabs_round_trip_through_google_and_microsoft_365(tmp_path, api, key_file, graph):
     xlsx = _board_with_problems(tmp_path)
     local = validate(config_for(xlsx), TODAY)
-    api.add_spreadsheet(KEY, tabs_from_xlsx(xlsx), title="Board tracker",
-                        shared={EMAIL: "writer"})
+    api.add_spreadsheet(KEY, tabs_from_xlsx(xlsx), title="Board tracker", shared={EMAIL: "writer"})
     google = validate(google_cfg(api, key_file), TODAY)
     graph.add_item(xlsx.read_bytes())
     m365 = validate(m365_cfg(graph), TODAY)
@@ -45,7 +47,8 @@ def test_the_four_tabs_round_trip_through_google_and_microsoft_365(tmp_path, api
     # the typed fields are compared, not the raw dicts.
     for other in (google, m365):
         assert {k: [(row[0], *row[2:]) for row in v] for k, v in records(other).items()} == {
-            k: [(row[0], *row[2:]) for row in v] for k, v in expected.items()}
+            k: [(row[0], *row[2:]) for row in v] for k, v in expected.items()
+        }
         assert comparable(other.report) == comparable(local.report)
     rules = {f.rule for f in local.report.findings}
     assert {"tor.recognition.amount", "tor.feedback.source_personal", "schema.type"} <= rules

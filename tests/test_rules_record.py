@@ -35,10 +35,17 @@ def test_unknown_subgroup_member_is_named_with_the_closest_name(tmp_path):
     assert "'Cara Resdent'" in finding.message and "'Cara Resident'" in finding.message
 
 
-@pytest.mark.parametrize("members", [
-    "M03/M10", "M03\nFay Carer", "Cara Resident and Gus Carer", "M03 & M06; 3 residents",
-    "Cara Resident, Fay Carer / staff", "M10;carers",
-])
+@pytest.mark.parametrize(
+    "members",
+    [
+        "M03/M10",
+        "M03\nFay Carer",
+        "Cara Resident and Gus Carer",
+        "M03 & M06; 3 residents",
+        "Cara Resident, Fay Carer / staff",
+        "M10;carers",
+    ],
+)
 def test_list_separators_people_use(tmp_path, members):
     report = check(tmp_path, edit(tables(), "subgroups", 0, Members=members))
     assert fired(report, "tor.subgroups.member_unknown") == []
@@ -61,7 +68,8 @@ def test_subgroup_never_reported_counts_from_set_up(tmp_path):
 def test_subgroup_open_after_its_project_closed(tmp_path):
     data = edit(tables(), "projects", 0, Stage="Closed")
     assert where(check(tmp_path, data), "tor.subgroups.open_after_project") == [
-        ("warning", SG, "H2")]
+        ("warning", SG, "H2")
+    ]
     edit(data, "subgroups", 0, Status="Ended", Ended_on=D(2024, 2, 28))
     assert fired(check(tmp_path, data), "tor.subgroups.open_after_project") == []
 
@@ -104,7 +112,8 @@ def test_decision_stage_with_no_lived_experience_input(tmp_path):
         edit(data, "engagement", i, Residents=0, Carers=None)
     report = check(tmp_path, data)
     assert where(report, "tor.engagement.decision_without_lived_experience") == [
-        ("warning", "Projects", "D2")]
+        ("warning", "Projects", "D2")
+    ]
 
 
 @pytest.mark.parametrize("stage", ["Analyse", "Plan", "Do", "Review", "procurement"])
@@ -128,8 +137,9 @@ def test_a_count_below_zero_or_not_whole(tmp_path, value):
 def test_you_said_with_no_we_did_after_n_days(tmp_path):
     data = edit(tables(), "you_said_we_did", 1, Date_heard=D(2023, 12, 1))
     assert where(check(tmp_path, data), "tor.feedback.no_response") == [("warning", YS, "F3")]
-    assert fired(check(tmp_path, data, feedback_response_days=120), "tor.feedback.no_response") \
-        == []
+    assert (
+        fired(check(tmp_path, data, feedback_response_days=120), "tor.feedback.no_response") == []
+    )
 
 
 def test_we_did_not_told_back(tmp_path):
@@ -146,15 +156,17 @@ def test_not_possible_with_no_reason(tmp_path):
 def test_told_back_before_heard(tmp_path):
     data = edit(tables(), "you_said_we_did", 0, Told_back_on=D(2023, 12, 1))
     assert where(check(tmp_path, data), "tor.feedback.told_back_before_heard") == [
-        ("error", YS, "J2")]
+        ("error", YS, "J2")
+    ]
 
 
-@pytest.mark.parametrize("source", ["Fay Carer", "m06@example.org", "Mrs Patel",
-                                    "call 07700 900123", "E1 and Ada Resident"])
+@pytest.mark.parametrize(
+    "source",
+    ["Fay Carer", "m06@example.org", "Mrs Patel", "call 07700 900123", "E1 and Ada Resident"],
+)
 def test_a_personal_name_as_source(tmp_path, source):
     data = edit(tables(), "you_said_we_did", 1, Source=source)
-    assert where(check(tmp_path, data), "tor.feedback.source_personal") == [
-        ("warning", YS, "D3")]
+    assert where(check(tmp_path, data), "tor.feedback.source_personal") == [("warning", YS, "D3")]
 
 
 def test_time_given_with_no_recognition(tmp_path):
@@ -166,8 +178,7 @@ def test_time_given_with_no_recognition(tmp_path):
 
 def test_expenses_owed_too_long(tmp_path):
     data = edit(tables(), "recognition", 1, Date=D(2024, 1, 10))
-    assert where(check(tmp_path, data), "tor.recognition.expenses_owed") == [
-        ("warning", RC, "I3")]
+    assert where(check(tmp_path, data), "tor.recognition.expenses_owed") == [("warning", RC, "I3")]
 
 
 def test_a_negative_amount(tmp_path):
@@ -181,21 +192,26 @@ def test_absent_tabs_cost_one_information_finding_each(tmp_path):
         del data[key]
     report = check(tmp_path, data)
     assert sorted((f.rule, f.severity.value, f.sheet) for f in report.findings) == sorted(
-        ("schema.missing_tab", "info", tab) for tab in (SG, EN, YS, RC))
+        ("schema.missing_tab", "info", tab) for tab in (SG, EN, YS, RC)
+    )
 
 
 def test_the_tabs_found_by_their_other_names(tmp_path):
     from automations.pipeline import validate
     from tests.builders import config_for, write_workbook
 
-    names = {"subgroups": "T&F groups", "engagement": "Engagement log",
-             "you_said_we_did": "YSWD", "recognition": "Payments & thanks"}
-    path = write_workbook(tmp_path / "board.xlsx",
-                          edit(tables(), "recognition", 0, Amount=-1), tab_names=names)
+    names = {
+        "subgroups": "T&F groups",
+        "engagement": "Engagement log",
+        "you_said_we_did": "YSWD",
+        "recognition": "Payments & thanks",
+    }
+    path = write_workbook(
+        tmp_path / "board.xlsx", edit(tables(), "recognition", 0, Amount=-1), tab_names=names
+    )
     result = validate(config_for(path))
     assert [len(t.records) for t in result.board.tables()][4:] == [1, 3, 3, 3]
-    assert where(result.report, "tor.recognition.amount") == [
-        ("error", "Payments & thanks", "H2")]
+    assert where(result.report, "tor.recognition.amount") == [("error", "Payments & thanks", "H2")]
 
 
 @pytest.mark.parametrize("today", [D(2024, 3, 1), D(2026, 12, 7)])
@@ -207,7 +223,10 @@ def test_the_sample_board_fills_the_four_tabs_cleanly(tmp_path, today):
     path = build_sample(tmp_path / "sample.xlsx", today)
     result = validate(config_for(path, today), today)
     assert [len(t.records) for t in result.board.tables()][4:] == [3, 8, 6, 9]
-    record = {f.rule for f in result.report.findings
-              if f.tab in (SG, EN, YS, RC) or f.rule.split(".")[1] in
-              ("subgroups", "engagement", "feedback", "recognition")}
+    record = {
+        f.rule
+        for f in result.report.findings
+        if f.tab in (SG, EN, YS, RC)
+        or f.rule.split(".")[1] in ("subgroups", "engagement", "feedback", "recognition")
+    }
     assert record == set()
