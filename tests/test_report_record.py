@@ -30,8 +30,12 @@ def test_engagement_by_stage_method_and_group(tmp_path):
     assert r.figure("Engagement", "Residents taking part") == sum(e.residents for e in held)
     by_stage, by_method, ladder = r.part("Engagement").grids
     assert sum(row[1] for row in by_stage.rows) == len(held)
-    assert {row[0] for row in by_stage.rows} <= {"Pre-initiation", "Initiation", "During",
-                                                 "After completion"}  # Analyse etc. as stages
+    assert {row[0] for row in by_stage.rows} <= {
+        "Pre-initiation",
+        "Initiation",
+        "During",
+        "After completion",
+    }  # Analyse etc. as stages
     assert sum(row[1] for row in by_method.rows) == len(held)
     day_services = next(row for row in ladder.rows if str(row[0]).startswith("P01"))
     assert day_services[-1] == "Co-production"
