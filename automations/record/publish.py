@@ -66,19 +66,21 @@ class PublicPage:
         return list(out.items())
 
 
-def public_page(board: Board, board_name: str, today: dt.date) -> PublicPage:
+def public_items(board: Board, rows: list[Feedback]) -> tuple[PublicItem, ...]:
+    """The rows that have an answer, oldest heard first, as they may be shown to anyone."""
     scrub = _scrubber(board)
     engagement = {e.ref.casefold(): e for e in board.engagement.records if e.ref}
-    items = [
-        _item(board, f, scrub, engagement)
-        for f in sorted(board.you_said_we_did.records, key=lambda f: (f.date_heard or today, f.row))
-        if _publishable(f)
-    ]
+    ordered = sorted(rows, key=lambda f: (f.date_heard or dt.date.max, f.row))
+    return tuple(_item(board, f, scrub, engagement) for f in ordered if _publishable(f))
+
+
+def public_page(board: Board, board_name: str, today: dt.date) -> PublicPage:
+    items = public_items(board, board.you_said_we_did.records)
     held = [e for e in board.engagement.records if e.date and e.date <= today]
     return PublicPage(
         board_name=board_name,
         as_of=today,
-        items=tuple(items),
+        items=items,
         conversations=len(held),
         lived_experience=int(sum(e.count(g) for e in held for g in LIVED_EXPERIENCE)),
         changed=sum(i.answer_kind == "Done" for i in items),
