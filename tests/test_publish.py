@@ -149,3 +149,26 @@ def test_the_pages_pass_the_w3c_nu_checker(sample, tmp_path):
     messages = json.loads(done.stdout)["messages"]
     assert [m for m in messages if m["type"] != "info"] == [], messages
     assert done.returncode == 0
+
+
+def test_an_out_folder_that_is_a_file_is_a_clear_message(sample, tmp_path):
+    board, _ = sample
+    blocker = tmp_path / "public"
+    blocker.write_text("not a folder", encoding="utf-8")
+    config = tmp_path / "config.toml"
+    config.write_text(f'[source]\nkind = "xlsx"\npath = "{board}"\n', encoding="utf-8")
+    result = CliRunner().invoke(
+        cli,
+        [
+            "publish",
+            "--config",
+            str(config),
+            "--out",
+            str(blocker / "inside"),
+            "--today",
+            TODAY.isoformat(),
+        ],
+    )
+    assert result.exit_code == 2
+    assert "could not write the public page" in result.output
+    assert "Traceback" not in result.output
