@@ -94,7 +94,8 @@ def clean_tables() -> Tables:
 
 
 def record_tabs() -> Tables:
-    """The co-production record's four tabs (issue 31), clean on TODAY."""
+    """The co-production record's four tabs (issue 31), clean on TODAY and for two months after
+    (the sub-group next needs to report by 8 May 2024)."""
     subgroups = [
         {"Sub-group ID": "SG1", "Name": "Day services group", "Project ID": "P01",
          "Lead": "M03", "Members": "M03; M10, 2 residents and carer", "Set up on": D(2023, 12, 1),
@@ -113,7 +114,8 @@ def record_tabs() -> Tables:
          "Status": "Done", "Done on": D(2024, 1, 20), "Told back on": D(2024, 2, 1),
          "How told back": "Easy-read newsletter"},
         {"ID": "Y2", "Project ID": "P01", "Date heard": D(2024, 2, 14), "Source": "Carers' forum",
-         "You said": "Transport to the centre is hard to book", "We did": None,
+         "You said": "Transport to the centre is hard to book",
+         "We did": "We are asking the transport team for one booking line",
          "Reason if not possible": None, "Status": "Considering", "Done on": None,
          "Told back on": None, "How told back": None},
         {"ID": "Y3", "Project ID": "P01", "Date heard": D(2024, 1, 10), "Source": "E2",
@@ -125,8 +127,8 @@ def record_tabs() -> Tables:
     recognition = [
         recognition_row("M03", D(2024, 1, 10), "Resident", "Workshop", 3, "Voucher", 30, "Given",
                         D(2024, 1, 20)),
-        recognition_row("M06", D(2024, 2, 28), "Carer", "Focus group", 2, "Expenses", 12.5,
-                        "Owed", None),
+        recognition_row("M06", D(2024, 2, 14), "Carer", "Focus group", 2, "Expenses", 12.5,
+                        "Given", D(2024, 2, 28)),
         recognition_row("M10", D(2024, 2, 14), "Staff", "Focus group", 2, None, None, None, None),
     ]
     return {"subgroups": subgroups, "engagement": engagement, "you_said_we_did": said,
@@ -269,10 +271,10 @@ def _break_record_tabs(data: Tables) -> None:
         row.update(Method="Survey", **{"Participation level": "Consultation"}, Carers=0,
                    Providers=0, Staff=-1 if i == 2 else 0, Residents=5 if i == 0 else 0)
     edit(data, "you_said_we_did", 0, Told_back_on=None)
-    edit(data, "you_said_we_did", 1, Date_heard=D(2023, 12, 1))
+    edit(data, "you_said_we_did", 1, Date_heard=D(2023, 12, 1), We_did=None)
     edit(data, "you_said_we_did", 2, Reason_if_not_possible=None)
     data["you_said_we_did"].append({**data["you_said_we_did"][0], "ID": "Y4",
                                     "Told back on": D(2023, 11, 1),
                                     "Source": "m06@example.org"})
     edit(data, "recognition", 0, Kind=None, Amount=-5)
-    edit(data, "recognition", 1, Date=D(2024, 1, 10))
+    edit(data, "recognition", 1, Date=D(2024, 1, 10), Status="Owed", Given_on=None)

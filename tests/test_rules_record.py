@@ -135,7 +135,7 @@ def test_a_count_below_zero_or_not_whole(tmp_path, value):
 
 
 def test_you_said_with_no_we_did_after_n_days(tmp_path):
-    data = edit(tables(), "you_said_we_did", 1, Date_heard=D(2023, 12, 1))
+    data = edit(tables(), "you_said_we_did", 1, Date_heard=D(2023, 12, 1), We_did=None)
     assert where(check(tmp_path, data), "tor.feedback.no_response") == [("warning", YS, "F3")]
     assert (
         fired(check(tmp_path, data, feedback_response_days=120), "tor.feedback.no_response") == []
@@ -177,7 +177,7 @@ def test_time_given_with_no_recognition(tmp_path):
 
 
 def test_expenses_owed_too_long(tmp_path):
-    data = edit(tables(), "recognition", 1, Date=D(2024, 1, 10))
+    data = edit(tables(), "recognition", 1, Date=D(2024, 1, 10), Status="Owed", Given_on=None)
     assert where(check(tmp_path, data), "tor.recognition.expenses_owed") == [("warning", RC, "I3")]
 
 
