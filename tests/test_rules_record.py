@@ -162,11 +162,34 @@ def test_told_back_before_heard(tmp_path):
 
 @pytest.mark.parametrize(
     "source",
-    ["Fay Carer", "m06@example.org", "Mrs Patel", "call 07700 900123", "E1 and Ada Resident"],
+    [
+        "Fay Carer",
+        "m06@example.org",
+        "Mrs Patel",
+        "call 07700 900123",
+        "E1 and Ada Resident",
+        "John Smith",  # on no tab, but a name all the same
+    ],
 )
 def test_a_personal_name_as_source(tmp_path, source):
     data = edit(tables(), "you_said_we_did", 1, Source=source)
     assert where(check(tmp_path, data), "tor.feedback.source_personal") == [("warning", YS, "D3")]
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "E2",
+        "Carers' forum",
+        "Speak Up Haringey",
+        "Carers Reference Group",
+        "survey",
+        "Day centre users",
+    ],
+)
+def test_a_group_or_an_engagement_as_source_is_not_personal(tmp_path, source):
+    data = edit(tables(), "you_said_we_did", 1, Source=source)
+    assert fired(check(tmp_path, data), "tor.feedback.source_personal") == []
 
 
 def test_time_given_with_no_recognition(tmp_path):

@@ -194,11 +194,37 @@ def personal_source(board: Board, text: str | None) -> str | None:
     if _TITLES.match(text.strip()):
         return "it starts with a person's title"
     known = _people_names(board)
+    refs = {e.ref.casefold() for e in board.engagement.records if e.ref}
     for part in split_people(text):
         key = " ".join(part.split()).casefold()
         if key in known:
             return f"{part!r} is a person's name on the {known[key]} tab"
+        if key not in refs and _looks_like_a_name(part):
+            return f"{part!r} looks like a person's name"
     return None
+
+
+_NAME = re.compile(r"^[A-Z][a-z'\-]+(?: [A-Z][a-z'\-]+){1,2}$")
+# Words in the names of groups, places and services: "Speak Up Haringey" is not a person.
+_GROUP_WORDS = set(
+    """forum forums group groups panel meeting meetings survey workshop network centre center
+    board team council service services partnership reference carers carer residents resident
+    tenants tenant users user club association society trust charity speak speaks up drop
+    session sessions event events consultation focus hub cafe newsletter online school college
+    church mosque temple library alliance action disability voice voices healthwatch day night
+    home care housing health mental learning older people parents parent young youth family
+    families friends community communities north south east west london haringey tottenham
+    wood green hornsey muswell hill""".split()  # noqa: SIM905 (a word list reads better so)
+)
+
+
+def _looks_like_a_name(text: str) -> bool:
+    """Two or three capitalised words, none of them a group's or a place's ("Joan Whitaker",
+    not "Carers Reference Group")."""
+    words = text.strip().split()
+    return bool(_NAME.match(text.strip())) and not any(
+        w.casefold().strip("'") in _GROUP_WORDS for w in words
+    )
 
 
 def _people_names(board: Board) -> dict[str, str]:
