@@ -53,6 +53,36 @@ def _pages(tmp_path: Path, change: bool) -> tuple[str, str]:
     return html, text
 
 
+def test_the_easy_read_pack_has_it_too(tmp_path):
+    from automations.digests.render import _render, template_env
+
+    workbook = build_sample(tmp_path / "board.xlsx", SAMPLE_TODAY)
+    wb = load_workbook(workbook)
+    said = wb["You said, we did"]
+    head = [c.value for c in said[1]]
+    said.cell(2, head.index("Told back on") + 1).value = None
+    wb.save(workbook)
+    cfg = make_config(tmp_path, workbook, SAMPLE_TODAY)
+    meeting = min(d for d in meeting_dates(SAMPLE_TODAY) if d > SAMPLE_TODAY)
+    pack = build_pack(cfg, validate(cfg, SAMPLE_TODAY), meeting, "The Board", 10)
+    env = template_env(cfg.templates_dir)
+    variables = {
+        "p": pack,
+        "subject": "",
+        "picture": lambda name: f"cid:{name}",
+        "printable": False,
+        "trend": None,
+        "trend_chart": "",
+        "large": False,
+        "name": "Grace",
+        "contact": {"name": "Officers", "address": "o@example.org"},
+    }
+    for stem in ("pack_easy_read.html.j2", "pack_easy_read.txt.j2"):
+        page = _render(env, stem, variables)
+        assert "Sessions finish too early for people who work" in page
+        assert "Groups that need to tell the Board how they are doing" in page
+
+
 def test_items_to_tell_back_and_sub_groups_due_to_report(tmp_path):
     html, text = _pages(tmp_path, change=True)
     for page in (html, text):
