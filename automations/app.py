@@ -159,6 +159,16 @@ def _write_report(cfg: Config, report: BoardReport, out: Path | None) -> list[Pa
     return [write_xlsx(report, out), write_html(report, cfg.templates_dir, html)]
 
 
+def publish(cfg: Config, validation: Validation, out: Path) -> list[Path]:
+    """The public "You said, we did" page and its easy-read version, written into ``out``."""
+    from automations.digests.settings import digest_settings
+    from automations.record.publish import public_page, write_pages
+
+    day = validation.report.today
+    page = public_page(validation.board, digest_settings(cfg).board_name, day)
+    return write_pages(page, cfg.templates_dir, out)
+
+
 def yearly_period(due: dt.date) -> tuple[dt.date, dt.date]:
     """The twelve whole months before the month the yearly report falls due in."""
     first = due.replace(day=1)

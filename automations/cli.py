@@ -395,6 +395,20 @@ def report_command(
         click.echo(f"Wrote {path}")
 
 
+@cli.command("publish")
+@config_options
+@click.option(
+    "--out", type=click.Path(path_type=Path, file_okay=False), required=True, metavar="DIR",
+    help="The folder to write the two pages into (made if missing).",
+)
+@friendly
+def publish_command(config_path: Path, today: dt.date | None, out: Path) -> None:
+    """Write the public "You said, we did" page and its easy-read version (no personal data)."""
+    cfg = settings(config_path)
+    for path in app.publish(cfg, app.validate(cfg, today), out):
+        click.echo(f"Wrote {path}")
+
+
 # ---------------------------------------------------------------- reminders (issue 16)
 
 

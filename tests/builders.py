@@ -23,7 +23,8 @@ TODAY = dt.date(2024, 3, 1)
 D = dt.date
 Tables = dict[str, list[dict[str, Any]]]
 TAB_NAMES = {"members": "Members", "projects": "Projects", "actions": "Actions",
-             "meetings": "Meetings"}
+             "meetings": "Meetings", "subgroups": "Sub-groups", "engagement": "Engagement",
+             "you_said_we_did": "You said, we did", "recognition": "Recognition"}
 
 
 def member(mid: str, name: str, category: str, seat: str, org: str = "",
@@ -88,7 +89,67 @@ def clean_tables() -> Tables:
     meetings = [meeting(D(2023, 11, 29), reviewed="Yes"), meeting(D(2023, 12, 27)),
                 meeting(D(2024, 1, 31)), meeting(D(2024, 2, 28)),
                 meeting(D(2024, 3, 27), held=False)]
-    return {"members": members, "projects": projects, "actions": actions, "meetings": meetings}
+    return {"members": members, "projects": projects, "actions": actions, "meetings": meetings,
+            **record_tabs()}
+
+
+def record_tabs() -> Tables:
+    """The co-production record's four tabs (issue 31), clean on TODAY and for two months after
+    (the sub-group next needs to report by 8 May 2024)."""
+    subgroups = [
+        {"Sub-group ID": "SG1", "Name": "Day services group", "Project ID": "P01",
+         "Lead": "M03", "Members": "M03; M10, 2 residents and carer", "Set up on": D(2023, 12, 1),
+         "Last reported": D(2024, 2, 28), "Status": "Open", "Ended on": None},
+    ]
+    engagement = [
+        engagement_row("E1", D(2023, 12, 5), "Analyse", "Survey", "Consultation", 24, 9, 0, 0),
+        engagement_row("E2", D(2024, 1, 10), "Plan", "Workshop", "Co-design", 8, 3, 0, 4),
+        engagement_row("E3", D(2024, 2, 14), "During", "Focus group", "Co-production", 6, 0, 3,
+                       2),
+    ]
+    said = [
+        {"ID": "Y1", "Project ID": "P01", "Date heard": D(2023, 12, 5), "Source": "E1",
+         "You said": "Sessions end too early for people who work",
+         "We did": "Two evening sessions a week from April", "Reason if not possible": None,
+         "Status": "Done", "Done on": D(2024, 1, 20), "Told back on": D(2024, 2, 1),
+         "How told back": "Easy-read newsletter"},
+        {"ID": "Y2", "Project ID": "P01", "Date heard": D(2024, 2, 14), "Source": "Carers' forum",
+         "You said": "Transport to the centre is hard to book",
+         "We did": "We are asking the transport team for one booking line",
+         "Reason if not possible": None, "Status": "Considering", "Done on": None,
+         "Told back on": None, "How told back": None},
+        {"ID": "Y3", "Project ID": "P01", "Date heard": D(2024, 1, 10), "Source": "E2",
+         "You said": "A sensory room at every centre", "We did": None,
+         "Reason if not possible": "Two centres have no room; the largest gets one",
+         "Status": "Not possible", "Done on": D(2024, 2, 10), "Told back on": D(2024, 2, 28),
+         "How told back": "At the carers' forum"},
+    ]
+    recognition = [
+        recognition_row("M03", D(2024, 1, 10), "Resident", "Workshop", 3, "Voucher", 30, "Given",
+                        D(2024, 1, 20)),
+        recognition_row("M06", D(2024, 2, 14), "Carer", "Focus group", 2, "Expenses", 12.5,
+                        "Given", D(2024, 2, 28)),
+        recognition_row("M10", D(2024, 2, 14), "Staff", "Focus group", 2, None, None, None, None),
+    ]
+    return {"subgroups": subgroups, "engagement": engagement, "you_said_we_did": said,
+            "recognition": recognition}
+
+
+def engagement_row(ref: str, day: dt.date, stage: str, method: str, level: str, residents: int,
+                   carers: int, providers: int, staff: int) -> dict[str, Any]:
+    return {"Ref": ref, "Date": day, "Project ID": "P01", "Stage": stage, "Method": method,
+            "Participation level": level, "Residents": residents, "Carers": carers,
+            "Providers": providers, "Staff": staff, "Groups reached": "Speak Up Haringey",
+            "Reasonable adjustments": "Easy-read invitation", "What we heard": "Notes",
+            "Link": None}
+
+
+def recognition_row(person: str, day: dt.date, as_: str, activity: str, hours: float,
+                    kind: str | None, amount: float | None, status: str | None,
+                    given: dt.date | None) -> dict[str, Any]:
+    return {"Ref": None, "Date": day, "Person": person, "Taking part as": as_,
+            "Activity": activity, "Hours": hours, "Kind": kind, "Amount": amount,
+            "Status": status, "Given on": given}
 
 
 def meeting(day: dt.date, reviewed: str = "No", held: bool = True) -> dict[str, Any]:
@@ -196,4 +257,24 @@ def every_rule_tables() -> Tables:
     data["projects"].append({**data["projects"][0], "Project ID": "P02", "Stage": "Initiation",
                              "Objectives": None, "Assigned members": None,
                              "EQIA completed": "No", "Sub-group": None})
+    _break_record_tabs(data)
     return data
+
+
+def _break_record_tabs(data: Tables) -> None:
+    """One thing wrong for each rule of the co-production record (issue 31)."""
+    data["projects"].append({**data["projects"][0], "Project ID": "P03", "Stage": "Closed"})
+    data["subgroups"].append({**data["subgroups"][0], "Sub-group ID": "SG2", "Lead": None,
+                              "Project ID": "P03", "Members": "Nobody Here",
+                              "Last reported": D(2023, 10, 1)})
+    for i, row in enumerate(data["engagement"]):  # P01: one method, one group, one rung
+        row.update(Method="Survey", **{"Participation level": "Consultation"}, Carers=0,
+                   Providers=0, Staff=-1 if i == 2 else 0, Residents=5 if i == 0 else 0)
+    edit(data, "you_said_we_did", 0, Told_back_on=None)
+    edit(data, "you_said_we_did", 1, Date_heard=D(2023, 12, 1), We_did=None)
+    edit(data, "you_said_we_did", 2, Reason_if_not_possible=None)
+    data["you_said_we_did"].append({**data["you_said_we_did"][0], "ID": "Y4",
+                                    "Told back on": D(2023, 11, 1),
+                                    "Source": "m06@example.org"})
+    edit(data, "recognition", 0, Kind=None, Amount=-5)
+    edit(data, "recognition", 1, Date=D(2024, 1, 10), Status="Owed", Given_on=None)

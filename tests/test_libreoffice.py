@@ -92,7 +92,9 @@ def test_a_libreoffice_workbook_is_read_marked_and_opens_again(tmp_path):
     assert load_workbook(board)["Members"][EMAIL_CELL].comment.text.startswith(PERSON_NOTE)
 
     tabs = tabs_as_csv(tmp_path, board)
-    assert set(tabs) == {"Members", "Projects", "Actions", "Meetings", "Notes", "Validation"}
+    assert set(tabs) == {"Members", "Projects", "Actions", "Meetings", "Notes", "Validation",
+                         # the co-production record's tabs (issue 31)
+                         "Sub-groups", "Engagement", "You said, we did", "Recognition"}
     assert tabs["Members"][5][:3] == ["M05", "Eve Resident", "amina at example"]
     assert tabs["Actions"][1][4] == "Nobody Known"
     assert tabs["Notes"][4][1] == "3"  # the formula still calculates

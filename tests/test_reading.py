@@ -9,7 +9,17 @@ from openpyxl import load_workbook
 from automations.backends.xlsx.source import read_xlsx
 from automations.core.errors import SourceError
 from automations.pipeline import validate
-from tests.builders import TODAY, check, config_for, edit, fired, tables, where, write_workbook
+from tests.builders import (
+    TAB_NAMES,
+    TODAY,
+    check,
+    config_for,
+    edit,
+    fired,
+    tables,
+    where,
+    write_workbook,
+)
 from tests.office import convert
 
 
@@ -81,7 +91,7 @@ def test_merged_cells_read_without_error(tmp_path):
 
 
 def test_header_row_only(tmp_path):
-    data = {tab: [] for tab in ("members", "projects", "actions", "meetings")}
+    data = {tab: [] for tab in TAB_NAMES}  # every tab, the co-production record's too
     report = check(tmp_path, data)
     assert {f.rule for f in report.findings} == {"tor.cochairs.count",
                                                  "tor.meetings.next_scheduled"}
@@ -90,7 +100,7 @@ def test_header_row_only(tmp_path):
 def test_empty_workbook_reports_every_missing_tab(tmp_path):
     path = write_workbook(tmp_path / "empty.xlsx", {"Sheet1": []})
     report = validate(config_for(path)).report
-    assert [f.sheet for f in report.findings] == ["Members", "Projects", "Actions", "Meetings"]
+    assert [f.sheet for f in report.findings] == list(TAB_NAMES.values())
     assert {f.rule for f in report.findings} == {"schema.missing_tab"}
     assert "'Sheet1'" in report.findings[0].message
 

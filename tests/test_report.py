@@ -24,8 +24,10 @@ from tests.test_libreoffice import tabs_as_csv
 
 START, END = dt.date(2023, 4, 1), dt.date(2024, 3, 31)
 STAGES = ["Pre-initiation", "Initiation", "During", "After completion", "Conclusion", "Closed"]
-TABS = ["About", "Meetings", "Members", "Projects", "Actions", "ToR duties", "Limiting factors",
-        "History"]
+TABS = ["About", "Meetings", "Members", "Projects", "Actions", "ToR duties",
+        # the co-production record (issue 31)
+        "Sub-groups", "Engagement", "You said we did", "Recognition",
+        "Limiting factors", "History"]
 CHECK_DAYS = (dt.date(2024, 1, 10), dt.date(2024, 2, 7), dt.date(2024, 3, 6))
 FORMULA = "=1+1 looks like a sum"
 

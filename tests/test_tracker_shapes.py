@@ -24,7 +24,7 @@ from automations.backends.marks import (
 )
 from automations.core.config import parse_config
 from automations.core.errors import ConfigError
-from automations.core.findings import Report, Severity, sort_findings
+from automations.core.findings import TAB_ORDER, Report, Severity, sort_findings
 from automations.pipeline import validate
 from tests.builders import TODAY, config_for, every_rule_tables, tables, write_workbook
 from tests.shaped import TITLE, Shape, cell_values, moved, table_parts, table_refs, write_shaped
@@ -136,6 +136,9 @@ def test_marks_land_on_the_right_cells_and_nothing_of_peoples_changes(tmp_path, 
     assert list(report.findings) == want
 
 
+RECORD_TABS = list(TAB_ORDER[4:])  # the co-production record's tabs, in every tables()
+
+
 def test_a_board_with_only_members_and_actions(tmp_path):
     data = tables()
     del data["projects"], data["meetings"]
@@ -152,7 +155,7 @@ def test_a_board_with_only_members_and_actions(tmp_path):
     assert "the meeting rules were not checked" in report.findings[1].message
     assert not report.has_errors
     assert cell_values(path) == values and table_parts(path) == parts
-    assert load_workbook(path).sheetnames == ["Members", "Actions", VALIDATION_TAB]
+    assert load_workbook(path).sheetnames == ["Members", "Actions", *RECORD_TABS, VALIDATION_TAB]
 
 
 def test_an_excel_tables_header_is_preferred_and_its_totals_row_is_not_a_row(tmp_path):
@@ -181,16 +184,18 @@ def test_header_row_and_tab_settings(tmp_path):
     cfg = {"source": {"kind": "xlsx", "path": str(path),
                       "tabs": {"Actions": {"tab": "Log", "header_row": 25},
                                "Members": {"header_row": 25}, "Projects": {"header_row": 25},
-                               "Meetings": {"header_row": 25}}}}
+                               "Meetings": {"header_row": 25},
+                               **{tab: {"header_row": 25} for tab in RECORD_TABS}}}}
     assert validate(parse_config(cfg), TODAY).report.findings == ()
     without = validate(config_for(path), TODAY).report
     assert {(f.rule, f.sheet) for f in without.findings} == {
         ("schema.missing_column", "Members"), ("schema.missing_column", "Projects"),
-        ("schema.missing_column", "Meetings"), ("schema.missing_tab", "Actions")}
+        ("schema.missing_column", "Meetings"), ("schema.missing_tab", "Actions"),
+        *(("schema.missing_column", tab) for tab in RECORD_TABS)}
     no_header = next(f for f in without.findings if f.sheet == "Members")
     assert "No header row was found on the 'Members' tab" in no_header.message
     assert "header_row in [source.tabs.Members]" in no_header.message
-    assert len(without.findings) == 4  # one per tab, not one per column
+    assert len(without.findings) == 4 + len(RECORD_TABS)  # one per tab, not one per column
 
 
 def test_a_tab_named_in_the_settings_must_exist(tmp_path):
@@ -251,7 +256,8 @@ def test_members_in_a_workbook_of_their_own(tmp_path):
     assert marked_cells(main, "Actions") == planned_cells(on_main, "Actions")
     # Nothing of one workbook went into the other; people's cells and tables are as they were.
     assert load_workbook(people).sheetnames == ["Sheet1", VALIDATION_TAB]
-    assert load_workbook(main).sheetnames == ["Projects", "Actions", "Meetings", VALIDATION_TAB]
+    assert load_workbook(main).sheetnames == ["Projects", "Actions", "Meetings", *RECORD_TABS,
+                                              VALIDATION_TAB]
     for p in (main, people):
         assert cell_values(p) == values[p] and table_parts(p) == parts[p]
     text = " ".join(str(c.value) for row in load_workbook(main)[VALIDATION_TAB].iter_rows()

@@ -151,11 +151,11 @@ def test_the_repeated_header_is_the_only_name_the_check_adds_or_changes(tmp_path
     with zipfile.ZipFile(board) as z:
         parts = {i.filename: z.read(i) for i in z.infolist()}
     parts["xl/workbook.xml"] = parts["xl/workbook.xml"].replace(
-        f'localSheetId="{ours[1]}"'.encode(), b'localSheetId="9"')
+        f'localSheetId="{ours[1]}"'.encode(), b'localSheetId="1"')
     with zipfile.ZipFile(board, "w", zipfile.ZIP_DEFLATED) as z:
         for name, data in parts.items():
             z.writestr(name, data)
-    stale = ("_xlnm.Print_Titles", "9", ours[2])
+    stale = ("_xlnm.Print_Titles", "1", ours[2])  # another tab's place, whatever the count
     before = _names(board)
     assert stale in before and ours not in before
     assert mark(board).changed

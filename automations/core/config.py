@@ -34,6 +34,13 @@ class TorConfig:
     overdue_error_days: int = 30
     due_soon_days: int = 7
     stale_days: int = 45
+    # The co-production record (issue 31): sub-groups report every two meetings; "you said"
+    # items are answered and told back; time given is recognised, expenses paid.
+    subgroup_report_days: int = 70
+    feedback_response_days: int = 60
+    feedback_tell_back_days: int = 30
+    recognition_days: int = 30
+    expenses_days: int = 30
 
 
 @dataclass(frozen=True)

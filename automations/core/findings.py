@@ -23,7 +23,11 @@ class Severity(StrEnum):
 _RANK = {Severity.ERROR: 0, Severity.WARNING: 1, Severity.INFO: 2}
 
 # Findings sort in the order of the tabs in the workbook, not alphabetically.
-TAB_ORDER = ("Members", "Projects", "Actions", "Meetings")
+TAB_ORDER = (
+    "Members", "Projects", "Actions", "Meetings",
+    # The co-production record's optional tabs (issue 31).
+    "Sub-groups", "Engagement", "You said, we did", "Recognition",
+)
 
 
 @dataclass(frozen=True)

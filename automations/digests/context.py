@@ -20,7 +20,10 @@ from automations.rules import catalogue
 
 # Most urgent first: a digest always shows its sections in this order, whatever order the
 # config lists them in, and an action appears only in the first section it belongs to.
-SECTIONS = ("overdue", "due_soon", "raised", "completed", "projects", "health")
+SECTIONS = (
+    "overdue", "due_soon", "raised", "completed", "projects", "health",
+    "you_said_we_did",  # digests/said.py (issue 31): shown with the trends, not in this loop
+)
 
 # The acronyms the Board's papers use, spelled out wherever they appear in a digest.
 ACRONYMS = {

@@ -25,6 +25,7 @@ from automations.digests import ledger
 from automations.digests.pack_chart import PackTrend, chart_source, pack_trend
 from automations.digests.pack_easy import easy_decisions, year_ending
 from automations.digests.pack_pdf import write_pdf
+from automations.digests.pack_record import PackRecord, pack_record
 from automations.digests.quiet_days import is_quiet, working_days_before
 from automations.digests.reminder_settings import reminder_settings
 from automations.digests.reminders import EASY_READ, LARGE_PRINT, deliver, member_format
@@ -140,6 +141,7 @@ class Pack:
     to_raise: tuple[str, ...]
     easy_decisions: tuple[tuple[str, tuple[str, ...]], ...] = ()  # the same, in easy read
     trend: PackTrend | None = None  # open and overdue actions at the last meetings (a chart)
+    record: PackRecord | None = None  # to tell back, sub-groups to report (pack_record.py)
 
     @property
     def open_count(self) -> int:
@@ -183,6 +185,7 @@ def build_pack(
         tuple(_to_raise(validation.report.findings, top)),
         easy_decisions(board, cfg.tor, validation.report.findings, meeting, today),
         pack_trend(cfg, validation),
+        pack_record(validation, meeting, cfg.tor),
     )
 
 

@@ -23,6 +23,7 @@ from automations.core.errors import DigestError
 from automations.core.paths import data_path
 from automations.core.text import long_date, plural
 from automations.digests.context import DigestContext, build_context
+from automations.digests.said import said_for
 from automations.digests.settings import Audience, DigestSettings, digest_settings, local
 from automations.digests.trends import trends_for
 from automations.mail.transport import mail_settings, one_line
@@ -307,6 +308,7 @@ def render_digest(
             "address": contact.addr_spec,
         },
         "trends": trends_for(cfg, validation, meeting, audience.sections),  # digests/trends.py
+        "said": said_for(validation, meeting, audience.sections),  # digests/said.py
     }
     stem = "digest_easy_read" if audience.easy_read else "digest"
     # The glossary lists only acronyms the email's own words use: render once without it, keep

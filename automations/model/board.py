@@ -208,6 +208,11 @@ class Board:
     projects: Table
     actions: Table
     meetings: Table
+    # The co-production record's optional tabs (model/record_tabs.py, issue 31).
+    subgroups: Table
+    engagement: Table
+    you_said_we_did: Table
+    recognition: Table
     source: str = ""
     _index: dict[str, Member] = field(default_factory=dict, repr=False)
     _projects: dict[str, Project] = field(default_factory=dict, repr=False)
@@ -223,7 +228,10 @@ class Board:
                 self._projects.setdefault(_ref_key(p.id), p)
 
     def tables(self) -> tuple[Table, ...]:
-        return (self.members, self.projects, self.actions, self.meetings)
+        return (
+            self.members, self.projects, self.actions, self.meetings,
+            self.subgroups, self.engagement, self.you_said_we_did, self.recognition,
+        )
 
     def member(self, ref: str | None) -> Member | None:
         """A member by Member ID, exact name or email, ignoring case and surrounding spaces."""
@@ -269,7 +277,7 @@ def build_board(
     tables: dict[str, Table] = {}
     for key, schema in schemas.items():
         if len(raw.together.get(schema.name, ())) > 1:
-            tables[key] = _build_together(raw, schema, RECORD_TYPES[key], today, findings)
+            tables[key] = _build_together(raw, schema, _record_type(key), today, findings)
             continue
         rt = find_tab(raw, schema)
         if rt is None:
@@ -283,7 +291,7 @@ def build_board(
             findings.append(_no_header_row(rt, schema))
             tables[key] = Table(schema, rt.title, None)  # present, but no rule can read it
             continue
-        tables[key] = _build_table(choice.table, schema, RECORD_TYPES[key], today, findings)
+        tables[key] = _build_table(choice.table, schema, _record_type(key), today, findings)
     return Board(**tables, source=raw.name), findings
 
 
@@ -339,6 +347,16 @@ def _other_places(title: str, first: Table, schema: TableSchema) -> Finding:
             f"[source.tabs.{schema.name}]."
         ),
     )
+
+
+def _record_type(key: str) -> type[Record]:
+    if key in RECORD_TYPES:
+        return RECORD_TYPES[key]
+    # The co-production record's types subclass Record, so they live in a module that imports
+    # this one; looked up here when a workbook has one of their tabs.
+    from automations.model.record_tabs import RECORD_TYPES as RECORD_TAB_TYPES
+
+    return RECORD_TAB_TYPES[key]
 
 
 def _missing_tab(raw: RawWorkbook, schema: TableSchema) -> Finding:

@@ -18,6 +18,7 @@ from typing import Any
 from email_validator import EmailNotValidError, validate_email
 
 from automations.core.errors import SchemaError
+from automations.core.paths import data_path
 from automations.model.raw import UNCALCULATED
 
 KINDS = {
@@ -34,6 +35,9 @@ KINDS = {
 }
 REQUIRED_WHEN = {"active", "not_dropped"}
 TAB_FILES = ("members", "projects", "actions", "meetings")
+# The co-production record's tabs (issue 31): optional, and read from the shipped schema when a
+# board's own schema folder (made by `coprod adopt` before these existed) lacks the file.
+RECORD_TAB_FILES = ("subgroups", "engagement", "you_said_we_did", "recognition")
 
 
 def normalize(text: object) -> str:
@@ -168,7 +172,12 @@ def load_schemas(directory: Path) -> dict[str, TableSchema]:
     missing = [t for t in TAB_FILES if not (directory / f"{t}.toml").exists()]
     if missing:
         raise SchemaError(f"{directory}: missing schema files {', '.join(missing)}")
-    return {t: load_table_schema(directory / f"{t}.toml") for t in TAB_FILES}
+    schemas = {t: load_table_schema(directory / f"{t}.toml") for t in TAB_FILES}
+    for t in RECORD_TAB_FILES:
+        own = directory / f"{t}.toml"
+        shipped = data_path("sheets_schema") / f"{t}.toml"
+        schemas[t] = load_table_schema(own if own.exists() else shipped)
+    return schemas
 
 
 # ---------------------------------------------------------------- header matching

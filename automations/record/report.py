@@ -122,6 +122,8 @@ def build_report(
 ) -> BoardReport:
     """``history``: the records up to ``end`` (older ones tell "none in this period" from "none
     yet"); ``balance_tolerance``: [tor] balance_tolerance, shown on the members' chart."""
+    from automations.record.report_record import record_parts  # it builds on this module
+
     i = Inputs(board, report, history, start, end, balance_tolerance)
     parts = tuple(
         _scrubbed(p)
@@ -132,6 +134,7 @@ def build_report(
             _projects(i),
             _actions(i),
             _duties(i),
+            *record_parts(i),  # the co-production record (issue 31)
             _limits(i),
             _history(i),
         )

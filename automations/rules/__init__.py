@@ -91,7 +91,11 @@ def catalogue() -> list[Rule]:
     return sorted(CATALOGUE.values(), key=lambda r: MODULES.index(r.module))
 
 
-MODULES = ("schema", "members", "meetings", "actions", "projects")
+MODULES = (
+    "schema", "members", "meetings", "actions", "projects",
+    # The co-production record (issue 31).
+    "subgroups", "engagement", "feedback", "recognition",
+)
 
 
 def _load() -> None:

@@ -17,6 +17,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from automations.core.paths import data_path
 from automations.model.board import STAGES
 from automations.model.schema import TableSchema, load_schemas
+from automations.starter.sample_record import record_rows
 
 D = dt.timedelta
 YES, NO = "Yes", "No"
@@ -352,6 +353,8 @@ def build_sample(path: Path, today: dt.date) -> Path:
         [_action(i, a, meetings, today) for i, a in enumerate(ACTIONS, start=1)],
     )
     _sheet(wb, schemas["meetings"], [_meeting(i, d, today) for i, d in enumerate(meetings)])
+    for key, rows in record_rows(today, meetings).items():  # the co-production record
+        _sheet(wb, schemas[key], rows)
     path.parent.mkdir(parents=True, exist_ok=True)
     wb.save(path)
     return path
