@@ -5,10 +5,11 @@ with headers and status words of its own, is mapped, and the config it writes re
 from __future__ import annotations
 
 import json
+import re
 
 from automations.model.schema import load_schemas
 from tests.builders import tables, write_workbook
-from tests.test_adopt import SHAPE_RULES, renamed, run
+from tests.test_adopt import renamed, run
 
 NAMES = {
     "subgroups": "T&F groups",
@@ -36,16 +37,19 @@ def test_adopt_maps_the_four_tabs_under_their_own_names(tmp_path):
         ("Recognition", "Payments & thanks"),
     ):
         assert f"{schema_name}: the tab {tab!r} (found by its name)" in said
-    for header, column in (
-        ("Last update to the Board", "Last reported"),
-        ("Engagement type", "Method"),
-        ("Date fed back", "Told back on"),
-        ("Name of person", "Person"),
-        ("Type of thanks", "Kind"),
+    for tab, header, column in (
+        ("T&F groups", "Last update to the Board", "Last reported"),
+        ("Engagement log", "Engagement type", "Method"),
+        ("YSWD", "Date fed back", "Told back on"),
+        ("Payments & thanks", "Name of person", "Person"),
+        ("Payments & thanks", "Type of thanks", "Kind"),
     ):
-        assert f"{header!r} -> {column}  (guessed" in said
-    assert "proposed alias 'Actioned' = 'Done' (guessed" in said
-    assert "'Session notes'" in said  # an optional column it does not know: ignored, and said
+        assert re.search(rf"{re.escape(tab)}\s+{re.escape(repr(header))}\s+-> {column}\s", said)
+    # The office's own word is not given a meaning from its spelling (issue 26): it is listed
+    # for the officer to choose.
+    assert "Status: 'Actioned' (1 row) has no known meaning" in said
+    assert "'Actioned' = " not in said
+    assert "left out: 'Session notes'" in said  # an optional column it does not know: said
 
     schemas = load_schemas(out / "schema")
     assert "Engagement type" in schemas["engagement"].column("method").aliases
@@ -58,7 +62,7 @@ def test_adopt_maps_the_four_tabs_under_their_own_names(tmp_path):
         "--today",
         "2024-03-01",
     )
-    assert status == 0, output
+    assert status == 1, output  # the one error: a word only the officer can give a meaning
     findings = json.loads(output)["findings"]
-    assert [f for f in findings if f["rule"] in SHAPE_RULES] == []
-    assert findings == []  # the clean board, read through the adopted mapping
+    # The clean board, read through the adopted mapping: only the word left to the officer.
+    assert [(f["sheet"], f["cell"], f["value"]) for f in findings] == [("YSWD", "H2", "Actioned")]

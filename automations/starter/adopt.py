@@ -187,7 +187,10 @@ def _enough(schema: TableSchema) -> int:
 
 
 def survey(raw: RawWorkbook, schemas: dict[str, TableSchema], ctx: Context) -> list[TabSurvey]:
-    tabs = {key: TabSurvey(schemas[key]) for key in ORDER if key in schemas}
+    # The four lists first (members before all), then any other tab the schemas declare (the
+    # co-production record's), so a new schema file is adopted with no code change.
+    keys = [*(k for k in ORDER if k in schemas), *(k for k in schemas if k not in ORDER)]
+    tabs = {key: TabSurvey(schemas[key]) for key in keys}
     free = [t for t in raw.tables.values() if t.title != VALIDATION_TAB]
     found: dict[str, RawTable] = {}
     for key, tab in tabs.items():  # a tab named as the Board's (or an alias) is that tab
@@ -197,30 +200,49 @@ def survey(raw: RawWorkbook, schemas: dict[str, TableSchema], ctx: Context) -> l
             free.remove(rt)
     # Else by its headers: exact headers win (a Contacts tab whose headers are the members'
     # beats a project tab with a "Lead" column), at least as many as the check needs.
+    _by_headers(tabs, [k for k in ORDER if k in tabs], free, found, ctx, exact_only=False)
+    members = tabs["members"]
+    if "members" in found and _read_tab(members, found["members"], ctx):
+        ctx.members = _members_of(members)  # so owners and minute-takers can be matched
+    for key in ORDER:
+        if key in found and key != "members":
+            _read_tab(tabs[key], found[key], ctx)
+    if tabs["actions"].table is not None:
+        _same_shape(tabs["actions"], free)
+    # The co-production record's tabs, by their headers only when those are exactly theirs:
+    # after the one-per-project tabs are taken, so an action tab is never read as one of them.
+    others = [k for k in tabs if k not in ORDER]
+    _by_headers(tabs, others, free, found, ctx, exact_only=True)
+    for key in others:
+        if key in found:
+            _read_tab(tabs[key], found[key], ctx)
+    for tab in tabs.values():
+        tab.proposals = _proposals(tab, ctx)
+    return list(tabs.values())
+
+
+def _by_headers(
+    tabs: dict[str, TabSurvey],
+    keys: list[str],
+    free: list[RawTable],
+    found: dict[str, RawTable],
+    ctx: Context,
+    exact_only: bool,
+) -> None:
+    """Tabs found by their headers, best fits first; `exact_only`: counting exact headers only."""
     pairs = []
-    for key, tab in tabs.items():
+    for key in keys:
         if key in found:
             continue
         for i, rt in enumerate(free):
-            exact, mapped = _fit(rt, tab.schema, ctx)
-            if mapped >= _enough(tab.schema):
+            exact, mapped = _fit(rt, tabs[key].schema, ctx)
+            if (exact if exact_only else mapped) >= _enough(tabs[key].schema):
                 pairs.append(((exact, mapped, -i), key, rt))
     for (exact, mapped, _), key, rt in sorted(pairs, key=lambda p: p[0], reverse=True):
         if key not in found and rt in free:
             found[key] = rt
             tabs[key].found_by = f"by its headers: {exact} exact, {mapped} mapped"
             free.remove(rt)
-    members = tabs["members"]
-    if "members" in found and _read_tab(members, found["members"], ctx):
-        ctx.members = _members_of(members)  # so owners and minute-takers can be matched
-    for key, tab in tabs.items():
-        if key in found and key != "members":
-            _read_tab(tab, found[key], ctx)
-    if tabs["actions"].table is not None:
-        _same_shape(tabs["actions"], free)
-    for tab in tabs.values():
-        tab.proposals = _proposals(tab, ctx)
-    return list(tabs.values())
 
 
 def _members_of(tab: TabSurvey) -> set[str]:
@@ -283,8 +305,8 @@ def unused_tabs(raw: RawWorkbook, tabs: list[TabSurvey]) -> dict[str, str]:
             out[title] = "empty"
         else:
             out[title] = (
-                "its headers are not those of a list the Board keeps (members, "
-                "actions, meetings, projects), so it is not checked"
+                "its headers are not those of a list the Board keeps (members, actions, "
+                "meetings, projects or the co-production record's tabs), so it is not checked"
             )
     return out
 
@@ -476,7 +498,9 @@ def _tab_settings(tab: TabSurvey, written: TableSchema) -> list[str]:
     # Only when the check would not find the row on its own with the aliases written.
     if locate_header(tab.table, written).table.header_row != tab.header_row:
         out.append(f"header_row = {tab.header_row}")
-    return ["", f"[source.tabs.{tab.schema.name}]", *out] if out else []
+    name = tab.schema.name
+    key = name if re.fullmatch(r"[A-Za-z0-9_-]+", name) else json.dumps(name)  # a TOML key
+    return ["", f"[source.tabs.{key}]", *out] if out else []
 
 
 def _digest_settings(actions: TabSurvey) -> list[str]:
