@@ -199,7 +199,7 @@ def build_context(
             done = [
                 a
                 for a in sorted(actions, key=lambda a: (a.completed_on or as_of, a.id or ""))
-                if a.status == "Done"
+                if a.is_done
                 and a.completed_on is not None
                 and (previous is None or a.completed_on > previous)
                 and a.completed_on <= as_of

@@ -113,10 +113,35 @@ class Action(Record):
     last_update: dt.date | None = None
     update: str | None = None
     confidential: bool | None = None
+    rag: str | None = None  # how it is going (Red, Amber, Green), or Complete
+    done: bool | None = None  # a Done tick box
+    # Set when the tab has no Status column: an action nothing marks closed is open.
+    open_unless_closed: bool = False
+
+    @property
+    def state(self) -> str | None:
+        """Open, done or dropped (None when nothing tells). A filled Status cell decides; else a
+        Done tick box, then a RAG rating (only "Complete" closes: Red, Amber and Green say how
+        an open action is going), then a Completed on date."""
+        if self.status is not None:
+            if self.status in OPEN_STATUSES:
+                return "open"
+            return "dropped" if self.status == "Dropped" else "done"
+        if self.done is not None:
+            return "done" if self.done else "open"
+        if self.rag is not None:
+            return "done" if self.rag == "Complete" else "open"
+        if self.completed_on is not None:
+            return "done"
+        return "open" if self.open_unless_closed else None
 
     @property
     def is_open(self) -> bool:
-        return self.status in OPEN_STATUSES
+        return self.state == "open"
+
+    @property
+    def is_done(self) -> bool:
+        return self.state == "done"
 
 
 @dataclass
@@ -164,6 +189,13 @@ class Table:
 
     def has(self, field_name: str) -> bool:
         return self.match is not None and field_name in self.match.positions
+
+    def can_read(self, field_name: str) -> bool:
+        """Whether the tab has the column, or one that stands in for it (Column.instead)."""
+        if self.has(field_name):
+            return True
+        col = next((c for c in self.schema.columns if c.field == field_name), None)
+        return col is not None and any(self.has(f) for f in col.instead)
 
     def header(self, field_name: str) -> str:
         if self.match and field_name in self.match.headers:
@@ -278,7 +310,16 @@ def build_board(
             tables[key] = Table(schema, rt.title, None)  # present, but no rule can read it
             continue
         tables[key] = _build_table(choice.table, schema, RECORD_TYPES[key], today, findings)
+    _settle_actions(tables["actions"])
     return Board(**tables, source=raw.name), findings
+
+
+def _settle_actions(table: Table) -> None:
+    """With no Status column, an action is open until a Done tick, a RAG "Complete" or a
+    Completed on date closes it (Action.state)."""
+    if table.match is not None and not table.has("status") and table.can_read("status"):
+        for a in table.records:
+            a.open_unless_closed = True
 
 
 def _missing_tab(raw: RawWorkbook, schema: TableSchema) -> Finding:
@@ -305,7 +346,10 @@ def _optional_tab(raw: RawWorkbook, schema: TableSchema) -> Finding:
 
 def _no_tab(schema: TableSchema, severity: Severity, message: str) -> Finding:
     return Finding(
-        rule="schema.missing_tab", severity=severity, sheet=schema.name, tab=schema.name,
+        rule="schema.missing_tab",
+        severity=severity,
+        sheet=schema.name,
+        tab=schema.name,
         message=message,
     )
 
@@ -336,8 +380,8 @@ def _build_table(
 ) -> Table:
     match = match_headers(schema, rt.header)
     table = Table(schema, rt.title, match, header_row=rt.header_row, row_address=rt.row_address)
-    for col in match.missing:
-        findings.append(_missing_column(table, col.name, match.suggestions.get(col.field)))
+    # A missing column is reported by the rules layer (rules/schema.py missing_columns), which
+    # knows which checks cannot run without it.
     findings.extend(_duplicate_columns(table, rt.header))
     # Where each column sits, worked out once per tab rather than once per cell.
     plan = [(col, match.positions.get(col.field)) for col in schema.columns]
@@ -380,25 +424,6 @@ def _duplicate_columns(table: Table, header: list[object]) -> list[Finding]:
             )
         )
     return out
-
-
-def _missing_column(table: Table, name: str, suggestion: str | None) -> Finding:
-    hint = (
-        f" The header {suggestion!r} looks close: rename it to {name!r} if that is the one."
-        if suggestion
-        else f" Add a column headed {name!r} to the header row (row {table.header_row})."
-    )
-    return Finding(
-        rule="schema.missing_column",
-        severity=Severity.ERROR,
-        sheet=table.title,
-        row=None,
-        column=name,
-        tab=table.schema.name,
-        message=(
-            f"The {table.title!r} tab has no {name!r} column, so it could not be checked.{hint}"
-        ),
-    )
 
 
 def _build_record(

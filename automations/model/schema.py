@@ -58,6 +58,9 @@ class Column:
     responsible: str | None = None
     task: str | None = None
     checked_by: str | None = None
+    # Fields of other columns that can stand in for this one when the tab lacks it (Status:
+    # a Done tick box, a Completed on date or a RAG rating can tell open from closed).
+    instead: tuple[str, ...] = ()
 
     def value_lookup(self) -> dict[str, str]:
         return self._value_lookup
@@ -131,6 +134,7 @@ def _column(tab: str, data: dict[str, Any]) -> Column:
         responsible=data.get("responsible"),
         task=data.get("task"),
         checked_by=data.get("checked_by"),
+        instead=tuple(data.get("instead", ())),
     )
 
 
@@ -144,6 +148,12 @@ def load_table_schema(path: Path) -> TableSchema:
     fields_ = [c.field for c in columns]
     if len(set(fields_)) != len(fields_):
         raise SchemaError(f"{path}: two columns share a field name")
+    for col in columns:
+        unknown = [f for f in col.instead if f not in fields_]
+        if unknown:
+            raise SchemaError(
+                f"{path}: column {col.name!r}: instead names unknown fields {unknown}"
+            )
     id_field = tab.get("id", "id")
     if id_field not in fields_:
         raise SchemaError(f"{path}: [tab] id {id_field!r} is not a column field")
@@ -285,8 +295,10 @@ DATE_HELP = "Write it as 29/11/2023, 29 Nov 2023 or 2023-11-29."
 def _make_date(year: int, month: int, day: int, raw: str) -> dt.date:
     if not 1900 <= year <= 2200:  # "31/12/9999" as "never" would break date arithmetic
         raise CellProblem(
-            "schema.type", f"{raw!r} is not a date the Board could mean (year {year}). "
-            "Leave the cell blank if there is no date.")
+            "schema.type",
+            f"{raw!r} is not a date the Board could mean (year {year}). "
+            "Leave the cell blank if there is no date.",
+        )
     try:
         return dt.date(year, month, day)
     except ValueError:

@@ -414,7 +414,7 @@ def _actions(i: Inputs) -> Part:
     done = [
         a
         for a in shared
-        if a.status == "Done" and a.completed_on and i.start <= a.completed_on <= i.end
+        if a.is_done and a.completed_on and i.start <= a.completed_on <= i.end
     ]
     still_open = [a for a in shared if a.is_open]
     late = [a for a in still_open if a.due and a.due < i.as_of]

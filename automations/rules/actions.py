@@ -72,15 +72,35 @@ def stale(board: Board, tor: TorConfig, today: dt.date) -> Iterator[Finding]:
     for a in board.actions.records:
         since = a.last_update or a.raised
         if a.is_open and since and (today - since).days > tor.stale_days:
-            field_name = "last_update" if board.actions.has("last_update") else "raised"
             yield board.actions.finding(
                 W,
-                f"{_what(a)} has had no update since {long_date(since)} "
-                f"({plural((today - since).days, 'day')}). Members progress actions between "
-                "meetings: ask the owner for news and put today's date in Last update.",
+                _stale_words(board, a, since, today),
                 a,
-                field_name,
+                "last_update" if board.actions.has("last_update") else "raised",
             )
+
+
+def _stale_words(board: Board, a, since: dt.date, today: dt.date) -> str:
+    days = plural((today - since).days, "day")
+    if not board.actions.has("last_update"):
+        # The tracker keeps no date of news: say only what it shows (how long it has been open).
+        return (
+            f"{_what(a)} was raised on {long_date(since)} and is still open {days} later. "
+            f"Members progress actions between meetings: ask the owner for news{_record_it(board)}."
+        )
+    return (
+        f"{_what(a)} has had no update since {long_date(since)} ({days}). Members progress "
+        f"actions between meetings: ask the owner for news{_record_it(board)}."
+    )
+
+
+def _record_it(board: Board) -> str:
+    """Where the news goes: only a column the tracker has (never one it lacks)."""
+    if board.actions.has("last_update"):
+        return f" and put today's date in {board.actions.header('last_update')}"
+    if board.actions.has("update"):
+        return f" and write it, with today's date, in {board.actions.header('update')}"
+    return ""
 
 
 @rule(
@@ -122,11 +142,11 @@ def owner(board: Board, tor: TorConfig, today: dt.date) -> Iterator[Finding]:
 def completed_on(board: Board, tor: TorConfig, today: dt.date) -> Iterator[Finding]:
     for a in board.actions.records:
         # An unreadable date is reported by schema.type, not again here.
-        if a.status == "Done" and is_blank(a.raw.get("completed_on")):
+        if a.is_done and is_blank(a.raw.get("completed_on")):
             yield board.actions.finding(
                 W,
-                f"{_what(a)} is marked Done but Completed on is blank. Enter the date it was "
-                "finished, so the digest can report it.",
+                f"{_what(a)} is marked Done but {board.actions.header('completed_on')} is blank. "
+                "Enter the date it was finished, so the digest can report it.",
                 a,
                 "completed_on",
             )

@@ -9,6 +9,7 @@ from automations.core.config import TorConfig
 from automations.core.findings import Finding, Severity
 from automations.core.text import long_date
 from automations.model.board import Board, Table
+from automations.model.schema import Column
 from automations.rules import Rule, register, rule
 
 E, W = Severity.ERROR, Severity.WARNING
@@ -18,8 +19,10 @@ for _id, _summary in (
     # the rules that need it are skipped.
     ("schema.missing_tab", "A tab the service needs is not in the workbook (information only "
      "for Projects and Meetings)."),
-    # Also one finding for a whole tab whose header row cannot be found.
-    ("schema.missing_column", "A column the service needs is not on its tab."),
+    # Also one finding for a whole tab whose header row cannot be found. An error only for a
+    # column a check cannot run without; the others, one information finding per tab.
+    ("schema.missing_column", "A column a check needs is not on its tab (information only, "
+     "one per tab, for the others)."),
     ("schema.duplicate_column", "Two columns of a tab have the same header."),
     ("schema.required", "A cell that must be filled in is blank."),
     ("schema.type", "A cell cannot be read (not a date, number or yes/no; a formula not "
@@ -100,3 +103,88 @@ def reference(board: Board, tor: TorConfig, today: dt.date) -> Iterator[Finding]
             ref = getattr(m, name)
             if ref:
                 yield from _member_refs(board, board.meetings, name, (ref,), m)
+
+
+# ---------------------------------------------------------------- columns the tracker lacks
+
+
+def missing_columns(board: Board, rules: list[Rule]) -> Iterator[Finding]:
+    """Per tab: an error for each missing column a check cannot run without (naming the checks
+    skipped), or that every row must fill in; one information finding listing the rest.
+    ``rules``: the rules that would run (not turned off)."""
+    for table in board.tables():
+        if not table.present or table.match is None:
+            continue
+        quiet: list[Column] = []
+        for col in table.match.missing:
+            if table.can_read(col.field):
+                continue  # another column stands in for it (Status: a Done tick box, ...)
+            need = f"{table.schema.key}.{col.field}"
+            skipped = [r for r in rules if need in r.needs]
+            if skipped or (col.required and col.field != table.schema.id_field):
+                yield _missing_column(table, col, skipped)
+            else:
+                quiet.append(col)
+        if quiet or _stand_ins(table):
+            yield _optional_columns(table, quiet)
+
+
+def _missing_column(table: Table, col: Column, skipped: list[Rule]) -> Finding:
+    suggestion = table.match.suggestions.get(col.field) if table.match else None
+    if skipped:
+        what = "; ".join(r.summary.rstrip(".").lower() for r in skipped)
+        why = f"so {_checks(len(skipped))} could not run ({what})."
+    else:
+        why = "and every row needs one, so that could not be checked."
+    hint = (
+        f" The header {suggestion!r} looks close: rename it to {col.name!r} if that is the one."
+        if suggestion
+        else f" Add a column headed {col.name!r} to the header row (row {table.header_row})."
+    )
+    return Finding(
+        rule="schema.missing_column",
+        severity=E,
+        sheet=table.title,
+        column=col.name,
+        tab=table.schema.name,
+        message=f"The {table.title!r} tab has no {col.name!r} column, {why}{hint}",
+    )
+
+
+def _checks(n: int) -> str:
+    return "this check" if n == 1 else f"these {n} checks"
+
+
+def _stand_ins(table: Table) -> list[str]:
+    """What the tab reads in place of a column it lacks, said once."""
+    out = []
+    for col in table.match.missing if table.match else ():
+        found = [table.header(f) for f in col.instead if table.has(f)]
+        if found and col.field == "status":
+            heads = " and ".join(repr(h) for h in found)
+            out.append(f"Whether an action is open or closed is read from {heads}.")
+        elif found:
+            out.append(f"{col.name} is read from {' and '.join(repr(h) for h in found)}.")
+    return out
+
+
+def _optional_columns(table: Table, quiet: list[Column]) -> Finding:
+    words = []
+    if quiet:
+        names = _and([repr(c.name) for c in quiet])
+        words.append(
+            f"The {table.title!r} tab has no {names} column{'s' if len(quiet) > 1 else ''}. "
+            "No check needs them: nothing to do unless the Board wants to keep that too."
+        )
+    words += _stand_ins(table)
+    return Finding(
+        rule="schema.missing_column",
+        severity=Severity.INFO,
+        sheet=table.title,
+        tab=table.schema.name,
+        message=" ".join(words),
+    )
+
+
+def _and(items: list[str]) -> str:
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " or " + items[-1]
