@@ -83,6 +83,10 @@ class TabSurvey:
     proposals: list[Proposal] = field(default_factory=list)
     table: RawTable | None = None
 
+    def sheet_mappings(self) -> list[tuple[str, list[Mapped]]]:
+        """(sheet, its mapped headers) for each sheet read as this tab."""
+        return [(self.title, self.mapped)] if self.title else []
+
     @property
     def missing(self) -> list[Column]:
         got = {m.column.field for m in self.mapped}
@@ -142,8 +146,11 @@ def survey(raw: RawWorkbook, schemas: dict[str, TableSchema]) -> list[TabSurvey]
         for tab in tabs:
             if tab.schema.key in found:
                 continue
-            free = [t for t in raw.tables.values()
-                    if t.title != VALIDATION_TAB and t not in found.values()]
+            free = [
+                t
+                for t in raw.tables.values()
+                if t.title != VALIDATION_TAB and t not in found.values()
+            ]
             rt = finder(raw, tab.schema, free)
             if rt is not None:
                 found[tab.schema.key] = rt
@@ -160,8 +167,7 @@ def _by_name(raw: RawWorkbook, schema: TableSchema, free: list[RawTable]) -> Raw
     return rt if rt in free else None
 
 
-def _by_close_name(raw: RawWorkbook, schema: TableSchema, free: list[RawTable]
-                   ) -> RawTable | None:
+def _by_close_name(raw: RawWorkbook, schema: TableSchema, free: list[RawTable]) -> RawTable | None:
     names = [normalize(n) for n in (schema.name, *schema.aliases)]
     for t in free:
         if difflib.get_close_matches(normalize(t.title), names, n=1, cutoff=0.75):
@@ -177,8 +183,11 @@ def _by_headers(raw: RawWorkbook, schema: TableSchema, free: list[RawTable]) -> 
     return best[2] if best and best[0] >= enough else None
 
 
-FOUND_BY = {"_by_name": "by its name", "_by_close_name": "by a close name",
-            "_by_headers": "by its headers"}
+FOUND_BY = {
+    "_by_name": "by its name",
+    "_by_close_name": "by a close name",
+    "_by_headers": "by its headers",
+}
 
 
 def _row_score(schema: TableSchema, row: object) -> int:
@@ -267,14 +276,15 @@ def write_schema(tabs: list[TabSurvey], folder: Path) -> None:
         load_table_schema(folder / f"{tab.schema.key}.toml")  # what it wrote must load
 
 
-def _add_to_column(text: str, field_name: str, header: str = "", value: Proposal | None = None
-                   ) -> str:
+def _add_to_column(
+    text: str, field_name: str, header: str = "", value: Proposal | None = None
+) -> str:
     lines = text.splitlines()
-    start = next(i for i, line in enumerate(lines)
-                 if line.strip() == f"field = {json.dumps(field_name)}")
+    start = next(
+        i for i, line in enumerate(lines) if line.strip() == f"field = {json.dumps(field_name)}"
+    )
     begin = max(i for i in range(start + 1) if lines[i].strip() == "[[column]]")
-    end = next((i for i in range(start + 1, len(lines)) if lines[i].startswith("[[")),
-               len(lines))
+    end = next((i for i in range(start + 1, len(lines)) if lines[i].startswith("[[")), len(lines))
     block = lines[begin:end]
     if header:
         block = _with_alias(block, header)
@@ -287,24 +297,30 @@ def _with_alias(block: list[str], header: str) -> list[str]:
     for i, line in enumerate(block):
         if line.startswith("aliases = ["):
             aliases = [*tomllib.loads(line)["aliases"], header]
-            return [*block[:i], MARK, f"aliases = {json.dumps(aliases, ensure_ascii=False)}",
-                    *block[i + 1:]]
+            return [
+                *block[:i],
+                MARK,
+                f"aliases = {json.dumps(aliases, ensure_ascii=False)}",
+                *block[i + 1 :],
+            ]
     at = next(i for i, line in enumerate(block) if line.startswith("field = ")) + 1
-    return [*block[:at], MARK, f"aliases = {json.dumps([header], ensure_ascii=False)}",
-            *block[at:]]
+    return [*block[:at], MARK, f"aliases = {json.dumps([header], ensure_ascii=False)}", *block[at:]]
 
 
 def _with_value_alias(block: list[str], p: Proposal) -> list[str]:
     key = json.dumps(p.typed, ensure_ascii=False)
     if p.value is None:
         allowed = ", ".join(p.column.values)
-        entry = [f"# coprod adopt: {key} is typed in {plural(p.rows, 'row')}; write the allowed "
-                 f"value it means ({allowed}) and remove the #:", f"# {key} = \"\""]
+        entry = [
+            f"# coprod adopt: {key} is typed in {plural(p.rows, 'row')}; write the allowed "
+            f"value it means ({allowed}) and remove the #:",
+            f'# {key} = ""',
+        ]
     else:
         entry = [MARK, f"{key} = {json.dumps(p.value, ensure_ascii=False)}"]
     for i, line in enumerate(block):
         if line.strip() == "[column.value_aliases]":
-            return [*block[: i + 1], *entry, *block[i + 1:]]
+            return [*block[: i + 1], *entry, *block[i + 1 :]]
     while block and not block[-1].strip():
         block = block[:-1]
     return [*block, "[column.value_aliases]", *entry, ""]
@@ -351,30 +367,41 @@ def describe(tabs: list[TabSurvey]) -> list[str]:
     for tab in tabs:
         name = tab.schema.name
         if tab.title is None:
-            what = ("a tab the check needs" if tab.schema.required
-                    else f"the {name.lower().removesuffix('s')} rules will be skipped")
+            what = (
+                "a tab the check needs"
+                if tab.schema.required
+                else f"the {name.lower().removesuffix('s')} rules will be skipped"
+            )
             lines.append(f"{name}: no tab found ({what}).")
             continue
         hints = f"; row {tab.hints_row} holds hints and is skipped" if tab.hints_row else ""
-        lines.append(f"{name}: the tab {tab.title!r} (found {tab.found_by}), headers on row "
-                     f"{tab.header_row} ({tab.header_how}){hints}.")
+        lines.append(
+            f"{name}: the tab {tab.title!r} (found {tab.found_by}), headers on row "
+            f"{tab.header_row} ({tab.header_how}){hints}."
+        )
         for m in tab.mapped:
             guess = "  (guessed: a close name; check it)" if m.guessed else ""
             lines.append(f"  {m.header!r} -> {m.column.name}{guess}")
         if tab.missing:
-            lines.append("  required columns missing (the checks that need them are skipped): "
-                         + ", ".join(repr(c.name) for c in tab.missing))
+            lines.append(
+                "  required columns missing (the checks that need them are skipped): "
+                + ", ".join(repr(c.name) for c in tab.missing)
+            )
         if tab.ignored:
             lines.append("  columns it will ignore: " + ", ".join(map(repr, tab.ignored)))
         for p in tab.proposals:
             rows = plural(p.rows, "row")
             if p.value:
-                lines.append(f"  {p.column.name}: {p.typed!r} ({rows}) is not an allowed value; "
-                             f"proposed alias {p.typed!r} = {p.value!r} (guessed; check it)")
+                lines.append(
+                    f"  {p.column.name}: {p.typed!r} ({rows}) is not an allowed value; "
+                    f"proposed alias {p.typed!r} = {p.value!r} (guessed; check it)"
+                )
             else:
-                lines.append(f"  {p.column.name}: {p.typed!r} ({rows}) is not an allowed value "
-                             f"and is not close to one; choose one of "
-                             f"{', '.join(p.column.values)} in schema/{tab.schema.key}.toml")
+                lines.append(
+                    f"  {p.column.name}: {p.typed!r} ({rows}) is not an allowed value "
+                    f"and is not close to one; choose one of "
+                    f"{', '.join(p.column.values)} in schema/{tab.schema.key}.toml"
+                )
     return lines
 
 
@@ -386,8 +413,11 @@ def expected(tabs: list[TabSurvey]) -> set[tuple[str, str | None, str | None]]:
         if tab.title is None:
             out.add(("schema.missing_tab", tab.schema.name, None))
         out |= {("schema.missing_column", tab.schema.name, c.name) for c in tab.missing}
-        out |= {("schema.enum", tab.schema.name, p.column.name) for p in tab.proposals
-                if p.value is None}
+        out |= {
+            ("schema.enum", tab.schema.name, p.column.name)
+            for p in tab.proposals
+            if p.value is None
+        }
     return out
 
 
@@ -399,15 +429,20 @@ def check_written(config: Path, tabs: list[TabSurvey]) -> tuple[list[str], list[
     report = validate(load_settings(config)).report
     told = expected(tabs)
     surprises = [
-        f for f in report.findings
+        f
+        for f in report.findings
         if f.rule in SHAPE_RULES and (f.rule, f.tab, _canonical(f, tabs)) not in told
     ]
     c = report.counts
-    lines = [f"Checked with these settings: {c['error']} errors, {c['warning']} warnings, "
-             f"{c['info']} for information."]
+    lines = [
+        f"Checked with these settings: {c['error']} errors, {c['warning']} warnings, "
+        f"{c['info']} for information."
+    ]
     if surprises:
-        lines += ["Findings about the workbook's shape that adopt did not expect:",
-                  *(f"  {f.sheet} {f.cell or ''}: {f.message}" for f in surprises)]
+        lines += [
+            "Findings about the workbook's shape that adopt did not expect:",
+            *(f"  {f.sheet} {f.cell or ''}: {f.message}" for f in surprises),
+        ]
     else:
         lines.append("No finding about the workbook's shape other than those listed above.")
     return lines, surprises
@@ -453,9 +488,12 @@ def adopt(workbook: Path, folder: Path) -> tuple[list[str], list[TabSurvey]]:
     write_schema(tabs, folder / "schema")
     written = load_schemas(folder / "schema")
     config = write_config(tabs, workbook, folder, written)
-    lines = [f"Read {workbook} (only read: nothing in it was changed).", *describe(tabs),
-             f"Wrote {config} and {folder / 'schema'}/ for you to review (the lines marked "
-             "'added by coprod adopt')."]
+    lines = [
+        f"Read {workbook} (only read: nothing in it was changed).",
+        *describe(tabs),
+        f"Wrote {config} and {folder / 'schema'}/ for you to review (the lines marked "
+        "'added by coprod adopt').",
+    ]
     checked, _ = check_written(config, tabs)
     lines += [*checked, f"Next: review them, then coprod validate --config {config}"]
     return lines, tabs
