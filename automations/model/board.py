@@ -14,8 +14,9 @@ from typing import Any
 from openpyxl.utils import get_column_letter
 
 from automations.core.findings import Finding, Severity
-from automations.model.header import locate_header
+from automations.model.header import header_keys, locate_header
 from automations.model.raw import RawTable, RawWorkbook
+from automations.model.rows import not_records_finding, split_rows
 from automations.model.schema import (
     CellProblem,
     Column,
@@ -386,7 +387,11 @@ def _build_table(
     # Where each column sits, worked out once per tab rather than once per cell.
     plan = [(col, match.positions.get(col.field)) for col in schema.columns]
     required = [c for c, pos in plan if pos is not None and (c.required or c.required_when)]
-    for number, values in rt.rows:
+    keys = header_keys(schema)
+    rows, left = split_rows(rt.rows, rt.header, match.positions.get("name"), keys)
+    if left:
+        findings.append(not_records_finding(rt.title, schema.name, left))
+    for number, values in rows:
         table.records.append(
             _build_record(table, record_type, number, values, today, findings, plan, required)
         )

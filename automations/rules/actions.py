@@ -66,41 +66,23 @@ def due_soon(board: Board, tor: TorConfig, today: dt.date) -> Iterator[Finding]:
     "tor.actions.stale",
     W,
     "An open action has had no update for a long time.",
-    needs=("actions.status", "actions.raised"),
+    # Without a Last update column the tracker keeps no date of news, so "no update since"
+    # would not be true: the rule is not run (and the information finding says so).
+    needs=("actions.status", "actions.last_update"),
 )
 def stale(board: Board, tor: TorConfig, today: dt.date) -> Iterator[Finding]:
+    column = board.actions.header("last_update")
     for a in board.actions.records:
         since = a.last_update or a.raised
         if a.is_open and since and (today - since).days > tor.stale_days:
             yield board.actions.finding(
                 W,
-                _stale_words(board, a, since, today),
+                f"{_what(a)} has had no update since {long_date(since)} "
+                f"({plural((today - since).days, 'day')}). Members progress actions between "
+                f"meetings: ask the owner for news and put today's date in {column}.",
                 a,
-                "last_update" if board.actions.has("last_update") else "raised",
+                "last_update",
             )
-
-
-def _stale_words(board: Board, a, since: dt.date, today: dt.date) -> str:
-    days = plural((today - since).days, "day")
-    if not board.actions.has("last_update"):
-        # The tracker keeps no date of news: say only what it shows (how long it has been open).
-        return (
-            f"{_what(a)} was raised on {long_date(since)} and is still open {days} later. "
-            f"Members progress actions between meetings: ask the owner for news{_record_it(board)}."
-        )
-    return (
-        f"{_what(a)} has had no update since {long_date(since)} ({days}). Members progress "
-        f"actions between meetings: ask the owner for news{_record_it(board)}."
-    )
-
-
-def _record_it(board: Board) -> str:
-    """Where the news goes: only a column the tracker has (never one it lacks)."""
-    if board.actions.has("last_update"):
-        return f" and put today's date in {board.actions.header('last_update')}"
-    if board.actions.has("update"):
-        return f" and write it, with today's date, in {board.actions.header('update')}"
-    return ""
 
 
 @rule(
