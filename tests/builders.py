@@ -176,6 +176,7 @@ def every_rule_tables() -> Tables:
     edit(data, "members", 5, Agreed_ToR="No", Email="fay at example")  # tor_agreed, email
     edit(data, "members", 7, Role="Co-chair (resident)", **{"Term start": D(2024, 1, 1)})
     edit(data, "members", 8, Left=D(2024, 2, 1))  # minimum_period
+    edit(data, "members", 9, Left="n/a")  # schema.read_dates: no date
     edit(data, "members", 11, Role="Co-chair (commissioner)", Category="Provider",
          **{"Term start": D(2023, 12, 1)})  # count, commissioner_eligibility
     edit(data, "members", 13, Joined="31/02/2023")  # schema.type

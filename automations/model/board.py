@@ -14,13 +14,17 @@ from typing import Any
 from openpyxl.utils import get_column_letter
 
 from automations.core.findings import Finding, Severity
+from automations.core.text import long_date
 from automations.model.header import header_keys, locate_header
 from automations.model.raw import RawTable, RawWorkbook
 from automations.model.rows import not_records_finding, split_rows
 from automations.model.schema import (
+    DATE_HELP,
     CellProblem,
     Column,
     HeaderMatch,
+    NoDate,
+    ReadInWords,
     TableSchema,
     display,
     invisible_in_id,
@@ -179,6 +183,8 @@ class Table:
     records: list[Any] = field(default_factory=list)
     header_row: int = 1  # the sheet's own row number of the header row
     row_address: str = ""  # RawTable.row_address: a web address with "{row}", or ""
+    # How dates written in words were read ("w/c 12 Jan", "TBC"): one finding per tab says so.
+    read_notes: list[str] = field(default_factory=list, repr=False)
 
     def address(self, row: int) -> str:
         """The web address that opens ``row`` of this tab, or "" (a file has none)."""
@@ -395,7 +401,22 @@ def _build_table(
         table.records.append(
             _build_record(table, record_type, number, values, today, findings, plan, required)
         )
+    if table.read_notes:
+        findings.append(_dates_read(table))
     return table
+
+
+def _dates_read(table: Table) -> Finding:
+    return Finding(
+        rule="schema.read_dates",
+        severity=Severity.INFO,
+        sheet=table.title,
+        tab=table.schema.name,
+        message=(
+            f"Dates written in words on the {table.title!r} tab were read so: "
+            f"{'; '.join(table.read_notes)}. If one is not what was meant, type the date."
+        ),
+    )
 
 
 def _duplicate_columns(table: Table, header: list[object]) -> list[Finding]:
@@ -443,6 +464,7 @@ def _build_record(
 ) -> Record:
     record = record_type(row=number)
     raw = record.raw
+    pending: list[tuple[Column, ReadInWords]] = []
     for col, pos in plan:
         value = values[pos] if pos is not None and pos < len(values) else None
         raw[col.field] = value
@@ -454,6 +476,12 @@ def _build_record(
             )
         try:
             parsed = parse_cell(col, value)
+        except NoDate:
+            table.read_notes.append(f"row {number} {table.header(col.field)} {value!r}: no date")
+            continue
+        except ReadInWords as words:
+            pending.append((col, words))
+            continue
         except CellProblem as problem:
             findings.append(
                 table.finding(
@@ -469,8 +497,44 @@ def _build_record(
             record.duties[col.field] = parsed  # type: ignore[attr-defined]
         else:
             setattr(record, col.field, parsed)
+    for col, words in pending:
+        _read_in_words(table, record, col, words, today, findings)
     findings.extend(_required(table, record, today, required))
     return record
+
+
+def _read_in_words(
+    table: Table,
+    record: Record,
+    col: Column,
+    words: ReadInWords,
+    today: dt.date,
+    findings: list[Finding],
+) -> None:
+    """A date written in words, read once the row's other dates are known: a yearless due
+    date falls on or after the row's Raised date; with none, the year nearest today."""
+    raised = getattr(record, "raised", None) if col.field != "raised" else None
+    day = words.written.on(raised or today, after=raised is not None)
+    typed = record.raw.get(col.field)
+    if day is None:
+        message = f"{typed!r} is not a date. {DATE_HELP}"
+        findings.append(
+            table.finding(
+                Severity.ERROR,
+                _cell_message(table, col.field, message),
+                record,
+                col.field,
+                rule="schema.type",
+            )
+        )
+        return
+    how = f", {words.written.how}" if words.written.how else ""
+    if not words.written.has_year:
+        how += f", the year {'after ' + table.header('raised') if raised else 'nearest today'}"
+    table.read_notes.append(
+        f"row {record.row} {table.header(col.field)} {typed!r}: {day:%A} {long_date(day)}{how}"
+    )
+    setattr(record, col.field, day)
 
 
 def _cell_message(table: Table, field_name: str, problem: str) -> str:

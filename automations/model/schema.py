@@ -18,6 +18,7 @@ from typing import Any
 from email_validator import EmailNotValidError, validate_email
 
 from automations.core.errors import SchemaError
+from automations.model.dates import Written, is_quarter, no_date, read_words
 from automations.model.raw import UNCALCULATED
 
 KINDS = {
@@ -330,7 +331,30 @@ def parse_date(value: object) -> dt.date:
         return _make_date(year, month, day, raw)
     if (m := _WORDS.match(text)) and m[2] in _MONTHS:
         return _make_date(int(m[3]), _MONTHS[m[2]], int(m[1]), raw)
+    if no_date(raw):
+        raise NoDate("schema.read_dates", "read as no date")
+    if is_quarter(raw):
+        raise CellProblem(
+            "schema.type",
+            f"{raw!r} is a quarter, and which months it means depends on whether the Board "
+            "counts calendar or financial quarters (April to March). Write the date it is due.",
+        )
+    if written := read_words(raw):
+        raise ReadInWords(written)
     raise CellProblem("schema.type", f"{raw!r} is not a date. {DATE_HELP}")
+
+
+class NoDate(CellProblem):
+    """A word that says there is no date ("TBC", "Ongoing", "n/a"): a blank date, said once."""
+
+
+class ReadInWords(CellProblem):
+    """A date written in words ("w/c 12 Jan", "end of March", "Dec-26"): the board reads it
+    with the row's other dates (the year) and says how (model/dates.py)."""
+
+    def __init__(self, written: Written) -> None:
+        super().__init__("schema.read_dates", written.how)
+        self.written = written
 
 
 _YES = {"yes", "y", "true", "1", "✓", "✔", "☑", "done"}

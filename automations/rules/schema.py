@@ -45,6 +45,14 @@ register(
         "Rows that are not records (section titles, notes, totals, vacant seats) were left out.",
     )
 )
+# Dates written in words ("w/c 12 Jan", "end of March", "TBC"): read, and said how, once per tab.
+register(
+    Rule(
+        "schema.read_dates",
+        Severity.INFO,
+        "Dates written in words (such as \"w/c 12 Jan\" or \"TBC\") were read; says how.",
+    )
+)
 # Columns a tab lacks that no check needs, or whose checks are then left out: one information
 # finding per tab (issue 26: not a wall of errors for columns a Board may simply not keep).
 register(
