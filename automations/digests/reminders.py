@@ -218,8 +218,12 @@ def owners_actions(
     for a in board.actions.records:
         if not (a.is_open and a.owner and a.id):
             continue
-        owner = find_owner(board, a.owner, today, s)
-        out.setdefault(owner.key, (owner, []))[1].append(a)
+        # Each person an Owner cell names ("JT/AD") is reminded; an action of the whole Board
+        # ("All") is nobody's to be reminded of alone: the digest lists it.
+        owners = board.owners(a.owner)
+        for typed, _member in () if owners.whole_board else owners.people:
+            owner = find_owner(board, typed, today, s)
+            out.setdefault(owner.key, (owner, []))[1].append(a)
     return out
 
 
@@ -312,8 +316,14 @@ def render(
     text = _render(env, f"{stem}.txt.j2", variables)
     html = _inline(_render(env, f"{stem}.html.j2", variables))
     msg, seal = compose(
-        text, html, pictures.used, subject=title, sender=mail.sender, to=r.owner.recipients,
-        reply_to=s.reply_to, date=local(now, s.timezone),
+        text,
+        html,
+        pictures.used,
+        subject=title,
+        sender=mail.sender,
+        to=r.owner.recipients,
+        reply_to=s.reply_to,
+        date=local(now, s.timezone),
         # From the owner and the day only, so a resend after a crash carries the same id.
         message_id=f"<coprod-reminder.{r.day.isoformat()}.{r.owner.slug}@{mail.sender.domain}>",
     )

@@ -16,6 +16,13 @@ from openpyxl.utils import get_column_letter
 from automations.core.findings import Finding, Severity
 from automations.core.text import long_date
 from automations.model.header import header_keys, locate_header
+from automations.model.people import (
+    could_be_initials,
+    initials,
+    is_whole_board,
+    split_people,
+    without_role,
+)
 from automations.model.raw import RawTable, RawWorkbook
 from automations.model.rows import not_records_finding, split_rows
 from automations.model.schema import (
@@ -36,6 +43,7 @@ from automations.model.schema import (
 
 RESIDENT_CHAIR = "Co-chair (resident)"
 COMMISSIONER_CHAIR = "Co-chair (commissioner)"
+RESIDENT_VOICES = ("Resident", "Carer or advocate")
 OPEN_STATUSES = ("Open", "In progress")
 STAGES = ("Pre-initiation", "Initiation", "During", "After completion", "Conclusion", "Closed")
 
@@ -247,6 +255,7 @@ class Board:
     source: str = ""
     _index: dict[str, Member] = field(default_factory=dict, repr=False)
     _projects: dict[str, Project] = field(default_factory=dict, repr=False)
+    _initials: dict[str, Member | None] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
         # Later rows never shadow earlier ones: duplicates are reported, the first one wins.
@@ -254,6 +263,9 @@ class Board:
             for key in (m.id, m.name, m.email):
                 if key:
                     self._index.setdefault(_ref_key(key), m)
+            # Initials stand for a member only when nobody else has them (None: shared).
+            for short in initials(m.name or ""):
+                self._initials[short] = None if short in self._initials else m
         for p in self.projects.records:
             if p.id:
                 self._projects.setdefault(_ref_key(p.id), p)
@@ -262,8 +274,25 @@ class Board:
         return (self.members, self.projects, self.actions, self.meetings)
 
     def member(self, ref: str | None) -> Member | None:
-        """A member by Member ID, exact name or email, ignoring case and surrounding spaces."""
-        return self._index.get(_ref_key(ref)) if ref else None
+        """A member by Member ID, exact name or email, ignoring case and surrounding spaces;
+        else by initials ("JT" for Jon Tomlinson) when they are nobody else's."""
+        if not ref:
+            return None
+        found = self._index.get(_ref_key(ref))
+        if found is None and could_be_initials(ref):
+            found = self._initials.get(_ref_key(ref))
+        return found
+
+    def owners(self, ref: str | None) -> Owners:
+        """Who a cell names: one member, several ("JT/AD", "JT & AD", "JT, AD"), or the whole
+        Board ("All", "Board"). The one resolver rules, digests and reminders share."""
+        if not ref or not ref.strip():
+            return Owners(())
+        if is_whole_board(ref):
+            return Owners((ref.strip(),), whole_board=True)
+        whole = self.member(ref)
+        parts = [ref.strip()] if whole is not None else split_people(ref)
+        return Owners(tuple((p, self.member(p)) for p in parts))
 
     def project(self, ref: str | None) -> Project | None:
         return self._projects.get(_ref_key(ref)) if ref else None
@@ -277,6 +306,32 @@ class Board:
 
 def _ref_key(ref: str) -> str:
     return " ".join(ref.split()).casefold()
+
+
+@dataclass(frozen=True)
+class Owners:
+    """The people one Owner cell names, each as typed with the member found (or None)."""
+
+    people: tuple[tuple[str, Member | None], ...]
+    whole_board: bool = False
+
+    @property
+    def members(self) -> list[Member]:
+        return [m for _, m in self.people if m is not None]
+
+    @property
+    def unknown(self) -> list[str]:
+        return [] if self.whole_board else [typed for typed, m in self.people if m is None]
+
+    @property
+    def label(self) -> str:
+        """For people: "the whole Board", "Jon Tomlinson and Amina Dar", or the text typed."""
+        if self.whole_board:
+            return "the whole Board"
+        names = [m.label if m is not None else typed for typed, m in self.people]
+        return (
+            " and ".join(names) if len(names) < 3 else ", ".join(names[:-1]) + " and " + names[-1]
+        )
 
 
 # ---------------------------------------------------------------- building
@@ -499,8 +554,28 @@ def _build_record(
             setattr(record, col.field, parsed)
     for col, words in pending:
         _read_in_words(table, record, col, words, today, findings)
+    if isinstance(record, Member) and record.name:
+        _role_in_name(table, record)
     findings.extend(_required(table, record, today, required))
     return record
+
+
+def _role_in_name(table: Table, m: Member) -> None:
+    """ "Jon Tomlinson (Co-Chair)": the name is Jon Tomlinson (so owners and initials find
+    him), and the words in brackets are his role when the Role cell does not say it."""
+    name, said = without_role(m.name or "")
+    if said is None:
+        return
+    m.name = name
+    if m.role is not None or not table.has("role"):
+        return
+    try:
+        m.role = parse_cell(table.schema.column("role"), said)
+    except CellProblem:
+        # "Co-Chair" alone: which co-chair the member's voice tells (a resident or carer
+        # chairs for residents; staff and officers for the commissioners).
+        voice = "resident" if m.category in RESIDENT_VOICES else "staff" if m.category else ""
+        m.role = {"resident": RESIDENT_CHAIR, "staff": COMMISSIONER_CHAIR}.get(voice)
 
 
 def _read_in_words(
@@ -546,8 +621,8 @@ def _required(table: Table, record: Record, today: dt.date, columns: list[Column
     per tab: checking every column of every row was a fifth of the time on a large tracker)."""
     out = []
     for col in columns:
-        if not is_blank(record.raw.get(col.field)):
-            continue
+        if not is_blank(record.raw.get(col.field)) or getattr(record, col.field, None):
+            continue  # filled, or read from elsewhere (a role in the name cell)
         needed = col.required or _required_when(col.required_when, record, today)
         if needed:
             why = _REQUIRED_WHY.get(col.required_when or "", "")

@@ -271,8 +271,7 @@ def _meetings(i: Inputs) -> Part:
 
 
 def _name(board: Board, ref: str | None) -> str:
-    member = board.member(ref)
-    return member.label if member else (ref or "")
+    return board.owners(ref).label
 
 
 def _members(i: Inputs) -> Part:

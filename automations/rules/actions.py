@@ -31,8 +31,7 @@ def overdue(board: Board, tor: TorConfig, today: dt.date) -> Iterator[Finding]:
         if a.is_open and a.due and a.due < today:
             late = (today - a.due).days
             severity = E if late > tor.overdue_error_days else W
-            owner = board.member(a.owner)
-            who = owner.label if owner else (a.owner or "its owner")
+            who = board.owners(a.owner).label or "its owner"
             yield board.actions.finding(
                 severity,
                 f"{_what(a)} was due on {long_date(a.due)} and is {plural(late, 'day')} late. "
@@ -95,24 +94,28 @@ def owner(board: Board, tor: TorConfig, today: dt.date) -> Iterator[Finding]:
     for a in board.actions.records:
         if not (a.is_open and a.owner):
             continue
-        member = board.member(a.owner)
-        if member is None:
+        owners = board.owners(a.owner)  # "All" / "Board": the whole Board, nobody to look up
+        if owners.unknown:
+            names = " and ".join(repr(u) for u in owners.unknown)
+            who = "who is" if len(owners.unknown) == 1 else "who are"
             yield board.actions.finding(
                 W,
-                f"{_what(a)} is owned by {a.owner!r}, who is not on the Members tab. That is fine "
-                "for an officer outside the Board, but a Board member should follow it up. "
-                "Otherwise check the spelling of the name.",
+                f"{_what(a)} is owned by {names}, {who} not on the Members tab (looked up by "
+                "name, initials, Member ID and email). That is fine for an officer outside the "
+                "Board, but a Board member should follow it up. Otherwise check the spelling "
+                "of the name.",
                 a,
                 "owner",
             )
-        elif not member.active_on(today):
-            yield board.actions.finding(
-                W,
-                f"{_what(a)} is owned by {member.label}, who has left the Board. Give the action "
-                "to an active member.",
-                a,
-                "owner",
-            )
+        for member in owners.members:
+            if not member.active_on(today):
+                yield board.actions.finding(
+                    W,
+                    f"{_what(a)} is owned by {member.label}, who has left the Board. Give the "
+                    "action to an active member.",
+                    a,
+                    "owner",
+                )
 
 
 @rule(
