@@ -191,6 +191,9 @@ class Table:
     records: list[Any] = field(default_factory=list)
     header_row: int = 1  # the sheet's own row number of the header row
     row_address: str = ""  # RawTable.row_address: a web address with "{row}", or ""
+    # With no Meetings tab: where the meeting dates came from ("the 'Meeting date' column of
+    # the 'Action log' tab"), else "".
+    derived_from: str = ""
     # How dates written in words were read ("w/c 12 Jan", "TBC"): one finding per tab says so.
     read_notes: list[str] = field(default_factory=list, repr=False)
 
@@ -373,7 +376,47 @@ def build_board(
             continue
         tables[key] = _build_table(choice.table, schema, RECORD_TYPES[key], today, findings)
     _settle_actions(tables["actions"])
+    _meetings_from_actions(tables["meetings"], tables["actions"], findings)
     return Board(**tables, source=raw.name), findings
+
+
+# What the Raised column's header says when its dates are the Board's meetings.
+MEETING_WORDS = ("meeting", "raisedat", "board")
+
+
+def _meetings_from_actions(meetings: Table, actions: Table, findings: list[Finding]) -> None:
+    """No Meetings tab, but an action log whose Raised column is headed "Meeting date" or
+    "Raised at": its dates are when the Board met. They become the meeting dates digests and
+    packs follow; the tab stays missing, so the meeting rules (which need the tab's columns)
+    are still skipped, and one information finding says where the dates came from."""
+    if meetings.present or not actions.has("raised"):
+        return
+    header = actions.header("raised")
+    if not any(word in normalize(header) for word in MEETING_WORDS):
+        return
+    first: dict[dt.date, int] = {}
+    for a in actions.records:
+        if a.raised is not None:
+            first.setdefault(a.raised, a.row)
+    if not first:
+        return
+    meetings.records = [Meeting(row=row, date=day) for day, row in sorted(first.items())]
+    meetings.derived_from = f"the {header!r} column of the {actions.title!r} tab"
+    latest = max(first)
+    findings.append(
+        Finding(
+            rule="schema.missing_tab",
+            severity=Severity.INFO,
+            sheet=actions.title,
+            column=header,
+            tab=meetings.schema.name,
+            message=(
+                f"The Board's meeting dates were taken from {meetings.derived_from}: "
+                f"{len(first)} meeting{'s' if len(first) > 1 else ''}, the latest on "
+                f"{long_date(latest)}. Digests are sent after these meetings."
+            ),
+        )
+    )
 
 
 def _settle_actions(table: Table) -> None:

@@ -20,6 +20,26 @@ def _what(a) -> str:
     return f"Action {a.id}" if a.id else f"The action on row {a.row}"
 
 
+def _close_it(board: Board) -> str:
+    """How this tracker marks an action closed: only a column it has (issue 26)."""
+    t = board.actions
+    if t.has("status"):
+        return f"change the {t.header('status')}"
+    if t.has("done"):
+        return f"tick {t.header('done')}"
+    if t.has("rag"):
+        return f"set {t.header('rag')} to Complete"
+    return f"enter the date it was closed in {t.header('completed_on')}"
+
+
+def _done_word(board: Board, a) -> str:
+    if a.status is not None:
+        return a.status
+    if a.done:
+        return f"done ({board.actions.header('done')} is ticked)"
+    return f"complete ({board.actions.header('rag')})"
+
+
 @rule(
     "tor.actions.overdue",
     W,
@@ -36,7 +56,7 @@ def overdue(board: Board, tor: TorConfig, today: dt.date) -> Iterator[Finding]:
                 severity,
                 f"{_what(a)} was due on {long_date(a.due)} and is {plural(late, 'day')} late. "
                 f"The co-chairs follow up every action at each meeting: ask {who} for an update, "
-                "then set a new Due date or change the Status.",
+                f"then set a new {board.actions.header('due')} date or {_close_it(board)}.",
                 a,
                 "due",
             )
@@ -130,7 +150,8 @@ def completed_on(board: Board, tor: TorConfig, today: dt.date) -> Iterator[Findi
         if a.is_done and is_blank(a.raw.get("completed_on")):
             yield board.actions.finding(
                 W,
-                f"{_what(a)} is marked Done but {board.actions.header('completed_on')} is blank. "
+                f"{_what(a)} is marked {_done_word(board, a)} but "
+                f"{board.actions.header('completed_on')} is blank. "
                 "Enter the date it was finished, so the digest can report it.",
                 a,
                 "completed_on",
