@@ -292,7 +292,7 @@ class Board:
         if not ref or not ref.strip():
             return Owners(())
         if is_whole_board(ref):
-            return Owners((ref.strip(),), whole_board=True)
+            return Owners(((ref.strip(), None),), whole_board=True)
         whole = self.member(ref)
         parts = [ref.strip()] if whole is not None else split_people(ref)
         return Owners(tuple((p, self.member(p)) for p in parts))

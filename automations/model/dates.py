@@ -58,6 +58,8 @@ class Written:
 
 
 def no_date(text: str) -> bool:
+    if text.lstrip().startswith("#"):  # "#N/A" is a formula's error, not "n/a" typed
+        return False
     return re.sub(r"[\W_]+", "", text.lower()) in NO_DATE or text.strip() in {"-", "–", "—", "?"}
 
 
@@ -67,14 +69,15 @@ def is_quarter(text: str) -> bool:
 
 def read_words(text: str) -> Written | None:
     """A date written in words, or None when the text is not one of the forms read here."""
-    t = " ".join(text.strip().lower().split())
+    typed = " ".join(text.split())
+    t = typed.lower()
     if m := _WEEK.match(t):
         day = _day(m[1])
         if day is None:
             return None
         return Written(
             lambda y: _friday(day.pick(y)),
-            f"the week commencing {m[1]}, so due by its Friday",
+            f"the week commencing {typed[m.start(1) :]}, so due by its Friday",
             day.has_year,
         )
     if (m := _END.match(t)) and m[1] in MONTHS:

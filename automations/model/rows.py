@@ -85,7 +85,9 @@ def split_rows(
     rows: Rows, header: Sequence[object], name_at: int | None, keys: Collection[str] = ()
 ) -> tuple[Rows, list[tuple[int, str]]]:
     """The rows that are records, and (row number, why) for those that are not."""
-    counts = [len(_filled(v)) for _, v in rows]
+    # How many cells a record fills, judged on the rows with more than one (titles and notes,
+    # one cell each, would pull it down on a short tab).
+    counts = [n for _, v in rows if (n := len(_filled(v))) > 1]
     typical = statistics.median(counts) if counts else 0
     kept: Rows = []
     left: list[tuple[int, str]] = []
