@@ -163,8 +163,9 @@ def is_hints_row(rt: RawTable, schema: TableSchema, row: int) -> bool:
     id_pos = _id_position(rt.grid[row - 1], schema)
     id_cell = values[id_pos] if id_pos is not None and id_pos < len(values) else None
     # A real row has its id; a hints row has none, or a hint in its place.
-    return id_cell is None or (isinstance(id_cell, str) and (not id_cell.strip()
-                                                               or bool(_HINT.match(id_cell))))
+    return id_cell is None or (
+        isinstance(id_cell, str) and (not id_cell.strip() or bool(_HINT.match(id_cell)))
+    )
 
 
 def _id_position(header: Sequence[object], schema: TableSchema) -> int | None:

@@ -411,9 +411,7 @@ def _actions(i: Inputs) -> Part:
     shared = [a for a in records if not is_confidential(a)]
     raised = [a for a in shared if a.raised and i.start <= a.raised <= i.end]
     done = [
-        a
-        for a in shared
-        if a.is_done and a.completed_on and i.start <= a.completed_on <= i.end
+        a for a in shared if a.is_done and a.completed_on and i.start <= a.completed_on <= i.end
     ]
     still_open = [a for a in shared if a.is_open]
     late = [a for a in still_open if a.due and a.due < i.as_of]

@@ -50,7 +50,7 @@ register(
     Rule(
         "schema.read_dates",
         Severity.INFO,
-        "Dates written in words (such as \"w/c 12 Jan\" or \"TBC\") were read; says how.",
+        'Dates written in words (such as "w/c 12 Jan" or "TBC") were read; says how.',
     )
 )
 # Columns a tab lacks that no check needs, or whose checks are then left out: one information
