@@ -66,6 +66,14 @@ def preview_digests(
     """Write the digests of one meeting as .eml and .html into ``folder``; send nothing.
     Every enabled audience, or the one named (even when it is switched off)."""
     jobs = manual_jobs(cfg, validation, meeting, audience, include_disabled=audience is not None)
+    if not jobs:
+        # Writing nothing and saying nothing looked like success (issue 26).
+        raise ConfigError(
+            "digest.audiences: there is no audience to preview, so no digest was written. Add "
+            "a [[digest.audiences]] table with its recipients to the config (coprod adopt "
+            "writes one commented out: remove the # signs and fill in the addresses), or "
+            "switch one on (enabled = true)."
+        )
     try:
         return preview(cfg, validation, jobs, folder, board_now(cfg, now))
     except DigestError as exc:

@@ -340,8 +340,11 @@ def main() -> None:
     default=None,
     help="The folder for config.toml and schema/ (default: coprod-<workbook name>).",
 )
+@click.option(
+    "--explain", is_flag=True, help="Also show the scores of every header's candidate columns."
+)
 @friendly
-def adopt_command(workbook: Path, out_dir: Path | None) -> None:
+def adopt_command(workbook: Path, out_dir: Path | None, explain: bool) -> None:
     """Onboard the tracker the Board already keeps: find its tabs, header rows and columns,
     and write a config and schema aliases for you to review. The workbook is only read.
 
@@ -350,7 +353,7 @@ def adopt_command(workbook: Path, out_dir: Path | None) -> None:
     """
     from automations.starter.adopt import adopt
 
-    lines, _ = adopt(workbook, out_dir or Path(f"coprod-{workbook.stem}"))
+    lines, _ = adopt(workbook, out_dir or Path(f"coprod-{workbook.stem}"), explain)
     for line in lines:
         click.echo(line)
 

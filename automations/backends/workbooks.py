@@ -79,6 +79,17 @@ def _choose(merged: RawWorkbook, raw: RawWorkbook, part: Part, tab: str, s: TabS
     with a single tab, that one; otherwise the board looks it up by its name and aliases."""
     key = (lambda title: title) if part.id == MAIN else (lambda title: f"{part.id}: {title}")
     titles = [t for t in raw.tables if t != VALIDATION_TAB]
+    for name in s.tabs:  # same-shaped tabs read together as one list
+        if name not in raw.tables:
+            found = ", ".join(repr(t) for t in titles) or "none"
+            raise ConfigError(
+                f"source.tabs.{tab}.tabs: {raw.name} has no tab called {name!r} (tabs found: "
+                f"{found}). Give each tab's name exactly as it is shown in the workbook."
+            )
+    if s.tabs:
+        merged.together[tab] = [key(name) for name in s.tabs]
+        if s.tab is None:
+            merged.chosen[tab] = key(s.tabs[0])
     if s.tab is not None:
         if s.tab not in raw.tables:
             found = ", ".join(repr(t) for t in titles) or "none"

@@ -44,6 +44,8 @@ class TabSource:
     url: str | None = None  # a Google Sheet of its own (kind = "google")
     tab: str | None = None  # the tab's name there, when no alias matches
     header_row: int | None = None  # when the header row cannot be found on its own
+    # Same-shaped tabs (one per project) read together as this one list (issue 26).
+    tabs: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -285,7 +287,10 @@ def _microsoft365_source(section: Section) -> SourceConfig:
         )
     return SourceConfig(kind="microsoft365", drive_id=drive_id.strip(), item_id=item_id.strip())
 # [source.tabs.<Tab>] keys by source kind (a kind not listed takes only tab and header_row).
-TAB_KEYS = {"xlsx": {"path", "tab", "header_row"}, "google": {"url", "tab", "header_row"}}
+TAB_KEYS = {
+    "xlsx": {"path", "tab", "header_row", "tabs"},
+    "google": {"url", "tab", "header_row", "tabs"},
+}
 
 
 def _with_tabs(source: SourceConfig, section: Section) -> SourceConfig:
@@ -305,15 +310,22 @@ def _tab_source(section: Section, kind: str, name: str, value: Any) -> TabSource
     if not isinstance(value, dict):
         raise ConfigError(f"{where}: expected a table [{where}]")
     sub = Section(where, value, section.base_dir)
-    sub.reject_unknown(TAB_KEYS.get(kind, {"tab", "header_row"}), f'with kind = "{kind}"')
+    sub.reject_unknown(TAB_KEYS.get(kind, {"tab", "header_row", "tabs"}), f'with kind = "{kind}"')
     tab = sub.text("tab")
     if tab is not None and not tab.strip():
         raise ConfigError(f"{where}.tab: give the tab's name, or leave the setting out")
     url = sub.text("url")
     if url is not None and not url.strip():
         raise ConfigError(f"{where}.url: give the Google Sheet's address, or leave it out")
+    tabs = tuple(sub.items("tabs"))
+    if any(not isinstance(t, str) or not t.strip() for t in tabs):
+        raise ConfigError(f'{where}.tabs: give the tabs\' names in quotes, e.g. ["Project A"]')
     return TabSource(
-        path=sub.path("path"), url=url, tab=tab, header_row=sub.integer("header_row", None, 1, 1000)
+        path=sub.path("path"),
+        url=url,
+        tab=tab,
+        header_row=sub.integer("header_row", None, 1, 1000),
+        tabs=tabs,
     )
 
 

@@ -195,12 +195,14 @@ def render_digest(
 ) -> RenderedDigest:
     """One audience's digest for one meeting, as a ready-to-send multipart message."""
     settings = settings or digest_settings(cfg)
-    if not validation.board.actions.has("confidential"):
-        # Fail closed: without the column nobody can tell which actions must stay in the Board.
+    if not validation.board.actions.has("confidential") and settings.confidential_column != "none":
+        # Fail closed: without the column nobody can tell which actions must stay in the Board,
+        # unless the config says in so many words that every action may appear in digests.
         raise DigestError(
             "the Actions tab has no Confidential column, so the digest cannot tell which "
             "actions must stay within the Board. Add a Confidential column (blank means not "
-            "confidential), then send again."
+            'confidential), or set confidential_column = "none" in [digest] of the config if '
+            "every action may appear in digests, then send again."
         )
     mail = mail_settings(cfg)
     context = build_context(

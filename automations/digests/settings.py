@@ -23,6 +23,7 @@ DIGEST_KEYS = {
     "top_findings",
     "reply_to",
     "audiences",
+    "confidential_column",
 }
 AUDIENCE_KEYS = {
     "name",
@@ -72,6 +73,9 @@ class DigestSettings:
     top_findings: int
     audiences: tuple[Audience, ...]
     reply_to: Address  # the Board officers: every digest's Reply-To and footer contact
+    # "none": the tracker has no Confidential column and every action may appear in digests
+    # (written by `coprod adopt`, so the choice is visible); "": the column must exist.
+    confidential_column: str = ""
 
     def audience(self, name: str) -> Audience:
         for a in self.audiences:
@@ -102,6 +106,7 @@ def digest_settings(cfg: Config) -> DigestSettings:
         top_findings=section.integer("top_findings", 5, maximum=100),
         audiences=audiences,
         reply_to=_reply_to(cfg, section),
+        confidential_column=section.text("confidential_column", None, choices=("none",)) or "",
     )
 
 

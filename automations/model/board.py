@@ -52,6 +52,9 @@ STAGES = ("Pre-initiation", "Initiation", "During", "After completion", "Conclus
 class Record:
     row: int
     raw: dict[str, object] = field(default_factory=dict, repr=False)
+    # The tab the row is on, when its list is read from several tabs ([source.tabs] tabs);
+    # None: the table's own tab.
+    sheet: str | None = field(default=None, repr=False)
 
 
 @dataclass
@@ -239,7 +242,7 @@ class Table:
             rule=rule,
             severity=severity,
             message=message,
-            sheet=self.title,
+            sheet=record.sheet if record is not None and record.sheet else self.title,
             row=row,
             column=column,
             cell=cell,
@@ -362,6 +365,9 @@ def build_board(
     findings: list[Finding] = []
     tables: dict[str, Table] = {}
     for key, schema in schemas.items():
+        if len(raw.together.get(schema.name, ())) > 1:
+            tables[key] = _build_together(raw, schema, RECORD_TYPES[key], today, findings)
+            continue
         rt = find_tab(raw, schema)
         if rt is None:
             findings.append((_missing_tab if schema.required else _optional_tab)(raw, schema))
@@ -425,6 +431,60 @@ def _settle_actions(table: Table) -> None:
     if table.match is not None and not table.has("status") and table.can_read("status"):
         for a in table.records:
             a.open_unless_closed = True
+
+
+def _build_together(
+    raw: RawWorkbook,
+    schema: TableSchema,
+    record_type: type[Record],
+    today: dt.date,
+    findings: list[Finding],
+) -> Table:
+    """Same-shaped tabs (one per project) read as one list: each row keeps its own tab, and
+    without a Project ID column its project is its tab's name. A tab whose columns are in other
+    places than the first's is not read (its cells could not be pointed at), and said so."""
+    first: Table | None = None
+    records: list[Record] = []
+    for title in raw.together[schema.name]:
+        rt = raw.tables[title]
+        if schema.name in raw.header_rows:
+            rt = replace(rt, forced_header_row=raw.header_rows[schema.name])
+        choice = locate_header(rt, schema)
+        if not choice.found:
+            findings.append(_no_header_row(rt, schema))
+            continue
+        own: list[Finding] = []
+        part = _build_table(choice.table, schema, record_type, today, own)
+        if first is not None and first.match and part.match != first.match:
+            findings.append(_other_places(rt.title, first, schema))
+            continue
+        # A missing column is said once, for the first tab.
+        findings.extend(f for f in own if first is None or f.rule != "schema.missing_column")
+        for r in part.records:
+            r.sheet = title
+            if schema.key == "actions" and not part.has("project_id"):
+                r.project_id = rt.title  # type: ignore[attr-defined]
+        records += part.records
+        first = first or part
+    if first is None:
+        return Table(schema, raw.together[schema.name][0], None)
+    first.records = records
+    return first
+
+
+def _other_places(title: str, first: Table, schema: TableSchema) -> Finding:
+    return Finding(
+        rule="schema.missing_column",
+        severity=Severity.ERROR,
+        sheet=title,
+        tab=schema.name,
+        message=(
+            f"The {title!r} tab is read with {first.title!r} as one {schema.name} list, but its "
+            "columns are in other places or headed differently, so it was not checked. Give it "
+            f"the same headers in the same order as {first.title!r}, or remove it from tabs in "
+            f"[source.tabs.{schema.name}]."
+        ),
+    )
 
 
 def _missing_tab(raw: RawWorkbook, schema: TableSchema) -> Finding:

@@ -22,6 +22,18 @@ class ExcelTable:
     totals_rows: int = 0
 
 
+@dataclass(frozen=True)
+class DropDown:
+    """A drop-down list (list data validation) on a tab: the cells it covers and what it offers.
+    ``values`` is empty when the list could not be worked out (a formula such as INDIRECT)."""
+
+    columns: frozenset[int]  # 1-based column numbers it covers
+    first_row: int
+    last_row: int
+    values: tuple[str, ...]
+    source: str  # for people: "Lists!$B$2:$B$6", or "typed in the rule"
+
+
 @dataclass
 class RawTable:
     """One tab as typed values. ``header`` is the row at ``header_row`` (1 until the board has
@@ -39,6 +51,10 @@ class RawTable:
     # A web address that opens one of the tab's rows, "{row}" standing for its number (the
     # Google backend builds it from the spreadsheet's and the tab's ids); "": no address.
     row_address: str = ""
+    # Read only by `coprod adopt` (backends/xlsx/dropdowns.py): a tab's drop-down lists, and
+    # whether the tab is hidden (a "Lists" tab that feeds them).
+    drop_downs: tuple[DropDown, ...] = ()
+    hidden: bool = False
 
     def top(self) -> list[tuple[int, Sequence[object]]]:
         """The first SCAN_ROWS rows with their numbers (where the header row can be)."""
@@ -62,6 +78,8 @@ class RawWorkbook:
     chosen: dict[str, str] = field(default_factory=dict)
     homes: dict[str, str] = field(default_factory=dict)
     header_rows: dict[str, int] = field(default_factory=dict)
+    # [source.tabs.<Tab>] tabs: same-shaped tabs (keys in ``tables``) read as one list.
+    together: dict[str, list[str]] = field(default_factory=dict)
 
 
 def is_blank_row(values: Sequence[object]) -> bool:

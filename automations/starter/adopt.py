@@ -1,25 +1,28 @@
 """`coprod adopt WORKBOOK`: onboarding for the tracker an officer already keeps.
 
-It only reads the workbook. It finds the tabs and their header rows, maps each header to the
-schema (names and aliases first, then close names, which it says it guessed), lists the
-required columns that are missing, the columns it will ignore and the values of choice columns
-that are not allowed ones (proposing value aliases), and writes for the officer to review:
-DIR/config.toml and DIR/schema/ (a copy of sheets_schema with the new header and value
+It only reads the workbook. It finds the tabs and their header rows and maps each header to a
+column of the Board by evidence, its name AND its values (model/mapping.py): a header is used
+only when both agree, and every header left out is said with why. It proposes what the values of
+choice columns mean, from the column's drop-down list and the table of words trackers commonly
+write (sheets_schema/common_values.toml), never from spelling alone. It reads same-shaped tabs
+(one per project) together, says why each other tab is not used, and writes for the officer to
+review: DIR/config.toml and DIR/schema/ (a copy of sheets_schema with the new header and value
 aliases). It then checks the workbook with what it wrote and says what that finds.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import difflib
 import json
 import re
 import shutil
 import tomllib
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from automations.backends.marks import VALIDATION_TAB
+from automations.backends.xlsx.dropdowns import with_drop_downs
 from automations.backends.xlsx.source import read_xlsx
 from automations.core.errors import ConfigError, SourceError
 from automations.core.findings import Finding
@@ -27,47 +30,46 @@ from automations.core.paths import data_path
 from automations.core.text import plural
 from automations.model.board import find_tab
 from automations.model.header import is_hints_row, locate_header, needed
+from automations.model.mapping import (
+    CUTOFF,
+    Context,
+    Decision,
+    Profile,
+    internal_confidential,
+    load_meanings,
+    map_tab,
+    member_keys,
+    name_evidence,
+    profile,
+)
 from automations.model.raw import SCAN_ROWS, RawTable, RawWorkbook
 from automations.model.schema import (
     Column,
     TableSchema,
-    closest,
     load_schemas,
     load_table_schema,
     normalize,
     split_list,
 )
 
-CUTOFF = 0.55  # how alike a header and a schema name must be for a guess (0 to 1)
-WORD_MATCH = 0.85  # a header holding every word of a schema name ("Progress / comments")
-FILLER = {"the", "of", "a", "an", "and", "or", "to", "for"}
 MARK = "# added by coprod adopt: check it"
-# Words trackers use for the allowed values of a choice column (taken when the column allows
-# that value and nothing closer is found); each use is reported as a guess.
-COMMON_WORDS = {
-    "Done": ("finished", "resolved", "achieved", "actioned", "complete - closed"),
-    "In progress": ("wip", "work in progress", "underway", "in hand", "progressing", "active"),
-    "Open": ("not yet started", "pending", "outstanding", "new", "to do", "todo", "raised"),
-    "Dropped": ("withdrawn", "no longer needed", "not needed", "abandoned"),
-}
-
-
-@dataclass
-class Mapped:
-    header: str
-    position: int  # 0-based
-    column: Column
-    guessed: bool
+# A tab of actions already closed, kept apart from the live ones.
+ARCHIVE = re.compile(r"\b(archive[ds]?|closed|completed|done|old|previous)\b", re.IGNORECASE)
+# The values a column's evidence is judged on: enough to tell, quick on a 100,000-row tracker.
+PROFILE_ROWS = 2000
+# The order tabs are mapped in: members first, so owners and minute-takers can be matched.
+ORDER = ("members", "actions", "meetings", "projects")
 
 
 @dataclass
 class Proposal:
-    """A typed value of a choice column that is not an allowed one."""
+    """A value of a choice column that is not an allowed one, and what it means."""
 
     column: Column
     typed: str
-    rows: int
-    value: str | None  # the allowed value it likely means; None: the officer must choose
+    rows: int  # 0: offered by the drop-down list, not typed yet
+    value: str | None  # the allowed value it means; None: no confident meaning (listed)
+    evidence: str = ""
 
 
 @dataclass
@@ -78,213 +80,323 @@ class TabSurvey:
     header_row: int = 0
     header_how: str = ""
     hints_row: int | None = None
-    mapped: list[Mapped] = field(default_factory=list)
-    ignored: list[str] = field(default_factory=list)
+    decisions: list[Decision] = field(default_factory=list)
     proposals: list[Proposal] = field(default_factory=list)
     table: RawTable | None = None
+    profiles: list[Profile] = field(default_factory=list)
+    together: list[str] = field(default_factory=list)  # same-shaped tabs read with it
+    more_rows: list[tuple[int, Sequence[object]]] = field(default_factory=list)  # their rows
+    left_out: dict[str, str] = field(default_factory=dict)  # tab -> why (an archive)
 
-    def sheet_mappings(self) -> list[tuple[str, list[Mapped]]]:
+    @property
+    def mapped(self) -> list[Decision]:
+        return [d for d in self.decisions if d.column is not None]
+
+    @property
+    def ignored(self) -> list[str]:
+        return [d.header for d in self.decisions if d.column is None]
+
+    @property
+    def sheets(self) -> list[str]:
+        return [self.title, *self.together] if self.title else []
+
+    def sheet_mappings(self) -> list[tuple[str, list[Decision]]]:
         """(sheet, its mapped headers) for each sheet read as this tab."""
-        return [(self.title, self.mapped)] if self.title else []
+        return [(sheet, self.mapped) for sheet in self.sheets]
+
+    def has(self, field_name: str) -> bool:
+        return any(d.column.field == field_name for d in self.mapped if d.column)
 
     @property
     def missing(self) -> list[Column]:
-        got = {m.column.field for m in self.mapped}
-        return [c for c in self.schema.columns if c.field not in got and c.header_required]
+        return [c for c in self.schema.columns if not self.has(c.field) and c.header_required]
 
 
-# ---------------------------------------------------------------- matching by likeness
+# ---------------------------------------------------------------- finding tabs and header rows
 
 
-def _words(text: object) -> set[str]:
-    return {w for w in re.findall(r"[a-z0-9]+", str(text).lower()) if w not in FILLER}
-
-
-def likeness(typed: object, column: Column) -> float:
-    """1 for the column's name or an alias; else how close the header is to one of them."""
-    best = 0.0
-    key, words = normalize(typed), _words(typed)
-    for name in (column.name, *column.aliases):
-        if normalize(name) == key:
-            return 1.0
-        best = max(best, difflib.SequenceMatcher(None, key, normalize(name)).ratio())
-        theirs = _words(name)
-        if theirs and theirs <= words:
-            best = max(best, WORD_MATCH)
-    return best
-
-
-def map_headers(schema: TableSchema, header: list[object]) -> tuple[list[Mapped], list[str]]:
-    """Exact names and aliases first; then the closest pairs left, best first."""
-    cells = [(i, str(h).strip()) for i, h in enumerate(header) if h is not None and str(h).strip()]
-    pairs = sorted(
-        ((likeness(h, c), -i, i, h, c) for i, h in cells for c in schema.columns),
-        key=lambda p: (p[0] == 1.0, p[0], p[1]),
-        reverse=True,
-    )
-    mapped: list[Mapped] = []
-    used_cells: set[int] = set()
-    used_fields: set[str] = set()
-    for score, _, i, h, col in pairs:
-        if score < CUTOFF or i in used_cells or col.field in used_fields:
+def _name_count(schema: TableSchema, row: object) -> int:
+    """How many distinct columns the cells of a row name (exactly or closely): for the row."""
+    got = set()
+    for cell in row:  # type: ignore[attr-defined]
+        if cell is None or not str(cell).strip():
             continue
-        mapped.append(Mapped(h, i, col, guessed=score < 1.0))
-        used_cells.add(i)
-        used_fields.add(col.field)
-    ignored = [h for i, h in cells if i not in used_cells]
-    return sorted(mapped, key=lambda m: m.position), ignored
+        scores = [(name_evidence(str(cell).strip(), c, schema)[0], c.field) for c in schema.columns]
+        best = max(scores)
+        if best[0] >= CUTOFF:
+            got.add(best[1])
+    return len(got)
 
 
-# ---------------------------------------------------------------- surveying the workbook
-
-
-def survey(raw: RawWorkbook, schemas: dict[str, TableSchema]) -> list[TabSurvey]:
-    tabs = [TabSurvey(schema) for schema in schemas.values()]
-    found: dict[str, RawTable] = {}
-    # By name everywhere first, so a close name or likely headers never takes a named tab.
-    for finder in (_by_name, _by_close_name, _by_headers):
-        for tab in tabs:
-            if tab.schema.key in found:
-                continue
-            free = [
-                t
-                for t in raw.tables.values()
-                if t.title != VALIDATION_TAB and t not in found.values()
-            ]
-            rt = finder(raw, tab.schema, free)
-            if rt is not None:
-                found[tab.schema.key] = rt
-                tab.found_by = FOUND_BY[finder.__name__]
-    for tab in tabs:
-        if tab.schema.key in found:
-            tab.title = found[tab.schema.key].title
-            _read_tab(tab, found[tab.schema.key])
-    return tabs
-
-
-def _by_name(raw: RawWorkbook, schema: TableSchema, free: list[RawTable]) -> RawTable | None:
-    rt = find_tab(raw, schema)
-    return rt if rt in free else None
-
-
-def _by_close_name(raw: RawWorkbook, schema: TableSchema, free: list[RawTable]) -> RawTable | None:
-    names = [normalize(n) for n in (schema.name, *schema.aliases)]
-    for t in free:
-        if difflib.get_close_matches(normalize(t.title), names, n=1, cutoff=0.75):
-            return t
-    return None
-
-
-def _by_headers(raw: RawWorkbook, schema: TableSchema, free: list[RawTable]) -> RawTable | None:
-    """The free tab whose headers map most of this tab's columns (at least 40% of them)."""
-    enough = max(needed(schema), round(0.4 * sum(c.header_required for c in schema.columns)))
-    scored = [(_best_row(t, schema)[1], -i, t) for i, t in enumerate(free)]
-    best = max(scored, key=lambda s: (s[0], s[1]), default=None)
-    return best[2] if best and best[0] >= enough else None
-
-
-FOUND_BY = {
-    "_by_name": "by its name",
-    "_by_close_name": "by a close name",
-    "_by_headers": "by its headers",
-}
-
-
-def _row_score(schema: TableSchema, row: object) -> int:
-    return len(map_headers(schema, list(row))[0])  # type: ignore[call-overload]
-
-
-def _best_row(rt: RawTable, schema: TableSchema) -> tuple[int | None, int, str]:
-    """(row, how many headers it maps, how it was found): an Excel table's header row first,
-    else the first of the top rows that maps enough headers, else the one that maps most."""
+def best_row(rt: RawTable, schema: TableSchema) -> tuple[int | None, str]:
+    """An Excel table's header row first; else the top row naming most columns (at least 2):
+    the lower of two header rows names more (the upper holds group titles)."""
     for t in sorted(rt.excel_tables, key=lambda t: t.header_row or 0):
-        if t.header_row and t.header_row <= len(rt.grid):
-            score = _row_score(schema, rt.grid[t.header_row - 1])
-            if score:
-                return t.header_row, score, f"the header of the Excel table {t.name!r}"
-    scores = [(n, _row_score(schema, values)) for n, values in rt.top()]
-    for n, score in scores:
-        if score >= needed(schema):
-            return n, score, "the first row with enough of the headers"
-    n, score = max(scores, key=lambda s: (s[1], -s[0]), default=(None, 0))
-    return (n, score, "the row with most of the headers") if score >= 2 else (None, score, "")
+        row = t.header_row
+        if row and row <= len(rt.grid) and _name_count(schema, rt.grid[row - 1]):
+            return t.header_row, f"the header of the Excel table {t.name!r}"
+    scores = [(_name_count(schema, values), -n, n) for n, values in rt.top()]
+    best = max(scores, default=(0, 0, None))
+    if best[0] < 2:
+        return None, ""
+    return best[2], "the row naming most of the columns"
 
 
-def _read_tab(tab: TabSurvey, rt: RawTable) -> None:
-    row, _, how = _best_row(rt, tab.schema)
-    if row is None:
-        examples = ", ".join(repr(c.name) for c in tab.schema.columns[:4])
-        raise SourceError(
-            f"adopt could not map the {rt.title!r} tab (used as the {tab.schema.name} tab): no "
-            f"header row was found in its first {SCAN_ROWS} rows. Put the column headings "
-            f"(such as {examples}) in one row above the list and run adopt again."
-        )
-    tab.header_row, tab.header_how = row, how
-    tab.mapped, tab.ignored = map_headers(tab.schema, list(rt.grid[row - 1]))
-    tab.hints_row = row + 1 if is_hints_row(rt, tab.schema, row) else None
-    tab.table = rt.at(row, [tab.hints_row] if tab.hints_row else [])
-    tab.proposals = _proposals(tab)
-
-
-def _proposals(tab: TabSurvey) -> list[Proposal]:
-    assert tab.table is not None
+def _profiles(table: RawTable, rt: RawTable, width: int) -> list[Profile]:
     out = []
-    for m in tab.mapped:
-        if m.column.kind not in ("choice", "choices"):
-            continue
-        counts: dict[str, int] = {}
-        for _, values in tab.table.rows:
-            cell = values[m.position] if m.position < len(values) else None
-            if cell is None or not str(cell).strip():
-                continue
-            texts = split_list(cell) if m.column.kind == "choices" else [str(cell).strip()]
-            for text in texts:
-                if normalize(text) not in m.column.value_lookup():
-                    counts[text] = counts.get(text, 0) + 1
-        for text, n in sorted(counts.items()):
-            out.append(Proposal(m.column, text, n, _meaning(text, m.column)))
+    for i in range(width):
+        values = [v[i] if i < len(v) else None for _, v in table.rows[:PROFILE_ROWS]]
+        down = next(
+            (
+                d
+                for d in rt.drop_downs
+                if i + 1 in d.columns and d.first_row <= table.header_row + 1 <= d.last_row
+            ),
+            None,
+        )
+        out.append(profile(values, down.values if down else (), down.source if down else ""))
     return out
 
 
-def _meaning(text: str, column: Column) -> str | None:
-    close = closest(text, column.values)
-    if close:
-        return close
-    key = normalize(text)
-    for value, words in COMMON_WORDS.items():
-        if value in column.values and key in {normalize(w) for w in words}:
-            return value
-    return None
+def _read_tab(tab: TabSurvey, rt: RawTable, ctx: Context) -> bool:
+    row, how = best_row(rt, tab.schema)
+    if row is None:
+        return False
+    tab.title, tab.header_row, tab.header_how = rt.title, row, how
+    tab.hints_row = row + 1 if is_hints_row(rt, tab.schema, row) else None
+    tab.table = rt.at(row, [tab.hints_row] if tab.hints_row else [])
+    tab.profiles = _profiles(tab.table, rt, len(tab.table.header))
+    tab.decisions = map_tab(tab.schema, tab.table.header, tab.profiles, ctx)
+    internal_confidential(tab.schema, tab.decisions, tab.profiles)
+    return True
+
+
+def _fit(rt: RawTable, schema: TableSchema, ctx: Context) -> tuple[int, int]:
+    """(exact headers, mapped headers) of ``rt`` read as ``schema``'s tab."""
+    probe = TabSurvey(schema)
+    if not _read_tab(probe, rt, ctx):
+        return 0, 0
+    mapped = probe.mapped
+    return sum(1 for d in mapped if d.evidence and d.evidence.exact), len(mapped)
+
+
+def _enough(schema: TableSchema) -> int:
+    """How many headers a tab found by its headers must map: at least 40% of the columns the
+    Board expects (a summary tab with a Project and a Lead column is not the Projects list)."""
+    return max(needed(schema), round(0.4 * sum(c.header_required for c in schema.columns)))
+
+
+def survey(raw: RawWorkbook, schemas: dict[str, TableSchema], ctx: Context) -> list[TabSurvey]:
+    tabs = {key: TabSurvey(schemas[key]) for key in ORDER if key in schemas}
+    free = [t for t in raw.tables.values() if t.title != VALIDATION_TAB]
+    found: dict[str, RawTable] = {}
+    for key, tab in tabs.items():  # a tab named as the Board's (or an alias) is that tab
+        rt = find_tab(raw, tab.schema)
+        if rt is not None and rt in free:
+            found[key], tab.found_by = rt, "by its name"
+            free.remove(rt)
+    # Else by its headers: exact headers win (a Contacts tab whose headers are the members'
+    # beats a project tab with a "Lead" column), at least as many as the check needs.
+    pairs = []
+    for key, tab in tabs.items():
+        if key in found:
+            continue
+        for i, rt in enumerate(free):
+            exact, mapped = _fit(rt, tab.schema, ctx)
+            if mapped >= _enough(tab.schema):
+                pairs.append(((exact, mapped, -i), key, rt))
+    for (exact, mapped, _), key, rt in sorted(pairs, key=lambda p: p[0], reverse=True):
+        if key not in found and rt in free:
+            found[key] = rt
+            tabs[
+                key
+            ].found_by = f"by its headers ({plural(exact, 'exact header')}, {mapped} mapped)"
+            free.remove(rt)
+    members = tabs["members"]
+    if "members" in found and _read_tab(members, found["members"], ctx):
+        ctx.members = _members_of(members)  # so owners and minute-takers can be matched
+    for key, tab in tabs.items():
+        if key in found and key != "members":
+            _read_tab(tab, found[key], ctx)
+    if tabs["actions"].table is not None:
+        _same_shape(tabs["actions"], free)
+    for tab in tabs.values():
+        tab.proposals = _proposals(tab, ctx)
+    return list(tabs.values())
+
+
+def _members_of(tab: TabSurvey) -> set[str]:
+    names: list[object] = []
+    others: list[object] = []
+    assert tab.table is not None
+    for d in tab.decisions:
+        values = [v[d.position] if d.position < len(v) else None for _, v in tab.table.rows]
+        if d.column is not None and d.column.field == "name":
+            names += values
+        elif (d.column is not None and d.column.field in ("id", "email")) or normalize(
+            d.header
+        ) == "initials":
+            others += values
+    return member_keys(names, others)
+
+
+def _same_shape(actions: TabSurvey, free: list[RawTable]) -> None:
+    """Tabs with the Actions tab's very headers (one per project) are read with it; an archive
+    of closed actions is left out, and said so."""
+    assert actions.table is not None
+    shape = [normalize(h) for h in actions.table.header if h is not None]
+    for rt in list(free):
+        if actions.header_row > len(rt.grid):
+            continue
+        header = [normalize(h) for h in rt.grid[actions.header_row - 1] if h is not None]
+        while header and not header[-1]:
+            header.pop()
+        if header != shape:
+            continue
+        free.remove(rt)
+        if ARCHIVE.search(rt.title):
+            actions.left_out[rt.title] = (
+                "the same columns as the Actions tab, but its name says it keeps closed actions: "
+                "left out (the digests report actions closed since the last meeting from the "
+                "live tabs). To check it too, add it to tabs in [source.tabs.Actions]"
+            )
+        else:
+            actions.together.append(rt.title)
+            actions.more_rows += rt.at(actions.header_row).rows
+
+
+def unused_tabs(raw: RawWorkbook, tabs: list[TabSurvey]) -> dict[str, str]:
+    """Every tab adopt does not read, with why."""
+    used = {s for t in tabs for s in t.sheets} | {s for t in tabs for s in t.left_out}
+    feeds = {d.source.partition("!")[0] for t in raw.tables.values() for d in t.drop_downs}
+    out = {}
+    for title, rt in raw.tables.items():
+        if title in used or title == VALIDATION_TAB:
+            continue
+        if title in feeds:
+            hidden = "hidden; " if rt.hidden else ""
+            out[title] = f"{hidden}it holds the lists the drop-downs offer (read for their values)"
+        elif not any(v is not None for row in rt.grid for v in row):
+            out[title] = "empty"
+        else:
+            out[title] = (
+                "its headers are not those of a list the Board keeps (members, "
+                "actions, meetings, projects), so it is not checked"
+            )
+    return out
+
+
+# ---------------------------------------------------------------- what values mean
+
+
+def _proposals(tab: TabSurvey, ctx: Context) -> list[Proposal]:
+    if tab.table is None:
+        return []
+    out = []
+    for d in tab.mapped:
+        col = d.column
+        assert col is not None
+        if col.kind not in ("choice", "choices"):
+            continue
+        counts: dict[str, int] = {}
+        for _, values in [*tab.table.rows, *tab.more_rows]:
+            cell = values[d.position] if d.position < len(values) else None
+            if cell is None or not str(cell).strip():
+                continue
+            for text in split_list(cell) if col.kind == "choices" else [str(cell).strip()]:
+                if normalize(text) not in col.value_lookup():
+                    counts[text] = counts.get(text, 0) + 1
+        p = tab.profiles[d.position]
+        for text in p.offered:
+            if normalize(text) not in col.value_lookup():
+                counts.setdefault(text, 0)
+        for text, n in counts.items():
+            out.append(_proposal(tab.schema, col, text, n, p, ctx))
+    return out
+
+
+def _proposal(
+    schema: TableSchema, col: Column, text: str, rows: int, p: Profile, ctx: Context
+) -> Proposal:
+    meaning = ctx.meaning(schema, col, text)
+    offered = f"in the column's drop-down list ({p.offered_from})" if text in p.offered else ""
+    if meaning:
+        evidence = (
+            f"{offered}{'; ' if offered else ''}trackers commonly write {text!r} for "
+            f"{meaning!r} (sheets_schema/common_values.toml)"
+        )
+    else:  # shown after "has no known meaning"
+        evidence = f" (though it is {offered})" if offered else ""
+    return Proposal(col, text, rows, meaning, evidence)
 
 
 # ---------------------------------------------------------------- writing what it found
 
 
 def write_schema(tabs: list[TabSurvey], folder: Path) -> None:
-    """A copy of sheets_schema with the guessed headers and proposed values as aliases."""
+    """A copy of sheets_schema with the guessed headers and the values' meanings as aliases,
+    and without an alias that would make the check read a header adopt left out."""
     source = data_path("sheets_schema")
     folder.mkdir(parents=True)
     shutil.copy(source / "README.md", folder / "README.md")
+    for name in ("checks.toml", "common_values.toml"):
+        if (source / name).exists():
+            shutil.copy(source / name, folder / name)
     for tab in tabs:
+        path = folder / f"{tab.schema.key}.toml"
         text = (source / f"{tab.schema.key}.toml").read_text(encoding="utf-8")
-        for m in tab.mapped:
-            if m.guessed:
-                text = _add_to_column(text, m.column.field, header=m.header)
+        for d in tab.mapped:
+            if d.guessed and d.column is not None:
+                text = _add_to_column(text, d.column.field, header=d.header)
         for p in tab.proposals:
             text = _add_to_column(text, p.column.field, value=p)
-        (folder / f"{tab.schema.key}.toml").write_text(text, encoding="utf-8")
-        load_table_schema(folder / f"{tab.schema.key}.toml")  # what it wrote must load
+        text = _without_unwanted(text, tab)
+        path.write_text(text, encoding="utf-8")
+        load_table_schema(path)  # what it wrote must load
+
+
+def _without_unwanted(text: str, tab: TabSurvey) -> str:
+    """Remove the aliases by which the check would read a header adopt decided against
+    ("Minutes" holding links is not the Minute-taker)."""
+    if tab.table is None:
+        return text
+    left = {normalize(d.header) for d in tab.decisions if d.column is None}
+    for col in tab.schema.columns:
+        for alias in col.aliases:
+            if normalize(alias) in left:
+                text = _drop_alias(text, col.field, alias)
+    return text
+
+
+def _block(lines: list[str], field_name: str) -> tuple[int, int]:
+    start = next(
+        i for i, line in enumerate(lines) if line.strip() == f"field = {json.dumps(field_name)}"
+    )
+    begin = max(i for i in range(start + 1) if lines[i].strip() == "[[column]]")
+    end = next((i for i in range(start + 1, len(lines)) if lines[i].startswith("[[")), len(lines))
+    return begin, end
+
+
+def _drop_alias(text: str, field_name: str, alias: str) -> str:
+    lines = text.splitlines()
+    begin, end = _block(lines, field_name)
+    for i in range(begin, end):
+        if lines[i].startswith("aliases = ["):
+            aliases = [a for a in tomllib.loads(lines[i])["aliases"] if a != alias]
+            lines[i : i + 1] = [
+                f"# coprod adopt removed the alias {json.dumps(alias)}: that "
+                "header holds something else in this workbook",
+                f"aliases = {json.dumps(aliases, ensure_ascii=False)}",
+            ]
+            break
+    return "\n".join(lines) + "\n"
 
 
 def _add_to_column(
     text: str, field_name: str, header: str = "", value: Proposal | None = None
 ) -> str:
     lines = text.splitlines()
-    start = next(
-        i for i, line in enumerate(lines) if line.strip() == f"field = {json.dumps(field_name)}"
-    )
-    begin = max(i for i in range(start + 1) if lines[i].strip() == "[[column]]")
-    end = next((i for i in range(start + 1, len(lines)) if lines[i].startswith("[[")), len(lines))
+    begin, end = _block(lines, field_name)
     block = lines[begin:end]
     if header:
         block = _with_alias(block, header)
@@ -309,15 +421,16 @@ def _with_alias(block: list[str], header: str) -> list[str]:
 
 def _with_value_alias(block: list[str], p: Proposal) -> list[str]:
     key = json.dumps(p.typed, ensure_ascii=False)
+    where = f"typed in {plural(p.rows, 'row')}" if p.rows else "offered by the drop-down list"
     if p.value is None:
         allowed = ", ".join(p.column.values)
         entry = [
-            f"# coprod adopt: {key} is typed in {plural(p.rows, 'row')}; write the allowed "
-            f"value it means ({allowed}) and remove the #:",
+            f"# coprod adopt: {key} is {where} and has no known meaning; write the "
+            f"allowed value it means ({allowed}) and remove the #:",
             f'# {key} = ""',
         ]
     else:
-        entry = [MARK, f"{key} = {json.dumps(p.value, ensure_ascii=False)}"]
+        entry = [f"{MARK} ({p.evidence})", f"{key} = {json.dumps(p.value, ensure_ascii=False)}"]
     for i, line in enumerate(block):
         if line.strip() == "[column.value_aliases]":
             return [*block[: i + 1], *entry, *block[i + 1 :]]
@@ -342,6 +455,7 @@ def write_config(
     ]
     for tab in tabs:
         lines += _tab_settings(tab, schemas[tab.schema.key])
+    lines += _digest_settings(next(t for t in tabs if t.schema.key == "actions"))
     path = folder / "config.toml"
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return path
@@ -351,18 +465,54 @@ def _tab_settings(tab: TabSurvey, written: TableSchema) -> list[str]:
     if tab.table is None:
         return []
     out = []
-    if tab.found_by != "by its name":
+    if tab.found_by != "by its name" or tab.together:
         out.append(f"tab = {json.dumps(tab.title, ensure_ascii=False)}")
+    if tab.together:
+        out.append("# Read together as one list; each row's project is its tab's name.")
+        out.append(f"tabs = {json.dumps(tab.sheets, ensure_ascii=False)}")
     # Only when the check would not find the row on its own with the aliases written.
     if locate_header(tab.table, written).table.header_row != tab.header_row:
         out.append(f"header_row = {tab.header_row}")
     return ["", f"[source.tabs.{tab.schema.name}]", *out] if out else []
 
 
+def _digest_settings(actions: TabSurvey) -> list[str]:
+    lines = ["", "[digest]"]
+    internal = [d.header for d in actions.decisions if d.internal and d.column is None]
+    if not actions.has("confidential"):
+        lines += [
+            "# The tracker has no Confidential column (nor an internal yes/no column), so",
+            "# every action may appear in digests. To keep some actions within the Board,",
+            "# add a Confidential column (Yes on those rows) and remove this line.",
+            *(
+                f"# {h!r} says it is not for circulation: it is never shown in a digest."
+                for h in internal
+            ),
+            'confidential_column = "none"',
+        ]
+    lines += [
+        "",
+        "# Who receives a digest after each meeting: remove the # signs from an",
+        '# audience and write its addresses (see "Digests" in the README).',
+    ]
+    return lines + [f"# {line}" if line.strip() else "#" for line in _sample_audiences()]
+
+
+def _sample_audiences() -> list[str]:
+    text = data_path("config.example.toml").read_text(encoding="utf-8").splitlines()
+    start = next(i for i, line in enumerate(text) if line.strip() == "[[digest.audiences]]")
+    end = next(
+        i
+        for i in range(start, len(text))
+        if text[i].startswith("[") and not text[i].startswith("[[digest.audiences")
+    )
+    return text[start:end]
+
+
 # ---------------------------------------------------------------- what it says
 
 
-def describe(tabs: list[TabSurvey]) -> list[str]:
+def describe(tabs: list[TabSurvey], unused: dict[str, str], explain: bool = False) -> list[str]:
     lines = []
     for tab in tabs:
         name = tab.schema.name
@@ -375,33 +525,88 @@ def describe(tabs: list[TabSurvey]) -> list[str]:
             lines.append(f"{name}: no tab found ({what}).")
             continue
         hints = f"; row {tab.hints_row} holds hints and is skipped" if tab.hints_row else ""
+        sheets = ", ".join(map(repr, tab.sheets))
         lines.append(
-            f"{name}: the tab {tab.title!r} (found {tab.found_by}), headers on row "
-            f"{tab.header_row} ({tab.header_how}){hints}."
+            f"{name}: the tab{'s' if tab.together else ''} {sheets} (found "
+            f"{tab.found_by}), headers on row {tab.header_row} ({tab.header_how})"
+            f"{hints}."
         )
-        for m in tab.mapped:
-            guess = "  (guessed: a close name; check it)" if m.guessed else ""
-            lines.append(f"  {m.header!r} -> {m.column.name}{guess}")
+        if tab.together:
+            lines.append(
+                "  read together as one list, each row's project taken from its tab's name"
+            )
+        lines += _table(tab)
+        if explain:
+            lines += _scores(tab)
         if tab.missing:
             lines.append(
-                "  required columns missing (the checks that need them are skipped): "
-                + ", ".join(repr(c.name) for c in tab.missing)
+                "  columns the tracker does not have (the checks that need them are "
+                "skipped): " + ", ".join(repr(c.name) for c in tab.missing)
             )
-        if tab.ignored:
-            lines.append("  columns it will ignore: " + ", ".join(map(repr, tab.ignored)))
-        for p in tab.proposals:
-            rows = plural(p.rows, "row")
-            if p.value:
-                lines.append(
-                    f"  {p.column.name}: {p.typed!r} ({rows}) is not an allowed value; "
-                    f"proposed alias {p.typed!r} = {p.value!r} (guessed; check it)"
-                )
-            else:
-                lines.append(
-                    f"  {p.column.name}: {p.typed!r} ({rows}) is not an allowed value "
-                    f"and is not close to one; choose one of "
-                    f"{', '.join(p.column.values)} in schema/{tab.schema.key}.toml"
-                )
+        lines += _left_out_lines(tab)
+        lines += _proposal_lines(tab)
+    if unused:
+        lines.append("Tabs not used:")
+        lines += [f"  {title!r}: {why}" for title, why in unused.items()]
+    return lines
+
+
+def _table(tab: TabSurvey) -> list[str]:
+    rows = [("tab", "header", "column", "evidence", "confidence")]
+    for d in tab.mapped:
+        assert d.evidence is not None and d.column is not None
+        rows.append(
+            (
+                str(tab.title),
+                repr(d.header),
+                d.column.name,
+                d.evidence.evidence,
+                d.evidence.confidence,
+            )
+        )
+    widths = [max(len(r[i]) for r in rows) for i in range(4)]
+    return [
+        f"  {r[0]:{widths[0]}}  {r[1]:{widths[1]}} -> {r[2]:{widths[2]}}  "
+        f"{r[3]:{widths[3]}}  {r[4]}".rstrip()
+        for r in rows
+    ]
+
+
+def _scores(tab: TabSurvey) -> list[str]:
+    lines = ["  scores (name, values, together) of every candidate:"]
+    for d in tab.decisions:
+        if not d.candidates:
+            lines.append(f"    {d.header!r}: no column has a close name")
+        for ev in sorted(d.candidates, key=lambda e: -e.score):
+            fit = "-" if ev.fit is None else f"{ev.fit:.2f}"
+            chosen = "  <- used" if d.evidence is ev else ""
+            why = f"  ({ev.rejected})" if ev.rejected else ""
+            lines.append(
+                f"    {d.header!r} -> {ev.column.name}: {ev.name:.2f}, {fit}, "
+                f"{ev.score:.2f}{chosen}{why}"
+            )
+    return lines
+
+
+def _left_out_lines(tab: TabSurvey) -> list[str]:
+    lines = [f"  left out: {d.why_not}" for d in tab.decisions if d.column is None]
+    return lines + [f"  tab {title!r} left out: {why}" for title, why in tab.left_out.items()]
+
+
+def _proposal_lines(tab: TabSurvey) -> list[str]:
+    lines = []
+    for p in tab.proposals:
+        where = f"{plural(p.rows, 'row')}" if p.rows else "in the drop-down, not typed yet"
+        if p.value:
+            lines.append(
+                f"  {p.column.name}: {p.typed!r} ({where}) read as {p.value!r}: {p.evidence}"
+            )
+        else:
+            lines.append(
+                f"  {p.column.name}: {p.typed!r} ({where}) has no known meaning"
+                f"{p.evidence}; choose one of {', '.join(p.column.values)} in "
+                f"schema/{tab.schema.key}.toml"
+            )
     return lines
 
 
@@ -454,16 +659,16 @@ SHAPE_RULES = {"schema.missing_tab", "schema.missing_column", "schema.enum"}
 def _canonical(f: Finding, tabs: list[TabSurvey]) -> str | None:
     """A finding's column by its schema name (a finding shows the header as typed)."""
     for tab in tabs:
-        for m in tab.mapped:
-            if tab.schema.name == f.tab and m.header == f.column:
-                return m.column.name
+        for d in tab.mapped:
+            if tab.schema.name == f.tab and d.header == f.column and d.column is not None:
+                return d.column.name
     return f.column
 
 
 # ---------------------------------------------------------------- the command
 
 
-def adopt(workbook: Path, folder: Path) -> tuple[list[str], list[TabSurvey]]:
+def adopt(workbook: Path, folder: Path, explain: bool = False) -> tuple[list[str], list[TabSurvey]]:
     """Survey ``workbook`` (read only) and write DIR/config.toml and DIR/schema/."""
     if workbook.suffix.lower() not in (".xlsx", ".xlsm"):
         raise SourceError(f"adopt reads an Excel workbook (.xlsx); {workbook.name} is not one.")
@@ -474,8 +679,37 @@ def adopt(workbook: Path, folder: Path) -> tuple[list[str], list[TabSurvey]]:
                 "folder with --out, or move it away."
             )
     schemas = load_schemas(data_path("sheets_schema"))
-    raw = read_xlsx(workbook)
-    tabs = survey(raw, schemas)
+    raw = with_drop_downs(workbook, read_xlsx(workbook))
+    ctx = Context(meanings=load_meanings(data_path("sheets_schema") / "common_values.toml"))
+    tabs = survey(raw, schemas, ctx)
+    _refuse_unmapped(raw, tabs, workbook)
+    folder.mkdir(parents=True, exist_ok=True)
+    write_schema(tabs, folder / "schema")
+    written = load_schemas(folder / "schema")
+    config = write_config(tabs, workbook, folder, written)
+    lines = [
+        f"Read {workbook} (only read: nothing in it was changed).",
+        *describe(tabs, unused_tabs(raw, tabs), explain),
+        f"Wrote {config} and {folder / 'schema'}/ for you to review (the lines marked "
+        "'added by coprod adopt').",
+    ]
+    checked, _ = check_written(config, tabs)
+    lines += [*checked, f"Next: review them, then coprod validate --config {config}"]
+    return lines, tabs
+
+
+def _refuse_unmapped(raw: RawWorkbook, tabs: list[TabSurvey], workbook: Path) -> None:
+    for tab in tabs:
+        if tab.title is None and tab.schema.required:
+            rt = find_tab(raw, tab.schema)
+            if rt is not None:  # named as the Board's tab, but no header row in it
+                examples = ", ".join(repr(c.name) for c in tab.schema.columns[:4])
+                raise SourceError(
+                    f"adopt could not map the {rt.title!r} tab (used as the {tab.schema.name} "
+                    f"tab): no header row was found in its first {SCAN_ROWS} rows. Put the "
+                    f"column headings (such as {examples}) in one row above the list and run "
+                    "adopt again."
+                )
     unmapped = [t.schema.name for t in tabs if t.title is None and t.schema.required]
     if unmapped:
         found = ", ".join(repr(t) for t in raw.tables) or "none"
@@ -484,16 +718,3 @@ def adopt(workbook: Path, folder: Path) -> tuple[list[str], list[TabSurvey]]:
             f"{found}). Rename the tab that holds the list, or give it column headings like "
             "those in sheets_schema/."
         )
-    folder.mkdir(parents=True, exist_ok=True)
-    write_schema(tabs, folder / "schema")
-    written = load_schemas(folder / "schema")
-    config = write_config(tabs, workbook, folder, written)
-    lines = [
-        f"Read {workbook} (only read: nothing in it was changed).",
-        *describe(tabs),
-        f"Wrote {config} and {folder / 'schema'}/ for you to review (the lines marked "
-        "'added by coprod adopt').",
-    ]
-    checked, _ = check_written(config, tabs)
-    lines += [*checked, f"Next: review them, then coprod validate --config {config}"]
-    return lines, tabs

@@ -20,6 +20,7 @@ TRACKERS = (
     "google_export",
     "meetings_lists",
     "initials",
+    "sharepoint_list",
 )
 
 

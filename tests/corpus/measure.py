@@ -148,8 +148,8 @@ def measure(name: str, folder: Path) -> Figures:
     )
     fig.digest = result.exit_code == 0 and any(preview.glob("digest-*.html"))
     fig.digest_output = result.output
-    CliRunner().invoke(cli, ["run", "--once", "--config", str(config)])
-    fig.values_kept = typed_values(workbook) == before
+    ran = CliRunner().invoke(cli, ["run", "--once", "--config", str(config)])
+    fig.values_kept = ran.exit_code == 0 and typed_values(workbook) == before
     return fig
 
 
