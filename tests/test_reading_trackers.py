@@ -198,9 +198,9 @@ def test_two_header_rows_with_group_headings_read_as_one(tmp_path):
         ("Done", "FALSE", "TRUE"),
         ("Done", None, "✓"),
         ("Done", "no", "yes"),
-        ("RAG", "R", "C"),
-        ("RAG", "Amber", "Blue"),
-        ("RAG", "G", "Complete"),
+        ("RAG", "Red", "Complete"),
+        ("RAG", "Amber", "Complete"),
+        ("RAG", "Green", "Complete"),
     ],
 )
 def test_open_or_closed_without_a_status_column(tmp_path, head, late_open, late_closed):
@@ -263,7 +263,10 @@ def test_rag_complete_without_a_closing_date_is_asked_for_one(tmp_path):
     header = ["Action ID", "Raised", "Action", "Owner", "Due", "RAG", "Date closed"]
     v = check(
         tmp_path,
-        Actions=[header, ["A01", D(2026, 1, 14), "Done", "Amina Dar", D(2026, 1, 30), "C", None]],
+        Actions=[
+            header,
+            ["A01", D(2026, 1, 14), "Done", "Amina Dar", D(2026, 1, 30), "Complete", None],
+        ],
     )
     found = one(v.report, "tor.actions.completed_on")
     assert found.row == 2 and "Date closed is blank" in found.message
@@ -281,8 +284,8 @@ def test_a_rag_colour_is_not_the_status(tmp_path):
         tmp_path,
         Actions=[
             head,
-            [*action(1, due=D(2026, 1, 30), status="Done"), "R"],
-            [*action(2, due=D(2026, 1, 30), status="Open"), "G"],
+            [*action(1, due=D(2026, 1, 30), status="Done"), "Red"],
+            [*action(2, due=D(2026, 1, 30), status="Open"), "Green"],
         ],
     )
     # Status decides: a red Done action is done, a green Open one is still late.
