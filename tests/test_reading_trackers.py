@@ -480,6 +480,15 @@ def test_meeting_dates_from_an_action_log_and_digests_after_them(tmp_path):
     assert jobs and {j.meeting for j in jobs} == {D(2026, 2, 11)}
 
 
-def test_a_raised_column_not_about_meetings_gives_no_meeting_dates(tmp_path):
-    v = check(tmp_path, Actions=[ACTION_HEAD, action(1)])
-    assert v.board.meetings.records == []
+def test_raised_dates_are_meetings_only_when_actions_share_them(tmp_path):
+    scattered = [ACTION_HEAD, *(action(n, raised=D(2026, 1, n)) for n in range(1, 6))]
+    assert check(tmp_path, Actions=scattered).board.meetings.records == []
+    days = [D(2026, 1, 14)] * 3 + [D(2026, 2, 11)] * 2
+    shared = [ACTION_HEAD, *(action(n, raised=day) for n, day in enumerate(days, start=1))]
+    v = check(tmp_path, Actions=shared)
+    assert [m.date for m in v.board.meetings.records] == [D(2026, 1, 14), D(2026, 2, 11)]
+    assert any(
+        "taken from the 'Raised' column of the 'Actions' tab (5 actions were raised on 2 days)"
+        in f.message
+        for f in v.report.findings
+    )

@@ -391,24 +391,26 @@ MEETING_WORDS = ("meeting", "raisedat", "board")
 
 
 def _meetings_from_actions(meetings: Table, actions: Table, findings: list[Finding]) -> None:
-    """No Meetings tab, but an action log whose Raised column is headed "Meeting date" or
-    "Raised at": its dates are when the Board met. They become the meeting dates digests and
-    packs follow; the tab stays missing, so the meeting rules (which need the tab's columns)
-    are still skipped, and one information finding says where the dates came from."""
+    """No Meetings tab, but an action log whose Raised column says when the Board met: headed
+    "Meeting date" or "Raised at", or its dates falling on a few days that several actions share
+    (action points are raised at meetings). They become the meeting dates the digests and packs
+    follow; the tab stays missing, so the meeting rules (which need the tab's columns) are still
+    skipped, and one information finding says where the dates came from."""
     if meetings.present or not actions.has("raised"):
         return
     header = actions.header("raised")
-    if not any(word in normalize(header) for word in MEETING_WORDS):
-        return
+    dated = [a for a in actions.records if a.raised is not None]
     first: dict[dt.date, int] = {}
-    for a in actions.records:
-        if a.raised is not None:
-            first.setdefault(a.raised, a.row)
-    if not first:
+    for a in dated:
+        first.setdefault(a.raised, a.row)  # type: ignore[arg-type]
+    said = any(word in normalize(header) for word in MEETING_WORDS)
+    # Without words to say so, dates shared by at least two actions each on average.
+    shared = len(dated) >= 4 and 2 * len(first) <= len(dated)
+    if not first or not (said or shared):
         return
     meetings.records = [Meeting(row=row, date=day) for day, row in sorted(first.items())]
     meetings.derived_from = f"the {header!r} column of the {actions.title!r} tab"
-    latest = max(first)
+    why = "" if said else f" ({len(dated)} actions were raised on {len(first)} days)"
     findings.append(
         Finding(
             rule="schema.missing_tab",
@@ -417,9 +419,9 @@ def _meetings_from_actions(meetings: Table, actions: Table, findings: list[Findi
             column=header,
             tab=meetings.schema.name,
             message=(
-                f"The Board's meeting dates were taken from {meetings.derived_from}: "
+                f"The Board's meeting dates were taken from {meetings.derived_from}{why}: "
                 f"{len(first)} meeting{'s' if len(first) > 1 else ''}, the latest on "
-                f"{long_date(latest)}. Digests are sent after these meetings."
+                f"{long_date(max(first))}. Digests are sent after these meetings."
             ),
         )
     )
