@@ -43,8 +43,7 @@ EXPECTED = [
     ("error", "local.actions.due_after_raised", "Actions", "F4",
      "Action A003 is due on 1 September 2023, before it was raised on 20 September 2023. "
      "Check both dates."),
-    # Update is column L: the sample has the RAG and Done columns after Status (issue 26).
-    ("warning", "local.actions.dropped_says_why", "Actions", "L9",
+    ("warning", "local.actions.dropped_says_why", "Actions", "J9",
      "Action A008 was dropped: say why in the Update column."),
 ]
 

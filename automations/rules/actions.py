@@ -120,10 +120,9 @@ def owner(board: Board, tor: TorConfig, today: dt.date) -> Iterator[Finding]:
             who = "who is" if len(owners.unknown) == 1 else "who are"
             yield board.actions.finding(
                 W,
-                f"{_what(a)} is owned by {names}, {who} not on the Members tab (looked up by "
-                "name, initials, Member ID and email). That is fine for an officer outside the "
-                "Board, but a Board member should follow it up. Otherwise check the spelling "
-                "of the name.",
+                f"{_what(a)} is owned by {names}, {who} not on the Members tab. That is fine "
+                "for an officer outside the Board, but a Board member should follow it up. "
+                "Otherwise check the spelling of the name.",
                 a,
                 "owner",
             )
