@@ -141,7 +141,7 @@ def test_tabs_not_used_are_listed_with_why(adopted: dict[str, tuple[Path, str]])
     assert "Tabs not used:\n  'Summary': its headers are not those of a list" in said
     assert "tab 'Archive' left out: the same columns as the Actions tab" in said
     assert "Actions: the tabs 'Day Opportunities', 'Carers Strategy', 'Supported Living'" in said
-    assert "Members: the tab 'Contacts' (found by its headers (7 exact headers" in said
+    assert "Members: the tab 'Contacts' (found by its headers: 7 exact, 7 mapped)" in said
     lists = adopted["meetings_lists"][1]
     assert "'Lists': hidden; it holds the lists the drop-downs offer" in lists
 
@@ -240,6 +240,12 @@ def test_without_confidential_column_digests_run_and_say_so(
     assert "# 'Notes (do not circulate)' says it is not for circulation" in text
     assert "# [[digest.audiences]]" in text and "# recipients = [" in text
     assert "left out: 'Notes (do not circulate)' says it is not for circulation" in said
+    assert "'Initials' is not a column the Board's checks use (adopt read it to recognise" in said
+    assert re.search(
+        r"'Who'\s+-> Owner\s+an alias \('Who'\); 83% of its values are names of "
+        r"members",
+        said,
+    )  # JT, JT/AD, KB, All, JT & AD; not XY
     assert tomllib.loads(text)["digest"] == {"confidential_column": "none"}
 
 
@@ -297,3 +303,26 @@ def test_tabs_read_together_must_have_the_same_columns(tmp_path: Path) -> None:
     assert "read with 'Day Opportunities' as one Actions list, but its columns" in moved[0].message
     # The other tabs are still read, their findings on their own tabs.
     assert any(f.sheet == "Supported Living" and f.rule == "tor.actions.owner" for f in findings)
+
+
+def test_tabs_read_together_are_marked_on_their_own_cells(tmp_path: Path) -> None:
+    from openpyxl import load_workbook
+
+    workbook = build("project_tabs", tmp_path)
+    adopt(workbook, tmp_path / "out")
+    config = tmp_path / "out" / "config.toml"
+    prepared_config(config, truth("project_tabs")["today"])
+    status, said = run("validate", "--write-back", "--config", str(config))
+    assert status == 1 and "Marked 3 cells" in said, said
+    wb = load_workbook(workbook)
+    noted = {
+        name: sorted(c.coordinate for row in wb[name].iter_rows() for c in row if c.comment)
+        for name in ("Day Opportunities", "Carers Strategy", "Supported Living", "Archive")
+    }
+    # Due (E) of the late actions, Lead (C) of the one whose owner is not a member.
+    assert noted == {
+        "Day Opportunities": [],
+        "Carers Strategy": ["E3"],
+        "Supported Living": ["C4", "E5"],
+        "Archive": [],
+    }

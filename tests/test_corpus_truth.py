@@ -91,6 +91,8 @@ def test_planted_and_not_records_point_at_filled_rows(name: str, built: dict[str
         if "row" in p:
             assert p["row"] > sheet["header_row"] and filled(wb[p["sheet"]], p["row"]), p
             assert p["row"] not in sheet["not_records"], p
+        if "column" in p:
+            assert p["column"] in BOARD_COLUMNS[sheet["table"]], p
         assert p["why"], p
     for sheet in t["sheet"]:
         for row in sheet["not_records"]:

@@ -17,7 +17,7 @@ import re
 import tomllib
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from automations.model.schema import (
@@ -37,6 +37,7 @@ WORDS_SCORE = 0.85  # a header holding every word of a name ("Organisation / gro
 ID_SCORE = 0.9  # "No.", "#", "Ref" for the tab's id column
 TYPO = 0.8  # a close name sharing no word must be this alike ("Complted on")
 FIT = 0.6  # the share of values that must fit the column
+TEXT_WEIGHT = 0.7  # how much "its values are text" counts, against more telling kinds
 GENERIC = {"date", "no", "number", "id", "ref", "name", "on", "by", "of", "the", "a", "and"}
 ID_HEADERS = {"#", "no", "no.", "number", "ref", "ref.", "ref no", "reference", "id"}
 # A header saying one end of a span cannot be the other ("Co-chair term ends" is not Term start).
@@ -212,10 +213,16 @@ class Evidence:
     fit: float | None  # share of the values that fit; None: the column is empty
     fit_how: str
     rejected: str = ""  # why it is not used, in plain words ("" when name and values agree)
+    weak: bool = False  # the values are only "text", which fits almost any column
 
     @property
     def score(self) -> float:
-        return self.name if self.fit is None else (self.name + self.fit) / 2
+        if self.fit is None:
+            return self.name
+        # Text fits almost any column, so it is weaker evidence than dates, yes/no values or a
+        # choice column's own words ("Member type" holding categories is Category, not Name).
+        weight = TEXT_WEIGHT if self.weak else 1
+        return (self.name + weight * self.fit) / 2
 
     @property
     def exact(self) -> bool:
@@ -335,19 +342,18 @@ def judge(
     cutoff = CHOICE_CUTOFF if column.kind in ("choice", "choices") and (fit or 0) >= 0.8 else CUTOFF
     if name < cutoff:
         return None
-    ev = Evidence(column, name, how, fit, fit_how)
+    weak = column.kind == "text" and column.field != schema.id_field
+    ev = Evidence(column, name, how, fit, fit_how, weak=weak)
     if not _agree(ev, p):  # the values speak first: they are what an officer can check
-        return Evidence(column, name, how, fit, fit_how, _why_not(header, column, p))
+        return replace(ev, rejected=_why_not(header, column, p, schema.id_field))
     if problem:
-        return Evidence(
-            column, name, how, fit, fit_how, f"'{header}' {problem}: not used as {column.name}"
-        )
+        return replace(ev, rejected=f"'{header}' {problem}: not used as {column.name}")
     return ev
 
 
 def _agree(ev: Evidence, p: Profile) -> bool:
     if ev.fit is None:
-        return ev.name >= WORDS_SCORE  # an empty column: the name alone, when it is clear
+        return ev.exact  # an empty column: its name alone, only when it is exact
     if ev.fit >= FIT:
         return True
     if ev.column.kind in ("choice", "choices", "text") and ev.exact:
@@ -357,9 +363,16 @@ def _agree(ev: Evidence, p: Profile) -> bool:
     return ev.exact and ev.fit >= 0.3
 
 
-def _why_not(header: str, column: Column, p: Profile) -> str:
+def _why_not(header: str, column: Column, p: Profile, id_field: str) -> str:
+    if not p.filled:
+        return (
+            f"'{header}' is empty and only close to {column.name!r}: not used (add it to "
+            f"{column.name}'s aliases if it is that column)"
+        )
     holds = KIND_WORDS.get(p.main, "text")
     sample = f" ({p.sample()})" if p.sample() else ""
+    if column.field == id_field and p.main in ("text", "number"):
+        return f"'{header}' repeats its values{sample}: not ids, so not used as {column.name}"
     wants = COLUMN_WANTS.get(column.kind, "text")
     if column.kind in ("choice", "choices", "member", "members") and p.main == "text":
         return f"'{header}' holds{sample}, not {wants}: not used as {column.name}"
@@ -425,15 +438,8 @@ def _internal(header: str, ev: Evidence, p: Profile) -> Evidence:
     as any other column (a digest might show it)."""
     if ev.column.field == "confidential":
         return ev
-    return Evidence(
-        ev.column,
-        ev.name,
-        ev.name_how,
-        ev.fit,
-        ev.fit_how,
-        f"'{header}' says it is not for circulation: never shown in a digest, so "
-        f"not used as {ev.column.name}",
-    )
+    why = f"'{header}' says it is not for circulation: never shown in a digest, so not used as "
+    return replace(ev, rejected=why + ev.column.name)
 
 
 def _left_out(d: Decision, used: set[str]) -> str:

@@ -208,9 +208,7 @@ def survey(raw: RawWorkbook, schemas: dict[str, TableSchema], ctx: Context) -> l
     for (exact, mapped, _), key, rt in sorted(pairs, key=lambda p: p[0], reverse=True):
         if key not in found and rt in free:
             found[key] = rt
-            tabs[
-                key
-            ].found_by = f"by its headers ({plural(exact, 'exact header')}, {mapped} mapped)"
+            tabs[key].found_by = f"by its headers: {exact} exact, {mapped} mapped"
             free.remove(rt)
     members = tabs["members"]
     if "members" in found and _read_tab(members, found["members"], ctx):
@@ -240,18 +238,23 @@ def _members_of(tab: TabSurvey) -> set[str]:
     return member_keys(names, others)
 
 
+def _shape(header: Sequence[object]) -> list[str]:
+    """A header row as compared between tabs: each cell in its place, trailing blanks cut."""
+    out = ["" if h is None else normalize(h) for h in header]
+    while out and not out[-1]:
+        out.pop()
+    return out
+
+
 def _same_shape(actions: TabSurvey, free: list[RawTable]) -> None:
     """Tabs with the Actions tab's very headers (one per project) are read with it; an archive
     of closed actions is left out, and said so."""
     assert actions.table is not None
-    shape = [normalize(h) for h in actions.table.header if h is not None]
+    shape = _shape(actions.table.header)
     for rt in list(free):
         if actions.header_row > len(rt.grid):
             continue
-        header = [normalize(h) for h in rt.grid[actions.header_row - 1] if h is not None]
-        while header and not header[-1]:
-            header.pop()
-        if header != shape:
+        if _shape(rt.grid[actions.header_row - 1]) != shape:
             continue
         free.remove(rt)
         if ARCHIVE.search(rt.title):
@@ -589,8 +592,16 @@ def _scores(tab: TabSurvey) -> list[str]:
 
 
 def _left_out_lines(tab: TabSurvey) -> list[str]:
-    lines = [f"  left out: {d.why_not}" for d in tab.decisions if d.column is None]
+    lines = [
+        f"  left out: {d.why_not}{_used_for(tab, d)}" for d in tab.decisions if d.column is None
+    ]
     return lines + [f"  tab {title!r} left out: {why}" for title, why in tab.left_out.items()]
+
+
+def _used_for(tab: TabSurvey, d: Decision) -> str:
+    if tab.schema.key == "members" and normalize(d.header) == "initials":
+        return " (adopt read it to recognise owners written as initials)"
+    return ""
 
 
 def _proposal_lines(tab: TabSurvey) -> list[str]:

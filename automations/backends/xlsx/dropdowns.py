@@ -77,17 +77,18 @@ def _rules(xml: bytes) -> list[tuple[str, str]]:
         for dv in root.iter():
             if not dv.tag.endswith("}dataValidation") or dv.get("type") != "list":
                 continue
+            # Excel 2010's form keeps the formula in <x14:formula1><xm:f>; the plain form in
+            # <formula1> itself.
             formula = next(
-                (e.text for e in dv.iter() if e.tag in (f"{_MAIN}formula1", f"{{{_X14}}}formula1")),
+                (e.text for e in dv.iter() if e.tag in (f"{_MAIN}formula1", f"{{{_XM}}}f")),
                 None,
             )
-            if formula is None:
+            if not formula:
                 continue
-            inner = next((e.text for e in dv.iter() if e.tag == f"{{{_XM}}}f"), None)
             sqref = dv.get("sqref") or next(
                 (e.text or "" for e in dv.iter() if e.tag == f"{{{_XM}}}sqref"), ""
             )
-            out.append((sqref, inner if inner is not None else formula))
+            out.append((sqref, formula))
     return out
 
 
