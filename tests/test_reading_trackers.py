@@ -131,6 +131,14 @@ def test_section_titles_vacant_seats_totals_and_notes_are_not_checked_as_records
     assert [m.name for m in v.board.members.records] == ["Jon Tomlinson", "Karen Bell", "Amina Dar"]
 
 
+def test_a_full_row_starting_like_a_total_or_a_note_is_a_record(tmp_path):
+    actions = [ACTION_HEAD, action(1), [*action(2)[:2], "Key worker rota", *action(2)[3:]]]
+    actions[2][0] = actions[2][1] = None  # "Key worker rota" is the first cell filled
+    v = check(tmp_path, Actions=actions)
+    assert not [f for f in v.report.findings if f.rule == "schema.not_records"]
+    assert [a.action for a in v.board.actions.records] == ["Action number 1", "Key worker rota"]
+
+
 def test_a_second_header_row_is_not_a_record(tmp_path):
     actions = [ACTION_HEAD, action(1), ACTION_HEAD, action(2)]
     v = check(tmp_path, Actions=actions)

@@ -66,13 +66,16 @@ def why_not_a_record(
     if _headings(cells, header, keys):
         return "a second header row"
     first = str(display(cells[0][1]))
-    if _TOTAL.match(first):
+    # A totals row or a note fills few cells: a full row that starts "Total …" or "Key …" is a
+    # record ("Key worker rota" is an action).
+    sparse = len(cells) <= max(2, typical // 2)
+    if sparse and _TOTAL.match(first):
         return "a totals row"
     if name_at is not None and name_at < len(values):
         name = values[name_at]
         if isinstance(name, str) and normalize(name) in EMPTY_SEAT:
             return f"a seat marked {name.strip()!r}"
-    if _NOTE.match(first) and isinstance(cells[0][1], str):
+    if sparse and _NOTE.match(first) and isinstance(cells[0][1], str):
         return "a note"
     if len(cells) == 1 and isinstance(cells[0][1], str) and typical >= 3:
         # One text cell on a tab whose records fill several: a heading or a note.
