@@ -321,6 +321,7 @@ def test_owners_as_initials_lists_and_the_whole_board(tmp_path):
     assert "ask Jon Tomlinson for an update" in late[2]
     assert "ask Jon Tomlinson and Amina Dar for an update" in late[3]
     assert "ask the whole Board for an update" in late[6]
+    assert "then set a new Due date or change the Status." in late[2]
     board = v.board
     assert [m.name for m in board.owners("JT, AD").members] == ["Jon Tomlinson", "Amina Dar"]
 

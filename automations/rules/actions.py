@@ -20,6 +20,12 @@ def _what(a) -> str:
     return f"Action {a.id}" if a.id else f"The action on row {a.row}"
 
 
+def _due_words(board: Board) -> str:
+    """ "Due date", "Target date", "By when date": the due column as a date in words."""
+    header = board.actions.header("due")
+    return header if "date" in header.casefold() else f"{header} date"
+
+
 def _close_it(board: Board) -> str:
     """How this tracker marks an action closed: only a column it has (issue 26)."""
     t = board.actions
@@ -56,7 +62,7 @@ def overdue(board: Board, tor: TorConfig, today: dt.date) -> Iterator[Finding]:
                 severity,
                 f"{_what(a)} was due on {long_date(a.due)} and is {plural(late, 'day')} late. "
                 f"The co-chairs follow up every action at each meeting: ask {who} for an update, "
-                f"then set a new {board.actions.header('due')} date or {_close_it(board)}.",
+                f"then set a new {_due_words(board)} or {_close_it(board)}.",
                 a,
                 "due",
             )
