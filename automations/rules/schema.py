@@ -140,9 +140,9 @@ def reference(board: Board, tor: TorConfig, today: dt.date) -> Iterator[Finding]
 
 
 def missing_columns(board: Board, rules: list[Rule]) -> Iterator[Finding]:
-    """Per tab: an error for each missing column that every row must fill in and that a check
-    cannot run without (naming the checks skipped); one information finding listing the rest,
-    with the checks they leave out. ``rules``: the rules that would run (not turned off)."""
+    """Per tab: an error for each missing column every row must fill in (naming the checks
+    that could not run without it); one information finding listing the others, with the
+    checks they leave out. ``rules``: the rules that would run (not turned off)."""
     for table in board.tables():
         if not table.present or table.match is None:
             continue
@@ -217,7 +217,7 @@ def _optional_columns(table: Table, quiet: list[tuple[Column, list[Rule]]]) -> F
         skipped = {r.id: r for _, rules in quiet for r in rules}
         if skipped:
             what = "; ".join(_plain(r.summary) for r in skipped.values())
-            words.append(f"Not checked without them: {what}.")
+            words.append(f"Not checked without {'them' if len(quiet) > 1 else 'it'}: {what}.")
         words.append("Nothing to do unless the Board wants to keep that information.")
     words += _stand_ins(table)
     return Finding(
