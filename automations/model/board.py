@@ -44,6 +44,7 @@ from automations.model.schema import (
 RESIDENT_CHAIR = "Co-chair (resident)"
 COMMISSIONER_CHAIR = "Co-chair (commissioner)"
 RESIDENT_VOICES = ("Resident", "Carer or advocate")
+STAFF = ("Health and social care staff", "Council officer")
 OPEN_STATUSES = ("Open", "In progress")
 STAGES = ("Pre-initiation", "Initiation", "During", "After completion", "Conclusion", "Closed")
 
@@ -679,8 +680,10 @@ def _role_in_name(table: Table, m: Member) -> None:
     except CellProblem:
         # "Co-Chair" alone: which co-chair the member's voice tells (a resident or carer
         # chairs for residents; staff and officers for the commissioners).
-        voice = "resident" if m.category in RESIDENT_VOICES else "staff" if m.category else ""
-        m.role = {"resident": RESIDENT_CHAIR, "staff": COMMISSIONER_CHAIR}.get(voice)
+        if m.category in RESIDENT_VOICES:
+            m.role = RESIDENT_CHAIR
+        elif m.category in STAFF:
+            m.role = COMMISSIONER_CHAIR
 
 
 def _read_in_words(
