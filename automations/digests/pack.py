@@ -256,8 +256,14 @@ def render(
     mail = mail_settings(cfg)
     slug = re.sub(r"[^a-z0-9]+", "-", (member.id or member.label).casefold()) if member else "x"
     msg, seal = compose(
-        text, html, pictures.used, subject=subject, sender=mail.sender, to=to,
-        reply_to=digest.reply_to, date=local(now, digest.timezone),
+        text,
+        html,
+        pictures.used,
+        subject=subject,
+        sender=mail.sender,
+        to=to,
+        reply_to=digest.reply_to,
+        date=local(now, digest.timezone),
         message_id=f"<coprod-pack.{pack.meeting.isoformat()}.{slug}@{mail.sender.domain}>",
     )
     return msg, html, seal
