@@ -364,6 +364,32 @@ def test_a_role_in_the_name_cell(tmp_path):
     assert errors_and_warnings(v.report) == []
 
 
+def test_roles_from_the_names_when_there_is_no_role_column(tmp_path):
+    members = [
+        ["Name", "Category", "Email", "Joined", "Agreed ToR"],
+        ["Jon Tomlinson (Co-Chair)", "Resident", "jon@example.org", D(2024, 9, 1), "Yes"],
+        ["Karen Bell", "Council officer", "kb@example.org", D(2024, 9, 1), "Yes"],
+        ["Amina Dar", "Carer", "amina@example.org", D(2024, 9, 1), "Yes"],
+    ]
+    v = check(tmp_path, Members=members, Actions=[ACTION_HEAD, action(1)])
+    roles = {m.name: m.role for m in v.board.members.records}
+    assert roles == {
+        "Jon Tomlinson": "Co-chair (resident)",
+        "Karen Bell": "Member",
+        "Amina Dar": "Member",
+    }
+    # No "no 'Role' column" error: the co-chair checks run on the roles the names give, and
+    # find that nobody is named the commissioner co-chair.
+    assert rules(v.report, "schema.missing_column") == []
+    assert "There is no active commissioner co-chair" in one(v.report, "tor.cochairs.count").message
+    said = next(
+        f.message
+        for f in v.report.findings
+        if f.rule == "schema.optional_columns" and f.sheet == "Members"
+    )
+    assert "Role is read from the names, such as 'Jon Tomlinson (Co-Chair)'." in said
+
+
 # ---------------------------------------------------------------- dates people write
 
 

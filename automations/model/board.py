@@ -200,6 +200,9 @@ class Table:
     derived_from: str = ""
     # How dates written in words were read ("w/c 12 Jan", "TBC"): one finding per tab says so.
     read_notes: list[str] = field(default_factory=list, repr=False)
+    # Fields read from another column when the tab has none of their own, with how ("role":
+    # "the names, such as 'Jon Tomlinson (Co-Chair)'").
+    read_from: dict[str, str] = field(default_factory=dict, repr=False)
 
     def address(self, row: int) -> str:
         """The web address that opens ``row`` of this tab, or "" (a file has none)."""
@@ -214,7 +217,7 @@ class Table:
 
     def can_read(self, field_name: str) -> bool:
         """Whether the tab has the column, or one that stands in for it (Column.instead)."""
-        if self.has(field_name):
+        if self.has(field_name) or field_name in self.read_from:
             return True
         col = next((c for c in self.schema.columns if c.field == field_name), None)
         return col is not None and any(self.has(f) for f in col.instead)
@@ -383,6 +386,7 @@ def build_board(
             continue
         tables[key] = _build_table(choice.table, schema, RECORD_TYPES[key], today, findings)
     _settle_actions(tables["actions"])
+    _roles_from_names(tables["members"])
     _meetings_from_actions(tables["meetings"], tables["actions"], findings)
     return Board(**tables, source=raw.name), findings
 
@@ -666,6 +670,37 @@ def _build_record(
     return record
 
 
+def _roles_from_names(table: Table) -> None:
+    """No Role column, but names that say who chairs ("Jon Tomlinson (Co-Chair)"): the roles
+    are read from the names, every other member being a Member, so the co-chair checks run."""
+    if table.match is None or table.has("role") or not table.has("name"):
+        return
+    chairs = {}
+    for m in table.records:
+        said = without_role(str(m.raw.get("name") or ""))[1]
+        if said is not None:
+            chairs[m.row] = _chair_role(table, m, said)
+    if not any(chairs.values()):
+        return
+    for m in table.records:
+        m.role = chairs.get(m.row) or "Member"
+    table.read_from["role"] = "the names, such as " + repr(
+        next(str(m.raw.get("name")) for m in table.records if chairs.get(m.row))
+    )
+
+
+def _chair_role(table: Table, m: Member, said: str) -> str | None:
+    """The role words in brackets say: "Resident co-chair" is read as the Role column reads
+    it; "Co-Chair" alone is told by the member's voice (a resident or carer chairs for the
+    residents, staff and council officers for the commissioners)."""
+    try:
+        return parse_cell(table.schema.column("role"), said)
+    except CellProblem:
+        if m.category in RESIDENT_VOICES:
+            return RESIDENT_CHAIR
+        return COMMISSIONER_CHAIR if m.category in STAFF else None
+
+
 def _role_in_name(table: Table, m: Member) -> None:
     """ "Jon Tomlinson (Co-Chair)": the name is Jon Tomlinson (so owners and initials find
     him), and the words in brackets are his role when the Role cell does not say it."""
@@ -673,17 +708,8 @@ def _role_in_name(table: Table, m: Member) -> None:
     if said is None:
         return
     m.name = name
-    if m.role is not None or not table.has("role"):
-        return
-    try:
-        m.role = parse_cell(table.schema.column("role"), said)
-    except CellProblem:
-        # "Co-Chair" alone: which co-chair the member's voice tells (a resident or carer
-        # chairs for residents; staff and officers for the commissioners).
-        if m.category in RESIDENT_VOICES:
-            m.role = RESIDENT_CHAIR
-        elif m.category in STAFF:
-            m.role = COMMISSIONER_CHAIR
+    if m.role is None and table.has("role"):
+        m.role = _chair_role(table, m, said)
 
 
 def _read_in_words(

@@ -196,7 +196,9 @@ def _checks(n: int) -> str:
 
 def _stand_ins(table: Table) -> list[str]:
     """What the tab reads in place of a column it lacks, said once."""
-    out = []
+    out = [
+        f"{table.schema.column(f).name} is read from {how}." for f, how in table.read_from.items()
+    ]
     for col in table.match.missing if table.match else ():
         found = [table.header(f) for f in col.instead if table.has(f)]
         if found and col.field == "status":
