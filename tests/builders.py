@@ -228,13 +228,16 @@ def every_rule_tables() -> Tables:
                         "Speak Up Haringey"))  # one_per_org (with M03)
     data["members"] += extra  # more than 20 active: cap
     for row in data["members"]:
-        row.pop("Name")  # schema.missing_column (no rule needs names)
+        row.pop("Name")  # schema.missing_column (every row needs a name)
+        row.pop("Term extended")  # schema.optional_columns (no rule needs it)
+    data["members"].append({"Member ID": "Total members"})  # schema.not_records
     edit(data, "members", 0, Category="Council officer", Chairs_another_group="Yes")
     edit(data, "members", 1, Term_start=None)  # term
     edit(data, "members", 4, Category="Council officer")  # balance
     edit(data, "members", 5, Agreed_ToR="No", Email="fay at example")  # tor_agreed, email
     edit(data, "members", 7, Role="Co-chair (resident)", **{"Term start": D(2024, 1, 1)})
     edit(data, "members", 8, Left=D(2024, 2, 1))  # minimum_period
+    edit(data, "members", 9, Left="n/a")  # schema.read_dates: no date
     edit(data, "members", 11, Role="Co-chair (commissioner)", Category="Provider",
          **{"Term start": D(2023, 12, 1)})  # count, commissioner_eligibility
     edit(data, "members", 13, Joined="31/02/2023")  # schema.type

@@ -313,7 +313,8 @@ def test_tabs_read_together_are_marked_on_their_own_cells(tmp_path: Path) -> Non
     config = tmp_path / "out" / "config.toml"
     prepared_config(config, truth("project_tabs")["today"])
     status, said = run("validate", "--write-back", "--config", str(config))
-    assert status == 1 and "Marked 3 cells" in said, said
+    # Only warnings (the missing columns are information since issue 26's reading half).
+    assert status == 0 and "Marked 3 cells" in said, said
     wb = load_workbook(workbook)
     noted = {
         name: sorted(c.coordinate for row in wb[name].iter_rows() for c in row if c.comment)

@@ -291,8 +291,10 @@ def test_no_digest_goes_out_when_confidential_actions_cannot_be_told_apart(
     header.value = "Confidential (Board only)"  # no longer recognised as the column
     wb.save(cfg.source.path)
     validation = validate(cfg, SAMPLE_TODAY)
-    missing = [f.column for f in validation.report.findings if f.rule == "schema.missing_column"]
-    assert missing == ["Confidential"]
+    # No check needs the column, so its absence is one information finding (issue 26).
+    missing = [f for f in validation.report.findings if f.rule == "schema.optional_columns"]
+    assert [(f.severity.value, f.sheet) for f in missing] == [("info", "Actions")]
+    assert "'Confidential'" in missing[0].message
     outcomes = digest.send_due(cfg, validation, SAMPLE_NOW)
     assert outcomes and all(o.status == "failed" for o in outcomes)
     assert "no Confidential column" in outcomes[0].describe()

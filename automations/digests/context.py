@@ -202,7 +202,7 @@ def build_context(
             done = [
                 a
                 for a in sorted(actions, key=lambda a: (a.completed_on or as_of, a.id or ""))
-                if a.status == "Done"
+                if a.is_done
                 and a.completed_on is not None
                 and (previous is None or a.completed_on > previous)
                 and a.completed_on <= as_of
@@ -258,12 +258,16 @@ def _due_key(a: Action) -> tuple[dt.date, str]:
 
 
 def _owner(board: Board, ref: str | None) -> str:
-    member = board.member(ref)
-    if member is not None:
-        return clean(member.label)
-    if not ref:
+    owners = board.owners(ref)
+    if not owners.people:
         return "no owner recorded"
-    return "someone not on the members list" if "@" in ref else clean(ref)
+    if owners.whole_board:
+        return owners.label
+    names = [
+        m.label if m is not None else ("someone not on the members list" if "@" in typed else typed)
+        for typed, m in owners.people
+    ]
+    return clean(" and ".join(names))
 
 
 def _project(board: Board, ref: str | None) -> str:

@@ -156,8 +156,7 @@ def build_pack(
     for a in board.actions.records:
         if not a.is_open:
             continue
-        owner = board.member(a.owner)
-        name = owner.label if owner else (a.owner or "No owner recorded")
+        name = board.owners(a.owner).label or "No owner recorded"
         project = board.project(a.project_id)
         groups.setdefault(name, []).append(
             PackAction(

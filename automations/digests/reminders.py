@@ -226,8 +226,12 @@ def owners_actions(
     for a in board.actions.records:
         if not (a.is_open and a.owner and a.id):
             continue
-        owner = find_owner(board, a.owner, today, s)
-        out.setdefault(owner.key, (owner, []))[1].append(a)
+        # Each person an Owner cell names ("JT/AD") is reminded; an action of the whole Board
+        # ("All") is nobody's to be reminded of alone: the digest lists it.
+        owners = board.owners(a.owner)
+        for typed, _member in () if owners.whole_board else owners.people:
+            owner = find_owner(board, typed, today, s)
+            out.setdefault(owner.key, (owner, []))[1].append(a)
     return out
 
 

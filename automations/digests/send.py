@@ -334,8 +334,9 @@ def manual_jobs(
     settings = digest_settings(cfg)
     day = meeting or latest_held_meeting(validation)
     if day not in meeting_dates(validation):
+        where = validation.board.meetings.derived_from or "the Meetings tab"
         raise ConfigError(
-            f"--meeting {day.isoformat()}: there is no meeting on that date in the Meetings tab"
+            f"--meeting {day.isoformat()}: there is no meeting on that date in {where}"
         )
     chosen = [settings.audience(audience)] if audience else list(settings.audiences)
     if audience and not chosen[0].enabled and not include_disabled:

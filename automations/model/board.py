@@ -14,12 +14,24 @@ from typing import Any
 from openpyxl.utils import get_column_letter
 
 from automations.core.findings import Finding, Severity
-from automations.model.header import locate_header
+from automations.core.text import long_date
+from automations.model.header import header_keys, locate_header
+from automations.model.people import (
+    could_be_initials,
+    initials,
+    is_whole_board,
+    split_people,
+    without_role,
+)
 from automations.model.raw import RawTable, RawWorkbook
+from automations.model.rows import not_records_finding, split_rows
 from automations.model.schema import (
+    DATE_HELP,
     CellProblem,
     Column,
     HeaderMatch,
+    NoDate,
+    ReadInWords,
     TableSchema,
     display,
     invisible_in_id,
@@ -31,6 +43,8 @@ from automations.model.schema import (
 
 RESIDENT_CHAIR = "Co-chair (resident)"
 COMMISSIONER_CHAIR = "Co-chair (commissioner)"
+RESIDENT_VOICES = ("Resident", "Carer or advocate")
+STAFF = ("Health and social care staff", "Council officer")
 OPEN_STATUSES = ("Open", "In progress")
 STAGES = ("Pre-initiation", "Initiation", "During", "After completion", "Conclusion", "Closed")
 
@@ -116,10 +130,35 @@ class Action(Record):
     last_update: dt.date | None = None
     update: str | None = None
     confidential: bool | None = None
+    rag: str | None = None  # how it is going (Red, Amber, Green), or Complete
+    done: bool | None = None  # a Done tick box
+    # Set when the tab has no Status column: an action nothing marks closed is open.
+    open_unless_closed: bool = False
+
+    @property
+    def state(self) -> str | None:
+        """Open, done or dropped (None when nothing tells). A filled Status cell decides; else a
+        Done tick box, then a RAG rating (only "Complete" closes: Red, Amber and Green say how
+        an open action is going), then a Completed on date."""
+        if self.status is not None:
+            if self.status in OPEN_STATUSES:
+                return "open"
+            return "dropped" if self.status == "Dropped" else "done"
+        if self.done is not None:
+            return "done" if self.done else "open"
+        if self.rag is not None:
+            return "done" if self.rag == "Complete" else "open"
+        if self.completed_on is not None:
+            return "done"
+        return "open" if self.open_unless_closed else None
 
     @property
     def is_open(self) -> bool:
-        return self.status in OPEN_STATUSES
+        return self.state == "open"
+
+    @property
+    def is_done(self) -> bool:
+        return self.state == "done"
 
 
 @dataclass
@@ -156,6 +195,14 @@ class Table:
     records: list[Any] = field(default_factory=list)
     header_row: int = 1  # the sheet's own row number of the header row
     row_address: str = ""  # RawTable.row_address: a web address with "{row}", or ""
+    # With no Meetings tab: where the meeting dates came from ("the 'Meeting date' column of
+    # the 'Action log' tab"), else "".
+    derived_from: str = ""
+    # How dates written in words were read ("w/c 12 Jan", "TBC"): one finding per tab says so.
+    read_notes: list[str] = field(default_factory=list, repr=False)
+    # Fields read from another column when the tab has none of their own, with how ("role":
+    # "the names, such as 'Jon Tomlinson (Co-Chair)'").
+    read_from: dict[str, str] = field(default_factory=dict, repr=False)
 
     def address(self, row: int) -> str:
         """The web address that opens ``row`` of this tab, or "" (a file has none)."""
@@ -167,6 +214,13 @@ class Table:
 
     def has(self, field_name: str) -> bool:
         return self.match is not None and field_name in self.match.positions
+
+    def can_read(self, field_name: str) -> bool:
+        """Whether the tab has the column, or one that stands in for it (Column.instead)."""
+        if self.has(field_name) or field_name in self.read_from:
+            return True
+        col = next((c for c in self.schema.columns if c.field == field_name), None)
+        return col is not None and any(self.has(f) for f in col.instead)
 
     def header(self, field_name: str) -> str:
         if self.match and field_name in self.match.headers:
@@ -216,6 +270,7 @@ class Board:
     source: str = ""
     _index: dict[str, Member] = field(default_factory=dict, repr=False)
     _projects: dict[str, Project] = field(default_factory=dict, repr=False)
+    _initials: dict[str, Member | None] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
         # Later rows never shadow earlier ones: duplicates are reported, the first one wins.
@@ -223,6 +278,9 @@ class Board:
             for key in (m.id, m.name, m.email):
                 if key:
                     self._index.setdefault(_ref_key(key), m)
+            # Initials stand for a member only when nobody else has them (None: shared).
+            for short in initials(m.name or ""):
+                self._initials[short] = None if short in self._initials else m
         for p in self.projects.records:
             if p.id:
                 self._projects.setdefault(_ref_key(p.id), p)
@@ -234,8 +292,25 @@ class Board:
         )
 
     def member(self, ref: str | None) -> Member | None:
-        """A member by Member ID, exact name or email, ignoring case and surrounding spaces."""
-        return self._index.get(_ref_key(ref)) if ref else None
+        """A member by Member ID, exact name or email, ignoring case and surrounding spaces;
+        else by initials ("JT" for Jon Tomlinson) when they are nobody else's."""
+        if not ref:
+            return None
+        found = self._index.get(_ref_key(ref))
+        if found is None and could_be_initials(ref):
+            found = self._initials.get(_ref_key(ref))
+        return found
+
+    def owners(self, ref: str | None) -> Owners:
+        """Who a cell names: one member, several ("JT/AD", "JT & AD", "JT, AD"), or the whole
+        Board ("All", "Board"). The one resolver rules, digests and reminders share."""
+        if not ref or not ref.strip():
+            return Owners(())
+        if is_whole_board(ref):
+            return Owners(((ref.strip(), None),), whole_board=True)
+        whole = self.member(ref)
+        parts = [ref.strip()] if whole is not None else split_people(ref)
+        return Owners(tuple((p, self.member(p)) for p in parts))
 
     def project(self, ref: str | None) -> Project | None:
         return self._projects.get(_ref_key(ref)) if ref else None
@@ -249,6 +324,32 @@ class Board:
 
 def _ref_key(ref: str) -> str:
     return " ".join(ref.split()).casefold()
+
+
+@dataclass(frozen=True)
+class Owners:
+    """The people one Owner cell names, each as typed with the member found (or None)."""
+
+    people: tuple[tuple[str, Member | None], ...]
+    whole_board: bool = False
+
+    @property
+    def members(self) -> list[Member]:
+        return [m for _, m in self.people if m is not None]
+
+    @property
+    def unknown(self) -> list[str]:
+        return [] if self.whole_board else [typed for typed, m in self.people if m is None]
+
+    @property
+    def label(self) -> str:
+        """For people: "the whole Board", "Jon Tomlinson and Amina Dar", or the text typed."""
+        if self.whole_board:
+            return "the whole Board"
+        names = [m.label if m is not None else typed for typed, m in self.people]
+        return (
+            " and ".join(names) if len(names) < 3 else ", ".join(names[:-1]) + " and " + names[-1]
+        )
 
 
 # ---------------------------------------------------------------- building
@@ -292,7 +393,59 @@ def build_board(
             tables[key] = Table(schema, rt.title, None)  # present, but no rule can read it
             continue
         tables[key] = _build_table(choice.table, schema, _record_type(key), today, findings)
+    _settle_actions(tables["actions"])
+    _roles_from_names(tables["members"])
+    _meetings_from_actions(tables["meetings"], tables["actions"], findings)
     return Board(**tables, source=raw.name), findings
+
+
+# What the Raised column's header says when its dates are the Board's meetings.
+MEETING_WORDS = ("meeting", "raisedat", "board")
+
+
+def _meetings_from_actions(meetings: Table, actions: Table, findings: list[Finding]) -> None:
+    """No Meetings tab, but an action log whose Raised column says when the Board met: headed
+    "Meeting date" or "Raised at", or its dates falling on a few days that several actions share
+    (action points are raised at meetings). They become the meeting dates the digests and packs
+    follow; the tab stays missing, so the meeting rules (which need the tab's columns) are still
+    skipped, and one information finding says where the dates came from."""
+    if meetings.present or not actions.has("raised"):
+        return
+    header = actions.header("raised")
+    dated = [a for a in actions.records if a.raised is not None]
+    first: dict[dt.date, int] = {}
+    for a in dated:
+        first.setdefault(a.raised, a.row)  # type: ignore[arg-type]
+    said = any(word in normalize(header) for word in MEETING_WORDS)
+    # Without words to say so, dates shared by at least two actions each on average.
+    shared = len(dated) >= 4 and 2 * len(first) <= len(dated)
+    if not first or not (said or shared):
+        return
+    meetings.records = [Meeting(row=row, date=day) for day, row in sorted(first.items())]
+    meetings.derived_from = f"the {header!r} column of the {actions.title!r} tab"
+    why = "" if said else f" ({len(dated)} actions were raised on {len(first)} days)"
+    findings.append(
+        Finding(
+            rule="schema.missing_tab",
+            severity=Severity.INFO,
+            sheet=actions.title,
+            column=header,
+            tab=meetings.schema.name,
+            message=(
+                f"The Board's meeting dates were taken from {meetings.derived_from}{why}: "
+                f"{len(first)} meeting{'s' if len(first) > 1 else ''}, the latest on "
+                f"{long_date(max(first))}. Digests are sent after these meetings."
+            ),
+        )
+    )
+
+
+def _settle_actions(table: Table) -> None:
+    """With no Status column, an action is open until a Done tick, a RAG "Complete" or a
+    Completed on date closes it (Action.state)."""
+    if table.match is not None and not table.has("status") and table.can_read("status"):
+        for a in table.records:
+            a.open_unless_closed = True
 
 
 def _build_together(
@@ -383,7 +536,10 @@ def _optional_tab(raw: RawWorkbook, schema: TableSchema) -> Finding:
 
 def _no_tab(schema: TableSchema, severity: Severity, message: str) -> Finding:
     return Finding(
-        rule="schema.missing_tab", severity=severity, sheet=schema.name, tab=schema.name,
+        rule="schema.missing_tab",
+        severity=severity,
+        sheet=schema.name,
+        tab=schema.name,
         message=message,
     )
 
@@ -414,17 +570,36 @@ def _build_table(
 ) -> Table:
     match = match_headers(schema, rt.header)
     table = Table(schema, rt.title, match, header_row=rt.header_row, row_address=rt.row_address)
-    for col in match.missing:
-        findings.append(_missing_column(table, col.name, match.suggestions.get(col.field)))
+    # A missing column is reported by the rules layer (rules/schema.py missing_columns), which
+    # knows which checks cannot run without it.
     findings.extend(_duplicate_columns(table, rt.header))
     # Where each column sits, worked out once per tab rather than once per cell.
     plan = [(col, match.positions.get(col.field)) for col in schema.columns]
     required = [c for c, pos in plan if pos is not None and (c.required or c.required_when)]
-    for number, values in rt.rows:
+    keys = header_keys(schema)
+    rows, left = split_rows(rt.rows, rt.header, match.positions.get("name"), keys)
+    if left:
+        findings.append(not_records_finding(rt.title, schema.name, left))
+    for number, values in rows:
         table.records.append(
             _build_record(table, record_type, number, values, today, findings, plan, required)
         )
+    if table.read_notes:
+        findings.append(_dates_read(table))
     return table
+
+
+def _dates_read(table: Table) -> Finding:
+    return Finding(
+        rule="schema.read_dates",
+        severity=Severity.INFO,
+        sheet=table.title,
+        tab=table.schema.name,
+        message=(
+            f"Dates written in words on the {table.title!r} tab were read so: "
+            f"{'; '.join(table.read_notes)}. If one is not what was meant, type the date."
+        ),
+    )
 
 
 def _duplicate_columns(table: Table, header: list[object]) -> list[Finding]:
@@ -460,25 +635,6 @@ def _duplicate_columns(table: Table, header: list[object]) -> list[Finding]:
     return out
 
 
-def _missing_column(table: Table, name: str, suggestion: str | None) -> Finding:
-    hint = (
-        f" The header {suggestion!r} looks close: rename it to {name!r} if that is the one."
-        if suggestion
-        else f" Add a column headed {name!r} to the header row (row {table.header_row})."
-    )
-    return Finding(
-        rule="schema.missing_column",
-        severity=Severity.ERROR,
-        sheet=table.title,
-        row=None,
-        column=name,
-        tab=table.schema.name,
-        message=(
-            f"The {table.title!r} tab has no {name!r} column, so it could not be checked.{hint}"
-        ),
-    )
-
-
 def _build_record(
     table: Table,
     record_type: type[Record],
@@ -491,6 +647,7 @@ def _build_record(
 ) -> Record:
     record = record_type(row=number)
     raw = record.raw
+    pending: list[tuple[Column, ReadInWords]] = []
     for col, pos in plan:
         value = values[pos] if pos is not None and pos < len(values) else None
         raw[col.field] = value
@@ -502,6 +659,12 @@ def _build_record(
             )
         try:
             parsed = parse_cell(col, value)
+        except NoDate:
+            table.read_notes.append(f"row {number} {table.header(col.field)} {value!r}: no date")
+            continue
+        except ReadInWords as words:
+            pending.append((col, words))
+            continue
         except CellProblem as problem:
             findings.append(
                 table.finding(
@@ -517,8 +680,88 @@ def _build_record(
             record.duties[col.field] = parsed  # type: ignore[attr-defined]
         else:
             setattr(record, col.field, parsed)
+    for col, words in pending:
+        _read_in_words(table, record, col, words, today, findings)
+    if isinstance(record, Member) and record.name:
+        _role_in_name(table, record)
     findings.extend(_required(table, record, today, required))
     return record
+
+
+def _roles_from_names(table: Table) -> None:
+    """No Role column, but names that say who chairs ("Jon Tomlinson (Co-Chair)"): the roles
+    are read from the names, every other member being a Member, so the co-chair checks run."""
+    if table.match is None or table.has("role") or not table.has("name"):
+        return
+    chairs = {}
+    for m in table.records:
+        said = without_role(str(m.raw.get("name") or ""))[1]
+        if said is not None:
+            chairs[m.row] = _chair_role(table, m, said)
+    if not any(chairs.values()):
+        return
+    for m in table.records:
+        m.role = chairs.get(m.row) or "Member"
+    table.read_from["role"] = "the names, such as " + repr(
+        next(str(m.raw.get("name")) for m in table.records if chairs.get(m.row))
+    )
+
+
+def _chair_role(table: Table, m: Member, said: str) -> str | None:
+    """The role words in brackets say: "Resident co-chair" is read as the Role column reads
+    it; "Co-Chair" alone is told by the member's voice (a resident or carer chairs for the
+    residents, staff and council officers for the commissioners)."""
+    try:
+        return parse_cell(table.schema.column("role"), said)
+    except CellProblem:
+        if m.category in RESIDENT_VOICES:
+            return RESIDENT_CHAIR
+        return COMMISSIONER_CHAIR if m.category in STAFF else None
+
+
+def _role_in_name(table: Table, m: Member) -> None:
+    """ "Jon Tomlinson (Co-Chair)": the name is Jon Tomlinson (so owners and initials find
+    him), and the words in brackets are his role when the Role cell does not say it."""
+    name, said = without_role(m.name or "")
+    if said is None:
+        return
+    m.name = name
+    if m.role is None and table.has("role"):
+        m.role = _chair_role(table, m, said)
+
+
+def _read_in_words(
+    table: Table,
+    record: Record,
+    col: Column,
+    words: ReadInWords,
+    today: dt.date,
+    findings: list[Finding],
+) -> None:
+    """A date written in words, read once the row's other dates are known: a yearless due
+    date falls on or after the row's Raised date; with none, the year nearest today."""
+    raised = getattr(record, "raised", None) if col.field != "raised" else None
+    day = words.written.on(raised or today, after=raised is not None)
+    typed = record.raw.get(col.field)
+    if day is None:
+        message = f"{typed!r} is not a date. {DATE_HELP}"
+        findings.append(
+            table.finding(
+                Severity.ERROR,
+                _cell_message(table, col.field, message),
+                record,
+                col.field,
+                rule="schema.type",
+            )
+        )
+        return
+    how = f", {words.written.how}" if words.written.how else ""
+    if not words.written.has_year:
+        how += f", the year {'after ' + table.header('raised') if raised else 'nearest today'}"
+    table.read_notes.append(
+        f"row {record.row} {table.header(col.field)} {typed!r}: {day:%A} {long_date(day)}{how}"
+    )
+    setattr(record, col.field, day)
 
 
 def _cell_message(table: Table, field_name: str, problem: str) -> str:
@@ -530,8 +773,8 @@ def _required(table: Table, record: Record, today: dt.date, columns: list[Column
     per tab: checking every column of every row was a fifth of the time on a large tracker)."""
     out = []
     for col in columns:
-        if not is_blank(record.raw.get(col.field)):
-            continue
+        if not is_blank(record.raw.get(col.field)) or getattr(record, col.field, None):
+            continue  # filled, or read from elsewhere (a role in the name cell)
         needed = col.required or _required_when(col.required_when, record, today)
         if needed:
             why = _REQUIRED_WHY.get(col.required_when or "", "")

@@ -6,13 +6,17 @@ Excel table on the tab whose headers are the tab's; else the first of the top SC
 where at least ENOUGH cells (or every column of a smaller tab) are the tab's headers or their
 aliases; else the first row with any of them. A row just under it that holds only text and at
 least one hint ("e.g. …", "dd/mm/yyyy", "(optional)"…) is a hints row and is not read as data.
+
+Two header rows (group cells such as "Action" or "Progress", often merged, over the real
+headers): when the row under the one found names more of the tab's columns, it is the header
+row; the group row above is read into it, "Action / No." where that names a column.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from automations.model.raw import RawTable
 from automations.model.schema import TableSchema, normalize
@@ -60,10 +64,65 @@ def locate_header(rt: RawTable, schema: TableSchema) -> HeaderChoice:
     row, how = _chosen_row(rt, keys, top, needed(schema), skip)
     if row is None:
         return HeaderChoice(rt, "not found", found=False)
+    header = None
+    if not any(t.header_row == row for t in rt.excel_tables):
+        if not rt.forced_header_row and _better_below(rt, keys, row):
+            row, how = row + 1, f"row {row + 1} (under a row of group headings)"
+        header = _with_groups(rt, keys, row)
     hints = row + 1 if is_hints_row(rt, schema, row) else None
     if hints:
         skip.add(hints)
-    return HeaderChoice(rt.at(row, skip), how, hints_row=hints)
+    table = rt.at(row, skip)
+    if header is not None:
+        table = replace(table, header=header)
+    return HeaderChoice(table, how, hints_row=hints)
+
+
+def _texts(values: Sequence[object]) -> list[str | None]:
+    return [v.strip() if isinstance(v, str) and v.strip() else None for v in values]
+
+
+def _filled(values: Sequence[object]) -> int:
+    return sum(v is not None and not (isinstance(v, str) and not v.strip()) for v in values)
+
+
+def _all_text(values: Sequence[object]) -> bool:
+    return all(v is None or isinstance(v, str) for v in values)
+
+
+def _better_below(rt: RawTable, keys: dict[str, str], row: int) -> bool:
+    """Whether the row under ``row`` is the real header row (``row`` holding group headings)."""
+    if row >= len(rt.grid):
+        return False
+    here, below = rt.grid[row - 1], rt.grid[row]
+    return (
+        _all_text(below)
+        and score(keys, below) > score(keys, here)
+        and _filled(below) > _filled(here)
+    )
+
+
+def _with_groups(rt: RawTable, keys: dict[str, str], row: int) -> list[object] | None:
+    """The header row with the group row above it read in, or None when there is none. A group
+    heading covers the columns to its right up to the next one (as a merged cell does)."""
+    if row < 2:
+        return None
+    above, header = rt.grid[row - 2], list(rt.grid[row - 1])
+    if not _all_text(above) or not 2 <= _filled(above) < _filled(header):
+        return None  # a title (one cell) or a row of data, not group headings
+    group: str | None = None
+    out: list[object] = []
+    for i, sub in enumerate(header):
+        top = _texts(above[i : i + 1])[0] if i < len(above) else None
+        group = top or group
+        both = f"{group} / {str(sub).strip()}" if group and sub is not None else None
+        if both and normalize(both) in keys and normalize(sub) not in keys:
+            out.append(both)
+        elif sub is None or (isinstance(sub, str) and not sub.strip()):
+            out.append(top)  # a heading over a column with none of its own
+        else:
+            out.append(sub)
+    return out
 
 
 def _chosen_row(
@@ -104,8 +163,9 @@ def is_hints_row(rt: RawTable, schema: TableSchema, row: int) -> bool:
     id_pos = _id_position(rt.grid[row - 1], schema)
     id_cell = values[id_pos] if id_pos is not None and id_pos < len(values) else None
     # A real row has its id; a hints row has none, or a hint in its place.
-    return id_cell is None or (isinstance(id_cell, str) and (not id_cell.strip()
-                                                               or bool(_HINT.match(id_cell))))
+    return id_cell is None or (
+        isinstance(id_cell, str) and (not id_cell.strip() or bool(_HINT.match(id_cell)))
+    )
 
 
 def _id_position(header: Sequence[object], schema: TableSchema) -> int | None:

@@ -19,6 +19,7 @@ from email_validator import EmailNotValidError, validate_email
 
 from automations.core.errors import SchemaError
 from automations.core.paths import data_path
+from automations.model.dates import Written, is_quarter, no_date, read_words
 from automations.model.raw import UNCALCULATED
 
 KINDS = {
@@ -62,6 +63,9 @@ class Column:
     responsible: str | None = None
     task: str | None = None
     checked_by: str | None = None
+    # Fields of other columns that can stand in for this one when the tab lacks it (Status:
+    # a Done tick box, a Completed on date or a RAG rating can tell open from closed).
+    instead: tuple[str, ...] = ()
 
     def value_lookup(self) -> dict[str, str]:
         return self._value_lookup
@@ -135,6 +139,7 @@ def _column(tab: str, data: dict[str, Any]) -> Column:
         responsible=data.get("responsible"),
         task=data.get("task"),
         checked_by=data.get("checked_by"),
+        instead=tuple(data.get("instead", ())),
     )
 
 
@@ -148,6 +153,12 @@ def load_table_schema(path: Path) -> TableSchema:
     fields_ = [c.field for c in columns]
     if len(set(fields_)) != len(fields_):
         raise SchemaError(f"{path}: two columns share a field name")
+    for col in columns:
+        unknown = [f for f in col.instead if f not in fields_]
+        if unknown:
+            raise SchemaError(
+                f"{path}: column {col.name!r}: instead names unknown fields {unknown}"
+            )
     id_field = tab.get("id", "id")
     if id_field not in fields_:
         raise SchemaError(f"{path}: [tab] id {id_field!r} is not a column field")
@@ -294,8 +305,10 @@ DATE_HELP = "Write it as 29/11/2023, 29 Nov 2023 or 2023-11-29."
 def _make_date(year: int, month: int, day: int, raw: str) -> dt.date:
     if not 1900 <= year <= 2200:  # "31/12/9999" as "never" would break date arithmetic
         raise CellProblem(
-            "schema.type", f"{raw!r} is not a date the Board could mean (year {year}). "
-            "Leave the cell blank if there is no date.")
+            "schema.type",
+            f"{raw!r} is not a date the Board could mean (year {year}). "
+            "Leave the cell blank if there is no date.",
+        )
     try:
         return dt.date(year, month, day)
     except ValueError:
@@ -327,7 +340,30 @@ def parse_date(value: object) -> dt.date:
         return _make_date(year, month, day, raw)
     if (m := _WORDS.match(text)) and m[2] in _MONTHS:
         return _make_date(int(m[3]), _MONTHS[m[2]], int(m[1]), raw)
+    if no_date(raw):
+        raise NoDate("schema.read_dates", "read as no date")
+    if is_quarter(raw):
+        raise CellProblem(
+            "schema.type",
+            f"{raw!r} is a quarter, and which months it means depends on whether the Board "
+            "counts calendar or financial quarters (April to March). Write the date it is due.",
+        )
+    if written := read_words(raw):
+        raise ReadInWords(written)
     raise CellProblem("schema.type", f"{raw!r} is not a date. {DATE_HELP}")
+
+
+class NoDate(CellProblem):
+    """A word that says there is no date ("TBC", "Ongoing", "n/a"): a blank date, said once."""
+
+
+class ReadInWords(CellProblem):
+    """A date written in words ("w/c 12 Jan", "end of March", "Dec-26"): the board reads it
+    with the row's other dates (the year) and says how (model/dates.py)."""
+
+    def __init__(self, written: Written) -> None:
+        super().__init__("schema.read_dates", written.how)
+        self.written = written
 
 
 _YES = {"yes", "y", "true", "1", "✓", "✔", "☑", "done"}

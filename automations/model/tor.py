@@ -7,10 +7,14 @@ import datetime as dt
 
 from automations.core.config import TorConfig
 from automations.core.text import add_months
-from automations.model.board import COMMISSIONER_CHAIR, RESIDENT_CHAIR, Member
+from automations.model.board import (  # noqa: F401 (RESIDENT_VOICES, STAFF: rules import them from here)
+    COMMISSIONER_CHAIR,
+    RESIDENT_CHAIR,
+    RESIDENT_VOICES,
+    STAFF,
+    Member,
+)
 
-RESIDENT_VOICES = ("Resident", "Carer or advocate")
-STAFF = ("Health and social care staff", "Council officer")
 CHAIR_WORDS = {RESIDENT_CHAIR: "resident co-chair", COMMISSIONER_CHAIR: "commissioner co-chair"}
 
 

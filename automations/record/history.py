@@ -130,8 +130,8 @@ def _actions(records: list[Action], today: dt.date) -> dict[str, int]:
         "total": len(shared),
         "open": len(open_),
         "overdue": sum(a.due is not None and a.due < today for a in open_),
-        "done": sum(a.status == "Done" for a in shared),
-        "dropped": sum(a.status == "Dropped" for a in shared),
+        "done": sum(a.is_done for a in shared),
+        "dropped": sum(a.state == "dropped" for a in shared),
         "withheld": len(records) - len(shared),
     }
 

@@ -296,8 +296,7 @@ def _meetings(i: Inputs) -> Part:
 
 
 def _name(board: Board, ref: str | None) -> str:
-    member = board.member(ref)
-    return member.label if member else (ref or "")
+    return board.owners(ref).label
 
 
 def _members(i: Inputs) -> Part:
@@ -478,9 +477,7 @@ def _actions(i: Inputs) -> Part:
     shared = [a for a in records if not is_confidential(a)]
     raised = [a for a in shared if a.raised and i.start <= a.raised <= i.end]
     done = [
-        a
-        for a in shared
-        if a.status == "Done" and a.completed_on and i.start <= a.completed_on <= i.end
+        a for a in shared if a.is_done and a.completed_on and i.start <= a.completed_on <= i.end
     ]
     still_open = [a for a in shared if a.is_open]
     late = [a for a in still_open if a.due and a.due < i.as_of]

@@ -65,7 +65,9 @@ def _runnable(r: Rule, board: Board) -> bool:
         table_name, _, field_name = need.partition(".")
         table = getattr(board, table_name)
         # A tab whose header row was not found is present but cannot be read.
-        if not table.present or table.match is None or (field_name and not table.has(field_name)):
+        if not table.present or table.match is None:
+            return False
+        if field_name and not table.can_read(field_name):
             return False
     return True
 
@@ -78,9 +80,12 @@ def run_rules(
     off: Collection[str] = (),
 ) -> list[Finding]:
     """Every built-in rule, then ``extra`` (the officers' own checks), except those ``off``."""
-    out: list[Finding] = []
-    for r in [*catalogue(), *extra]:
-        if r.fn is not None and r.id not in off and _runnable(r, board):
+    from automations.rules.schema import missing_columns
+
+    wanted = [r for r in [*catalogue(), *extra] if r.id not in off]
+    out: list[Finding] = list(missing_columns(board, wanted))
+    for r in wanted:
+        if r.fn is not None and _runnable(r, board):
             out.extend(r.fn(board, tor, today))
     return out  # pipeline.check sorts these together with the reading findings
 

@@ -20,6 +20,32 @@ def _what(a) -> str:
     return f"Action {a.id}" if a.id else f"The action on row {a.row}"
 
 
+def _due_words(board: Board) -> str:
+    """ "Due date", "Target date", "By when date": the due column as a date in words."""
+    header = board.actions.header("due")
+    return header if "date" in header.casefold() else f"{header} date"
+
+
+def _close_it(board: Board) -> str:
+    """How this tracker marks an action closed: only a column it has (issue 26)."""
+    t = board.actions
+    if t.has("status"):
+        return f"change the {t.header('status')}"
+    if t.has("done"):
+        return f"tick {t.header('done')}"
+    if t.has("rag"):
+        return f"set {t.header('rag')} to Complete"
+    return f"enter the date it was closed in {t.header('completed_on')}"
+
+
+def _done_word(board: Board, a) -> str:
+    if a.status is not None:
+        return a.status
+    if a.done:
+        return f"done ({board.actions.header('done')} is ticked)"
+    return f"complete ({board.actions.header('rag')})"
+
+
 @rule(
     "tor.actions.overdue",
     W,
@@ -31,13 +57,12 @@ def overdue(board: Board, tor: TorConfig, today: dt.date) -> Iterator[Finding]:
         if a.is_open and a.due and a.due < today:
             late = (today - a.due).days
             severity = E if late > tor.overdue_error_days else W
-            owner = board.member(a.owner)
-            who = owner.label if owner else (a.owner or "its owner")
+            who = board.owners(a.owner).label or "its owner"
             yield board.actions.finding(
                 severity,
                 f"{_what(a)} was due on {long_date(a.due)} and is {plural(late, 'day')} late. "
                 f"The co-chairs follow up every action at each meeting: ask {who} for an update, "
-                "then set a new Due date or change the Status.",
+                f"then set a new {_due_words(board)} or {_close_it(board)}.",
                 a,
                 "due",
             )
@@ -66,20 +91,22 @@ def due_soon(board: Board, tor: TorConfig, today: dt.date) -> Iterator[Finding]:
     "tor.actions.stale",
     W,
     "An open action has had no update for a long time.",
-    needs=("actions.status", "actions.raised"),
+    # Without a Last update column the tracker keeps no date of news, so "no update since"
+    # would not be true: the rule is not run (and the information finding says so).
+    needs=("actions.status", "actions.last_update"),
 )
 def stale(board: Board, tor: TorConfig, today: dt.date) -> Iterator[Finding]:
+    column = board.actions.header("last_update")
     for a in board.actions.records:
         since = a.last_update or a.raised
         if a.is_open and since and (today - since).days > tor.stale_days:
-            field_name = "last_update" if board.actions.has("last_update") else "raised"
             yield board.actions.finding(
                 W,
                 f"{_what(a)} has had no update since {long_date(since)} "
                 f"({plural((today - since).days, 'day')}). Members progress actions between "
-                "meetings: ask the owner for news and put today's date in Last update.",
+                f"meetings: ask the owner for news and put today's date in {column}.",
                 a,
-                field_name,
+                "last_update",
             )
 
 
@@ -93,24 +120,27 @@ def owner(board: Board, tor: TorConfig, today: dt.date) -> Iterator[Finding]:
     for a in board.actions.records:
         if not (a.is_open and a.owner):
             continue
-        member = board.member(a.owner)
-        if member is None:
+        owners = board.owners(a.owner)  # "All" / "Board": the whole Board, nobody to look up
+        if owners.unknown:
+            names = " and ".join(repr(u) for u in owners.unknown)
+            who = "who is" if len(owners.unknown) == 1 else "who are"
             yield board.actions.finding(
                 W,
-                f"{_what(a)} is owned by {a.owner!r}, who is not on the Members tab. That is fine "
+                f"{_what(a)} is owned by {names}, {who} not on the Members tab. That is fine "
                 "for an officer outside the Board, but a Board member should follow it up. "
                 "Otherwise check the spelling of the name.",
                 a,
                 "owner",
             )
-        elif not member.active_on(today):
-            yield board.actions.finding(
-                W,
-                f"{_what(a)} is owned by {member.label}, who has left the Board. Give the action "
-                "to an active member.",
-                a,
-                "owner",
-            )
+        for member in owners.members:
+            if not member.active_on(today):
+                yield board.actions.finding(
+                    W,
+                    f"{_what(a)} is owned by {member.label}, who has left the Board. Give the "
+                    "action to an active member.",
+                    a,
+                    "owner",
+                )
 
 
 @rule(
@@ -122,11 +152,12 @@ def owner(board: Board, tor: TorConfig, today: dt.date) -> Iterator[Finding]:
 def completed_on(board: Board, tor: TorConfig, today: dt.date) -> Iterator[Finding]:
     for a in board.actions.records:
         # An unreadable date is reported by schema.type, not again here.
-        if a.status == "Done" and is_blank(a.raw.get("completed_on")):
+        if a.is_done and is_blank(a.raw.get("completed_on")):
             yield board.actions.finding(
                 W,
-                f"{_what(a)} is marked Done but Completed on is blank. Enter the date it was "
-                "finished, so the digest can report it.",
+                f"{_what(a)} is marked {_done_word(board, a)} but "
+                f"{board.actions.header('completed_on')} is blank. "
+                "Enter the date it was finished, so the digest can report it.",
                 a,
                 "completed_on",
             )

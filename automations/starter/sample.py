@@ -479,10 +479,17 @@ def _width(field: str, kind: str) -> int:
 
 def _sheet(wb: Workbook, schema: TableSchema, rows: list[dict[str, object]]) -> None:
     ws = wb.create_sheet(schema.name)
-    ws.append([c.name for c in schema.columns])
+    # An optional column the sample never fills (RAG, Done: for trackers without a Status
+    # column) is left out, as a Board that has Status would not keep it.
+    columns = [
+        c
+        for c in schema.columns
+        if c.header_required or any(row.get(c.field) is not None for row in rows)
+    ]
+    ws.append([c.name for c in columns])
     for row in rows:
-        ws.append([row.get(c.field) for c in schema.columns])
-    for i, col in enumerate(schema.columns, start=1):
+        ws.append([row.get(c.field) for c in columns])
+    for i, col in enumerate(columns, start=1):
         letter = get_column_letter(i)
         head = ws.cell(row=1, column=i)
         head.font = Font(bold=True, color="FFFFFF")
