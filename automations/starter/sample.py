@@ -477,15 +477,14 @@ def _width(field: str, kind: str) -> int:
     return 14 if kind in ("date", "yesno") else 22
 
 
+STAND_INS = frozenset({"rag", "done"})
+
+
 def _sheet(wb: Workbook, schema: TableSchema, rows: list[dict[str, object]]) -> None:
     ws = wb.create_sheet(schema.name)
-    # An optional column the sample never fills (RAG, Done: for trackers without a Status
-    # column) is left out, as a Board that has Status would not keep it.
-    columns = [
-        c
-        for c in schema.columns
-        if c.header_required or any(row.get(c.field) is not None for row in rows)
-    ]
+    # The columns that stand in for Status in trackers without one (RAG, Done) are left out:
+    # a Board that keeps Status would not keep them. Every other column is there to be filled.
+    columns = [c for c in schema.columns if not (schema.key == "actions" and c.field in STAND_INS)]
     ws.append([c.name for c in columns])
     for row in rows:
         ws.append([row.get(c.field) for c in columns])
