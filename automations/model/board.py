@@ -11,11 +11,9 @@ import datetime as dt
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from openpyxl.utils import get_column_letter
-
 from automations.core.findings import Finding, Severity
 from automations.model.header import locate_header
-from automations.model.raw import RawTable, RawWorkbook
+from automations.model.raw import RawTable, RawWorkbook, column_letter
 from automations.model.schema import (
     CellProblem,
     Column,
@@ -183,7 +181,7 @@ class Table:
         column = self.header(field_name) if field_name else None
         index = self.match.positions.get(field_name) if (self.match and field_name) else None
         row = record.row if record is not None else (self.header_row if index is not None else None)
-        cell = f"{get_column_letter(index + 1)}{row}" if index is not None and row else None
+        cell = f"{column_letter(index + 1)}{row}" if index is not None and row else None
         value = display(record.raw.get(field_name)) if record is not None and field_name else None
         return Finding(
             rule=rule,
@@ -361,7 +359,7 @@ def _duplicate_columns(table: Table, header: list[object]) -> list[Finding]:
         if key not in seen:
             seen[key] = index
             continue
-        first, second = get_column_letter(seen[key] + 1), get_column_letter(index + 1)
+        first, second = column_letter(seen[key] + 1), column_letter(index + 1)
         out.append(
             Finding(
                 rule="schema.duplicate_column",

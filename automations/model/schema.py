@@ -15,9 +15,8 @@ from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Any
 
-from email_validator import EmailNotValidError, validate_email
-
 from automations.core.errors import SchemaError
+from automations.core.text import email_problem
 from automations.model.raw import UNCALCULATED
 
 KINDS = {
@@ -376,12 +375,9 @@ def split_list(value: object) -> list[str]:
 
 def parse_email(value: object) -> str:
     text = parse_text(value)
-    try:
-        validate_email(text, check_deliverability=False)
-    except EmailNotValidError as exc:
-        raise CellProblem(
-            "schema.email", f"{text!r} is not a valid email address ({exc})."
-        ) from None
+    _, problem = email_problem(text)
+    if problem is not None:
+        raise CellProblem("schema.email", f"{text!r} is not a valid email address ({problem}).")
     return text
 
 
