@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from automations.core.config import Config, Section
-from automations.core.errors import ConfigError, PermanentMailError, TemporaryMailError
+from automations.core.errors import ConfigError, CoprodError, PermanentMailError, TemporaryMailError
 
 if TYPE_CHECKING:
     import smtplib  # imported where a login or a check runs: not by a run that sends no mail
@@ -80,11 +80,11 @@ class XOAuth2Login:
                 "AUTH must be on for the mailbox.")
 
 
-class TokenError(Exception):
+class TokenError(CoprodError):
     """No token: a setting or a permission is wrong (the message says which)."""
 
 
-class TransientTokenError(Exception):
+class TransientTokenError(CoprodError):
     """No token now: the sign-in service could not be reached."""
 
 

@@ -15,7 +15,7 @@ from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Any
 
-from automations.core.errors import SchemaError
+from automations.core.errors import CoprodError, SchemaError
 from automations.core.text import email_problem
 from automations.model.raw import UNCALCULATED
 
@@ -217,7 +217,7 @@ def closest(word: str, options: list[str] | tuple[str, ...]) -> str | None:
 # ---------------------------------------------------------------- cell parsing
 
 
-class CellProblem(Exception):
+class CellProblem(CoprodError):
     """A cell could not be read; ``rule`` is schema.type, schema.enum or schema.email."""
 
     def __init__(self, rule: str, message: str) -> None:

@@ -32,6 +32,7 @@ from automations import app
 from automations.core.config import Config
 from automations.core.errors import CoprodError, StateError
 from automations.core.log import event, get
+from automations.core.text import plural
 from automations.digests.send import SendOutcome
 from automations.pipeline import Validation, validate
 from automations.record import history
@@ -210,8 +211,9 @@ def check_job(
         "rewritten": int(written.changed),
     }
     summary = (
-        f"checked {report.source}: {counts['errors']} errors, {counts['warnings']} "
-        f"warnings, {counts['info']} for information. {written.message}"
+        f"checked {report.source}: {plural(counts['errors'], 'error')}, "
+        f"{plural(counts['warnings'], 'warning')}, {counts['info']} for information. "
+        f"{written.message}"
     )
     return JobOutcome(CHECK, slot, True, summary.strip(), counts)
 

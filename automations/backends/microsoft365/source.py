@@ -40,7 +40,7 @@ from automations.backends.microsoft365.graph import (
     required_settings,
 )
 from automations.backends.xlsx.source import read_xlsx
-from automations.core.errors import SourceError
+from automations.core.errors import CoprodError, SourceError
 from automations.core.retry import GaveUp
 from automations.model.raw import RawWorkbook
 
@@ -277,11 +277,11 @@ class Microsoft365Source:
         return f"Microsoft 365 refused {doing} {self.name}: {exc}"
 
 
-class _Dropped(Exception):
+class _Dropped(CoprodError):
     """The upload was refused because the file changed since the download: not a failure."""
 
 
-class _Refused(Exception):
+class _Refused(CoprodError):
     def __init__(self, status: int, message: str) -> None:
         super().__init__(message)
         self.status = status
