@@ -13,6 +13,7 @@ from typing import Any
 
 from automations.backends.google.settings import connection_settings
 from automations.backends.xlsx.safety import WriteSettings
+from automations.backends.xlsx.sniff import ZipLimits
 from automations.core.config import Config, board_timezone, load_config
 from automations.core.errors import ConfigError
 from automations.core.log import configured_level
@@ -58,6 +59,7 @@ SECTIONS: dict[str, Callable[[Config], Any]] = {
     "google": connection_settings,
     "microsoft365": _microsoft365,
     "marks": WriteSettings.from_config,
+    "limits": ZipLimits.from_config,
     "logging": configured_level,
     "report": report_settings,
     "rules": rule_settings,

@@ -39,6 +39,7 @@ from automations.backends.microsoft365.graph import (
     describe_failure,
     required_settings,
 )
+from automations.backends.xlsx.sniff import ZipLimits
 from automations.backends.xlsx.source import read_xlsx
 from automations.core.errors import CoprodError, SourceError
 from automations.core.retry import GaveUp
@@ -95,7 +96,7 @@ class Microsoft365Source:
         local.write_bytes(reply.content)
         self._held = Download(path, item["name"], str(item["eTag"]), local)
         self.name = item["name"]
-        raw = read_xlsx(local)
+        raw = read_xlsx(local, ZipLimits.from_config(self.cfg))
         return RawWorkbook(name=item["name"], tables=raw.tables)
 
     def _metadata(self) -> Mapping[str, Any]:

@@ -18,7 +18,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 from xml.etree import ElementTree  # expat >= 2.4.1 refuses entity bombs; no external entities
 
-from automations.backends.xlsx.sniff import check_workbook_file, our_tabs, uncalculated_formulas
+from automations.backends.xlsx.sniff import (
+    ZipLimits,
+    check_workbook_file,
+    our_tabs,
+    uncalculated_formulas,
+)
 from automations.core.errors import SourceError
 from automations.model.raw import (
     ExcelTable,
@@ -38,9 +43,9 @@ except ImportError:  # pragma: no cover - python-calamine is a declared dependen
     python_calamine = None
 
 
-def read_xlsx(path: Path) -> RawWorkbook:
+def read_xlsx(path: Path, limits: ZipLimits | None = None) -> RawWorkbook:
     """Every tab's values. Formula cells give the value the spreadsheet last calculated."""
-    check_workbook_file(path)
+    check_workbook_file(path, limits)
     ours = our_tabs(path)  # the check's own Validation tab: nothing in it to read
     raw = with_excel_tables(path, _read_values(path, ours))
     mark_uncalculated(raw, uncalculated_formulas(path, ours))
@@ -245,7 +250,7 @@ class XlsxSource:
 
         # Taken before reading: marks made from this read must not land on a newer save.
         self.read_stamp = FileStamp.of(self.path) if self.path.is_file() else None
-        return read_xlsx(self.path)
+        return read_xlsx(self.path, ZipLimits.from_config(self.cfg))
 
     def write_marks(self, plan: MarkPlan) -> WriteResult:
         from automations.backends.xlsx.marks import write_xlsx_marks
