@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from automations.core.errors import CoprodError, SchemaError
+from automations.core.paths import readable_folder
 from automations.core.text import email_problem
 from automations.model.raw import UNCALCULATED
 
@@ -164,6 +165,7 @@ def _tab_required(path: Path, tab: dict[str, Any]) -> bool:
 
 
 def load_schemas(directory: Path) -> dict[str, TableSchema]:
+    readable_folder(directory, "[paths] schema_dir")
     missing = [t for t in TAB_FILES if not (directory / f"{t}.toml").exists()]
     if missing:
         raise SchemaError(f"{directory}: missing schema files {', '.join(missing)}")

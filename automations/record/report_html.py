@@ -10,6 +10,7 @@ import css_inline
 import jinja2
 
 from automations.core.errors import DigestError, SourceError
+from automations.core.paths import readable_folder
 from automations.core.text import long_date
 from automations.record.report import BoardReport, Cell
 
@@ -27,6 +28,7 @@ def cell_text(value: Cell) -> str:
 
 
 def render_html(report: BoardReport, templates_dir: Path) -> str:
+    readable_folder(templates_dir, "[paths] templates_dir")
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(templates_dir)),
         autoescape=True,  # every value from the sheet arrives as text
