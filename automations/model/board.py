@@ -337,9 +337,10 @@ def _build_table(
     for col in match.missing:
         findings.append(_missing_column(table, col.name, match.suggestions.get(col.field)))
     findings.extend(_duplicate_columns(table, rt.header))
-    # Where each column sits, worked out once per tab rather than once per cell.
-    plan = [(col, match.positions.get(col.field)) for col in schema.columns]
-    required = [c for c, pos in plan if pos is not None and (c.required or c.required_when)]
+    # Where each column sits and what it is, worked out once per tab rather than once per cell.
+    found = [(col, match.positions.get(col.field)) for col in schema.columns]
+    plan = [(col, pos, col.field, col.duty, col.field == schema.id_field) for col, pos in found]
+    required = [c for c, pos in found if pos is not None and (c.required or c.required_when)]
     for number, values in rt.rows:
         table.records.append(
             _build_record(table, record_type, number, values, today, findings, plan, required)
@@ -406,19 +407,20 @@ def _build_record(
     values: Any,
     today: dt.date,
     findings: list[Finding],
-    plan: list[tuple[Column, int | None]],
+    plan: list[tuple[Column, int | None, str, bool, bool]],
     required: list[Column],
 ) -> Record:
     record = record_type(row=number)
     raw = record.raw
-    for col, pos in plan:
-        value = values[pos] if pos is not None and pos < len(values) else None
-        raw[col.field] = value
-        if value is None or (isinstance(value, str) and not value.strip()):  # is_blank, inlined
+    width = len(values)
+    for col, pos, field_name, duty, is_id in plan:
+        value = values[pos] if pos is not None and pos < width else None
+        raw[field_name] = value
+        if value is None or (type(value) is str and not value.strip()):  # is_blank, inlined
             continue
-        if col.field == table.schema.id_field and (problem := invisible_in_id(value)):
+        if is_id and (problem := invisible_in_id(value)):
             findings.append(
-                table.finding(Severity.ERROR, problem, record, col.field, rule="schema.type")
+                table.finding(Severity.ERROR, problem, record, field_name, rule="schema.type")
             )
         try:
             parsed = parse_cell(col, value)
@@ -433,11 +435,12 @@ def _build_record(
                 )
             )
             continue
-        if col.duty:
-            record.duties[col.field] = parsed  # type: ignore[attr-defined]
+        if duty:
+            record.duties[field_name] = parsed  # type: ignore[attr-defined]
         else:
-            setattr(record, col.field, parsed)
-    findings.extend(_required(table, record, today, required))
+            setattr(record, field_name, parsed)
+    if required:
+        findings.extend(_required(table, record, today, required))
     return record
 
 

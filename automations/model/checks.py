@@ -379,8 +379,10 @@ class _Loader:
                 f"pattern {header!r}: {regex!r} is not a valid regular expression ({exc}). "
                 "Tip: write it in single quotes ('...') so that a backslash stays a backslash."
             ) from None
+        quiet = re2.Options()
+        quiet.log_errors = False  # the refusal below says it; RE2 would also print to stderr
         try:
-            return re2.compile(regex)
+            return re2.compile(regex, quiet)
         except re2.error:
             raise self.fail(
                 f"pattern {header!r}: {regex!r} uses something (such as a back-reference \\1 or "

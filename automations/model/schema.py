@@ -388,8 +388,13 @@ def parse_cell(column: Column, value: object) -> Any:
     # A tracker repeats the same few texts (statuses, owners, Yes/No, typed dates) down a
     # column: each distinct text is parsed once. Only successes are kept (results are
     # immutable); free text is not cached, as it rarely repeats and parses cheaply.
-    if type(value) is not str or column.kind == "text":
+    kind = type(value)
+    if kind is not str:
+        if kind is dt.datetime and column.kind == "date":  # a typed date: parse_date's answer
+            return value.date()  # type: ignore[attr-defined]
         return _parse_cell(column, value)
+    if column.kind == "text":  # free text that fits in a cell: parse_text's answer
+        return value.strip() if len(value) <= CELL_LIMIT else _parse_cell(column, value)
     cache = column._parsed
     found = cache.get(value)
     if found is None:
@@ -426,7 +431,7 @@ _INVISIBLE = {
 
 def invisible_in_id(value: object) -> str | None:
     """A message when an id holds a character nobody can see, else None."""
-    if not isinstance(value, str):
+    if not isinstance(value, str) or value.isascii():  # every invisible one is outside ASCII
         return None
     for ch in value:
         if ch in _INVISIBLE:
