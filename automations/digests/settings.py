@@ -11,8 +11,11 @@ from zoneinfo import ZoneInfo
 
 from automations.core.config import Config, Section, board_timezone
 from automations.core.errors import ConfigError
-from automations.digests.context import SECTIONS
 from automations.mail.transport import checked_address, mail_settings, one_line
+
+# The sections of a digest, most urgent first (context.py builds them). Here rather than in
+# context.py, so that checking the config does not import what builds a digest.
+SECTIONS = ("overdue", "due_soon", "raised", "completed", "projects", "health")
 
 DIGEST_KEYS = {
     "send_after_days",
