@@ -390,8 +390,11 @@ def parse_cell(column: Column, value: object) -> Any:
     # immutable); free text is not cached, as it rarely repeats and parses cheaply.
     kind = type(value)
     if kind is not str:
-        if kind is dt.datetime and column.kind == "date":  # a typed date: parse_date's answer
-            return value.date()  # type: ignore[attr-defined]
+        if column.kind == "date":  # a typed date: parse_date's answer
+            if kind is dt.datetime:
+                return value.date()  # type: ignore[attr-defined]
+            if kind is dt.date:
+                return value
         return _parse_cell(column, value)
     if column.kind == "text":  # free text that fits in a cell: parse_text's answer
         return value.strip() if len(value) <= CELL_LIMIT else _parse_cell(column, value)

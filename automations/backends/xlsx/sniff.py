@@ -209,13 +209,13 @@ def uncalculated_formulas(path: Path, skip: Collection[str] = ()
         for title, part in sheet_parts(zf).items():
             if title in skip:
                 continue
-            cells = set(_uncalculated_cells(zf.read(part)))
+            cells = set(uncalculated_cells(zf.read(part)))
             if cells:
                 found[title] = cells
     return found
 
 
-def _uncalculated_cells(data: bytes) -> Iterator[tuple[int, int]]:
+def uncalculated_cells(data: bytes) -> Iterator[tuple[int, int]]:
     """Only the cells around each formula are looked at: most sheets hold few or none."""
     for match in _FORMULA.finditer(data):
         start = data.rfind(b"<c ", 0, match.start())
