@@ -80,7 +80,7 @@ def test_validate_on_an_xlsx_board_imports_no_heavy_library(tmp_path: Path) -> N
 def test_the_help_imports_no_heavy_library(tmp_path: Path) -> None:
     status, loaded = loaded_by(tmp_path, "--help")
     assert status == 0
-    assert sorted((set(ABSENT) | {"python_calamine"}) & loaded) == []
+    assert sorted((set(ABSENT) | {"python_calamine", "sqlite3"}) & loaded) == []
 
 
 # Plain addresses are checked without email_validator: each must be one it accepts, written
