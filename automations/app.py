@@ -15,11 +15,11 @@ from automations.backends.marks import WriteResult, plan_marks
 from automations.core.config import Config, board_timezone
 from automations.core.errors import ConfigError, DigestError, SourceError
 from automations.core.text import add_months
-from automations.digests.send import SendOutcome, manual_jobs, preview, send_jobs
 from automations.pipeline import Validation, validate
 from automations.rules import catalogue
 
 if TYPE_CHECKING:
+    from automations.digests.send import SendOutcome
     from automations.record.report import BoardReport
 
 __all__ = ["check_access", "preview_digests", "send_digests", "validate", "write_back"]
@@ -65,6 +65,8 @@ def preview_digests(
 ) -> list[Path]:
     """Write the digests of one meeting as .eml and .html into ``folder``; send nothing.
     Every enabled audience, or the one named (even when it is switched off)."""
+    from automations.digests.send import manual_jobs, preview
+
     jobs = manual_jobs(cfg, validation, meeting, audience, include_disabled=audience is not None)
     if not jobs:
         # Writing nothing and saying nothing looked like success (issue 26).
@@ -89,6 +91,8 @@ def send_digests(
 ) -> list[SendOutcome]:
     """Send one meeting's digests by hand (each audience at most once per meeting). The caller
     holds the service's lock (service.loop.send_by_hand)."""
+    from automations.digests.send import manual_jobs, send_jobs
+
     jobs = manual_jobs(cfg, validation, meeting, audience)
     return send_jobs(cfg, validation, jobs, board_now(cfg, now))
 

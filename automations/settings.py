@@ -11,13 +11,13 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from automations.backends.google.source import connection_settings
-from automations.backends.microsoft365.graph import m365_settings
+from automations.backends.google.settings import connection_settings
 from automations.backends.xlsx.safety import WriteSettings
+from automations.backends.xlsx.sniff import ZipLimits
 from automations.core.config import Config, board_timezone, load_config
 from automations.core.errors import ConfigError
 from automations.core.log import configured_level
-from automations.digests.pack import pack_settings
+from automations.digests.pack_settings import pack_settings
 from automations.digests.reminder_settings import reminder_settings
 from automations.digests.settings import digest_settings
 from automations.mail.transport import mail_settings, make_transport
@@ -40,6 +40,14 @@ def _transport(cfg: Config) -> None:
         make_transport(cfg)
 
 
+def _microsoft365(cfg: Config) -> None:
+    """[microsoft365], imported only when the section is there (absent, it holds nothing)."""
+    if "microsoft365" in cfg.raw:
+        from automations.backends.microsoft365.graph import m365_settings
+
+        m365_settings(cfg)
+
+
 SECTIONS: dict[str, Callable[[Config], Any]] = {
     "source": _built_in,
     "tor": _built_in,
@@ -49,8 +57,9 @@ SECTIONS: dict[str, Callable[[Config], Any]] = {
     "mail": lambda cfg: (mail_settings(cfg), oauth_mail_settings(cfg), _transport(cfg)),
     "alerts": alert_settings,
     "google": connection_settings,
-    "microsoft365": m365_settings,
+    "microsoft365": _microsoft365,
     "marks": WriteSettings.from_config,
+    "limits": ZipLimits.from_config,
     "logging": configured_level,
     "report": report_settings,
     "rules": rule_settings,

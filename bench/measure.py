@@ -208,3 +208,65 @@ def peak_memory_mb(path: Path, today: dt.date, run: bool = True, write: bool = F
         [sys.executable, "-c", script], capture_output=True, text=True, check=True, timeout=600
     )
     return json.loads(out.stdout.strip().splitlines()[-1])["peak_kb"] / 1024
+
+
+# ---------------------------------------------------------------- whole processes
+
+# The floor process: a fresh interpreter that imports python-calamine and reads every cell.
+_FLOOR_SCRIPT = """
+import sys
+from python_calamine import CalamineWorkbook
+wb = CalamineWorkbook.from_path(sys.argv[1])
+for name in wb.sheet_names:
+    for row in wb.get_sheet_by_name(name).to_python(skip_empty_area=False):
+        pass
+"""
+
+
+def _process_env() -> dict[str, str]:
+    """The environment a real install runs in: bytecode is cached (an installed package's
+    .pyc files are written by pip), so PYTHONDONTWRITEBYTECODE, set on some shells and CI
+    runners, is left out; otherwise every run would compile the package's source again."""
+    import os
+
+    return {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+
+
+def sample_folder() -> Path:
+    """`coprod init` once, into bench/data: the sample board a new user first checks."""
+    folder = REPO / "bench" / "data" / "sample"
+    if not (folder / "config.toml").exists():
+        subprocess.run([sys.executable, "-m", "automations", "init", str(folder)],
+                       check=True, capture_output=True, timeout=300)
+    return folder
+
+
+def config_file_for(path: Path, today: dt.date) -> Path:
+    """A config.toml beside a copy of the example config, pointed at ``path`` (for the CLI)."""
+    folder = path.parent / f"cli-{path.stem}"
+    folder.mkdir(exist_ok=True)
+    config = folder / "config.toml"
+    text = data_path("config.example.toml").read_text(encoding="utf-8")
+    text = text.replace('path = "board.xlsx"', f"path = {json.dumps(str(path))}", 1)
+    config.write_text(f"today = {today.isoformat()}\n{text}", encoding="utf-8")
+    return config
+
+
+def validate_process_seconds(config: Path) -> float:
+    """`coprod validate --config FILE` as a whole process, as cron or a person starts it."""
+    return _process_seconds([sys.executable, "-m", "automations", "validate", "--config",
+                             str(config)], ok=(0, 1))
+
+
+def floor_process_seconds(workbook: Path) -> float:
+    return _process_seconds([sys.executable, "-c", _FLOOR_SCRIPT, str(workbook)], ok=(0,))
+
+
+def _process_seconds(command: list[str], ok: tuple[int, ...]) -> float:
+    start = time.perf_counter()
+    done = subprocess.run(command, capture_output=True, env=_process_env(), timeout=600,
+                          check=False)
+    elapsed = time.perf_counter() - start
+    if done.returncode not in ok:
+        raise RuntimeError(f"{command[-1]}: exit {done.returncode}: {done.stderr[-500:]!r}")
+    return elapsed

@@ -33,13 +33,17 @@ def example_config_data() -> dict[str, Any]:
 
 
 def make_config(folder: Path, workbook: Path, today: dt.date, **changes: Any) -> Config:
-    """The example config pointed at ``workbook``; ``changes`` replace whole tables or keys."""
+    """The example config pointed at ``workbook``; ``changes`` replace whole tables or keys
+    (None leaves a table out: the example switches [reminders] and [pack] on)."""
     data = example_config_data()
     data["source"] = {"kind": "xlsx", "path": str(workbook)}
     data["today"] = today.isoformat()
     data["mail"]["retry_delay"] = 0
     for key, value in changes.items():
-        data[key] = value
+        if value is None:
+            data.pop(key, None)
+        else:
+            data[key] = value
     path = folder / "config.toml"
     path.write_text("# written by the test; parsed from the dict below\n", encoding="utf-8")
     return parse_config(data, path)

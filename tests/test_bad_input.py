@@ -28,6 +28,7 @@ from openpyxl import Workbook, load_workbook
 from openpyxl.utils.datetime import CALENDAR_MAC_1904
 
 from automations.cli import cli
+from automations.core.paths import data_path
 from tests.builders import TODAY, edit, tables, write_workbook
 
 BASE_CONFIG = f"""\
@@ -534,6 +535,7 @@ def nobody() -> tuple[int, int]:
 def as_unprivileged(folder: Path, *args: str) -> Outcome:
     """Run the command in a child process as the unprivileged user `nobody` (as root), or as
     this user when the tests are not run as root: permissions then mean what they say."""
+    _shipped_data_readable(folder)
     _warm_up(folder, *args)
     read, write = os.pipe()
     pid = os.fork()
@@ -555,6 +557,23 @@ def as_unprivileged(folder: Path, *args: str) -> Outcome:
     os.waitpid(pid, 0)
     status, output = json.loads(data)
     return Outcome(status, output)
+
+
+def _shipped_data_readable(folder: Path) -> None:
+    """Copies of the schemas and templates that the unprivileged user can read, named in
+    [paths]: a checkout under /root (mode 700) is out of its reach, and the message saying so
+    (tests/test_unreadable_folders.py) is not what these tests are about."""
+    config = folder / "config.toml"
+    text = config.read_text(encoding="utf-8")
+    if "[paths]" in text:
+        return
+    for name in ("sheets_schema", "templates"):
+        copy = folder / "shipped" / name
+        shutil.copytree(data_path(name), copy)
+        for path in [copy.parent, copy, *copy.rglob("*")]:
+            path.chmod(0o755 if path.is_dir() else 0o644)
+    paths = '[paths]\nschema_dir = "shipped/sheets_schema"\ntemplates_dir = "shipped/templates"\n'
+    config.write_text(f"{text}\n{paths}", encoding="utf-8")
 
 
 def _warm_up(folder: Path, *args: str) -> None:

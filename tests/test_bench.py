@@ -10,7 +10,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from bench.run import GOOGLE_HEADER, ROWS
+from bench.run import GOOGLE_HEADER, ROWS, STARTUP_ROWS
 
 REPO = Path(__file__).resolve().parent.parent
 NUMBER = re.compile(r"^\d[\d,]*(\.\d+)?×?$")
@@ -46,3 +46,7 @@ def test_bench_runs_on_1000_rows_and_fills_every_row(tmp_path):
     google = _row(written, "10")
     assert len(google) == len(GOOGLE_HEADER) and all(NUMBER.match(c) for c in google)
     assert "## Targets" in written and "Google: the same number of calls" in written
+    # The whole-process table: the sample board and 1,000 actions, each with a figure.
+    for label in STARTUP_ROWS:
+        assert all(NUMBER.match(c) for c in _row(written, label)[1:3]), label
+    assert "within 5× of the floor process (sample board)" in written

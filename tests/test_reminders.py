@@ -254,7 +254,7 @@ def test_a_reminder_due_on_christmas_day_goes_on_christmas_eve(tmp_path: Path) -
 def test_reminders_stay_off_without_a_reminders_section(tmp_path: Path) -> None:
     book = write_workbook(tmp_path / "board.xlsx", board_tables())
     with FaultServer() as server:
-        cfg = make_config(tmp_path, book, WED, mail=mail_config(server.port))
+        cfg = make_config(tmp_path, book, WED, mail=mail_config(server.port), reminders=None)
         assert reminders.send_due(cfg, validate(cfg, WED), at(WED)) == []
     assert server.handler.received == []
 

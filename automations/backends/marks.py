@@ -81,8 +81,7 @@ class CellMark:
 
     @cached_property  # asked for several times per mark by the writers
     def note(self) -> str:
-        lines = [NOTE_BEGIN, *(f"• {m}" for m in self.messages), NOTE_END]
-        return "\n".join(lines)
+        return our_block("\n".join(f"• {m}" for m in self.messages))
 
 
 @dataclass(frozen=True)
@@ -156,9 +155,42 @@ def person_note(note: str | None) -> str | None:
     return rest or None
 
 
+# Excel holds at most 32,767 characters in a cell (and a note); more, and it reports the whole
+# file as damaged. Counted as Excel counts them: UTF-16 code units.
+MAX_CELL_TEXT = 32_767
+ELLIPSIS = "…"
+
+
+def excel_length(text: str) -> int:
+    if len(text) * 2 <= MAX_CELL_TEXT or text.isascii():
+        return len(text)  # quick: no character outside the Basic Multilingual Plane matters
+    return len(text.encode("utf-16-le", "surrogatepass")) // 2
+
+
+def cut_text(text: str, limit: int = MAX_CELL_TEXT) -> str:
+    """``text`` whole when it fits in ``limit`` characters, else cut with "…" at the end."""
+    if excel_length(text) <= limit:
+        return text
+    # Cut in UTF-16 units; a character split in two there is left out whole.
+    cut = text.encode("utf-16-le", "surrogatepass")[: 2 * (limit - 1)].decode("utf-16-le", "ignore")
+    return cut + ELLIPSIS
+
+
+def our_block(body: str, limit: int = MAX_CELL_TEXT) -> str:
+    """Our marked block of a note around ``body``, cut to fit ``limit`` with the end marker
+    kept (so the next check still finds where our block ends)."""
+    room = limit - len(NOTE_BEGIN) - len(NOTE_END) - 2
+    return f"{NOTE_BEGIN}\n{cut_text(body, room)}\n{NOTE_END}"
+
+
 def merge_note(existing: str | None, ours: str | None) -> str | None:
-    """The person's note, then ours; None when nothing is left."""
+    """The person's note, then ours; None when nothing is left. Ours is cut, never the
+    person's, when both would not fit in a cell's 32,767 characters."""
     mine = person_note(existing)
+    if mine and ours and excel_length(mine) + 2 + excel_length(ours) > MAX_CELL_TEXT:
+        room = MAX_CELL_TEXT - excel_length(mine) - 2
+        inside = ours[len(NOTE_BEGIN) + 1 : -(len(NOTE_END) + 1)]
+        ours = our_block(inside, room) if room > len(NOTE_BEGIN) + len(NOTE_END) + 3 else None
     parts = [p for p in (mine, ours) if p]
     return "\n\n".join(parts) if parts else None
 
@@ -267,7 +299,7 @@ def validation_table(plan: MarkPlan) -> list[ValidationRow]:
             plan.about.get(f.rule, "") or f.rule,
             f.sheet or "",
             f.cell or "",
-            f.message,
+            cut_text(f.message),  # a message may quote a whole cell
             f.rule,
         )
         for f in plan.findings

@@ -13,11 +13,12 @@ from dataclasses import dataclass
 from typing import TypeVar
 
 from automations.core.config import Section
+from automations.core.errors import CoprodError
 
 T = TypeVar("T")
 
 
-class GaveUp(Exception):
+class GaveUp(CoprodError):
     """Every try failed, or the time allowed ran out. The message says what and for how long."""
 
     def __init__(self, message: str, last: BaseException) -> None:

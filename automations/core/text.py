@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
+import re
 
 
 def add_months(day: dt.date, months: int) -> dt.date:
@@ -27,3 +28,44 @@ def shown_time(when: dt.datetime, tz: dt.tzinfo | None = None) -> str:
     """Tuesday 1 December 2026 at 21:08: the one way a time is shown (in ``tz`` if given)."""
     local = when.astimezone(tz) if tz is not None else when
     return f"{local:%A} {long_date(local.date())} at {local:%H:%M}"
+
+
+# An address of plain ASCII words (letters, digits, _ + - in the local part, dot-separated
+# labels and a letter-only top-level domain): every one of these email_validator accepts,
+# lower-casing only the domain (tests/test_imports.py compares the two). Anything else is left
+# to email_validator, so that a config or a sheet of ordinary addresses does not import it
+# (a twentieth of a second).
+_PLAIN_ADDRESS = re.compile(
+    r"(?P<local>[A-Za-z0-9_+-]{1,64}(?:\.[A-Za-z0-9_+-]{1,64})*)@"
+    r"(?P<domain>(?:[A-Za-z0-9]{1,63}(?:-[A-Za-z0-9]{1,63})*\.){1,8}(?P<tld>[A-Za-z]{2,24}))"
+)
+# email_validator's SPECIAL_USE_DOMAIN_NAMES: addresses there go to it, which refuses them.
+_SPECIAL_USE = {"arpa", "invalid", "local", "localhost", "onion", "test"}
+
+
+def plain_address(addr: str) -> str | None:
+    """``addr`` as email_validator normalises it, when it is a plain ASCII address; None when
+    it is anything else (then ask email_validator)."""
+    m = _PLAIN_ADDRESS.fullmatch(addr)
+    if (
+        m is None
+        or len(addr) > 254
+        or len(m["local"]) > 64
+        or len(m["domain"]) > 253
+        or m["tld"].lower() in _SPECIAL_USE
+        or any(len(label) > 63 for label in m["domain"].split("."))
+    ):
+        return None
+    return f"{m['local']}@{m['domain'].lower()}"
+
+
+def email_problem(addr: str) -> tuple[str | None, str | None]:
+    """(the normalised address, None) or (None, why it is not an email address)."""
+    if (plain := plain_address(addr)) is not None:
+        return plain, None
+    from email_validator import EmailNotValidError, validate_email
+
+    try:
+        return validate_email(addr, check_deliverability=False).normalized, None
+    except EmailNotValidError as exc:
+        return None, str(exc)

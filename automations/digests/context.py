@@ -13,17 +13,14 @@ from dataclasses import dataclass, field, fields, is_dataclass, replace
 
 from automations.core.config import TorConfig
 from automations.core.findings import Finding, Report, Severity
+
+# SECTIONS, most urgent first: a digest always shows its sections in that order, whatever order
+# the config lists them in, and an action appears only in the first section it belongs to.
+from automations.digests.settings import SECTIONS
 from automations.model.board import STAGES, Action, Board
 from automations.model.schema import is_blank
 from automations.model.tor import CHAIR_WORDS, balance_counts, term_end
 from automations.rules import catalogue
-
-# Most urgent first: a digest always shows its sections in this order, whatever order the
-# config lists them in, and an action appears only in the first section it belongs to.
-SECTIONS = (
-    "overdue", "due_soon", "raised", "completed", "projects", "health",
-    "you_said_we_did",  # digests/said.py (issue 31): shown with the trends, not in this loop
-)
 
 # The acronyms the Board's papers use, spelled out wherever they appear in a digest.
 ACRONYMS = {

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from automations.core import store
-from automations.core.config import Config, Section
+from automations.core.config import Config
 from automations.core.errors import ConfigError, DigestError
 from automations.core.findings import Finding, Severity
 from automations.core.text import add_months, long_date
@@ -26,6 +26,7 @@ from automations.digests.pack_chart import PackTrend, chart_source, pack_trend
 from automations.digests.pack_easy import easy_decisions, year_ending
 from automations.digests.pack_pdf import write_pdf
 from automations.digests.pack_record import PackRecord, pack_record
+from automations.digests.pack_settings import KEYS, PackSettings, pack_settings  # noqa: F401
 from automations.digests.quiet_days import is_quiet, working_days_before
 from automations.digests.reminder_settings import reminder_settings
 from automations.digests.reminders import EASY_READ, LARGE_PRINT, deliver, member_format
@@ -50,7 +51,6 @@ from automations.model.board import Board, Member
 from automations.pipeline import Validation
 
 TABLE = "pack_recipients"
-KEYS = {"enabled", "days_before", "send_time", "top_findings"}
 # Findings that are a decision for the meeting, by topic; the rest are "to raise".
 DECISIONS = {
     "tor.cochairs.term": "Co-chair terms ending",
@@ -61,29 +61,6 @@ DECISIONS = {
 }
 # Open actions are listed in full already; these findings would only repeat them.
 LISTED = ("tor.actions.overdue", "tor.actions.due_soon", "tor.actions.stale")
-
-
-# ---------------------------------------------------------------- settings
-
-
-@dataclass(frozen=True)
-class PackSettings:
-    enabled: bool
-    days_before: int
-    send_time: dt.time
-    top_findings: int
-
-
-def pack_settings(cfg: Config) -> PackSettings:
-    s: Section = cfg.section("pack")
-    s.reject_unknown(KEYS)
-    return PackSettings(
-        # Off until the config has a [pack] section, like the reminders.
-        enabled=s.flag("enabled", "pack" in cfg.raw),
-        days_before=s.integer("days_before", 5, minimum=1, maximum=30),
-        send_time=s.time("send_time", "09:00"),  # type: ignore[arg-type]
-        top_findings=s.integer("top_findings", 10, minimum=0, maximum=200),
-    )
 
 
 # ---------------------------------------------------------------- when and who

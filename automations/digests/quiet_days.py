@@ -6,8 +6,6 @@ from __future__ import annotations
 import datetime as dt
 from functools import lru_cache
 
-import holidays
-
 # England and Wales share their bank holidays; "ENG" is the package's name for that calendar.
 COUNTRY, SUBDIVISION = "GB", "ENG"
 # Far enough to step over Christmas, Boxing Day and a weekend together.
@@ -16,6 +14,8 @@ MOST_STEPS = 14
 
 @lru_cache(maxsize=8)
 def _bank_holidays(year: int) -> frozenset[dt.date]:
+    import holidays  # on first use: a run that schedules nothing does not load its calendars
+
     return frozenset(holidays.country_holidays(COUNTRY, subdiv=SUBDIVISION, years=year))
 
 

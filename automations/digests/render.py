@@ -20,7 +20,7 @@ from markupsafe import Markup, escape
 
 from automations.core.config import Config
 from automations.core.errors import DigestError
-from automations.core.paths import data_path
+from automations.core.paths import data_path, readable_folder
 from automations.core.text import long_date, plural
 from automations.digests.context import DigestContext, build_context
 from automations.digests.said import said_for
@@ -170,6 +170,7 @@ def message_id(sender: Address, audience: Audience, meeting: dt.date) -> str:
 
 
 def template_env(templates_dir: Path) -> jinja2.Environment:
+    readable_folder(templates_dir, "[paths] templates_dir")  # a clear message, not jinja2's
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(templates_dir)),
         extensions=["jinja2.ext.do"],  # {% do facts.append(...) %} in _macros.html.j2

@@ -11,8 +11,19 @@ from zoneinfo import ZoneInfo
 
 from automations.core.config import Config, Section, board_timezone
 from automations.core.errors import ConfigError
-from automations.digests.context import SECTIONS
 from automations.mail.transport import checked_address, mail_settings, one_line
+
+# The sections of a digest, most urgent first (context.py builds them). Here rather than in
+# context.py, so that checking the config does not import what builds a digest.
+SECTIONS = (
+    "overdue",
+    "due_soon",
+    "raised",
+    "completed",
+    "projects",
+    "health",
+    "you_said_we_did",  # digests/said.py (issue 31): shown with the trends, not in that loop
+)
 
 DIGEST_KEYS = {
     "send_after_days",

@@ -14,15 +14,16 @@ from dataclasses import dataclass
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import getaddresses, parseaddr
-from typing import Any
-
-from email_validator import EmailNotValidError, validate_email
+from typing import TYPE_CHECKING, Any
 
 from automations.core.config import Config, Section
 from automations.core.errors import ConfigError, PermanentMailError, TemporaryMailError
+from automations.core.text import email_problem
 from automations.mail.outbox import OutboxTransport
 from automations.mail.outcome import Delivery, Transport, no_hook, one_line
-from automations.mail.smtp import SmtpTransport
+
+if TYPE_CHECKING:
+    from automations.mail.smtp import SmtpTransport
 
 __all__ = [
     "Delivery",
@@ -55,6 +56,16 @@ MAIL_KEYS = {
 SECURITY = ("starttls", "tls", "none")
 
 
+def __getattr__(name: str) -> Any:
+    """SmtpTransport on first use: smtplib and ssl are not imported by a run that sends no
+    mail through a server."""
+    if name == "SmtpTransport":
+        from automations.mail.smtp import SmtpTransport
+
+        return SmtpTransport
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
 # ---------------------------------------------------------------- header safety
 
 
@@ -65,11 +76,10 @@ def checked_address(text: str, key: str) -> Address:
     # parseaddr guesses at odd input ("A: b@c <d@e>"); accept only a plain or <bracketed> address.
     if not addr or "@" not in addr or not (line == addr or line.endswith(f"<{addr}>")):
         raise ConfigError(f"{key}: {text!r} is not one email address")
-    try:
-        valid = validate_email(addr, check_deliverability=False)
-    except EmailNotValidError as exc:
-        raise ConfigError(f"{key}: {addr!r} is not a valid email address ({exc})") from None
-    local, _, domain = valid.normalized.rpartition("@")
+    normalized, problem = email_problem(addr)
+    if normalized is None:
+        raise ConfigError(f"{key}: {addr!r} is not a valid email address ({problem})")
+    local, _, domain = normalized.rpartition("@")
     return Address(display_name=one_line(name), username=local, domain=domain)
 
 
@@ -145,6 +155,8 @@ def make_transport(cfg: Config) -> Transport:
             "mail.password_env: missing; give the NAME of the environment variable that holds "
             'the SMTP password, e.g. password_env = "COPROD_SMTP_PASSWORD"'
         )
+    from automations.mail.smtp import SmtpTransport
+
     return SmtpTransport(
         host=host,
         port=section.integer("port", 465 if security == "tls" else 587, minimum=1, maximum=65535),

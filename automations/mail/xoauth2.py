@@ -18,13 +18,16 @@ The token is never logged or put in a message; a refused login names what to che
 
 from __future__ import annotations
 
-import smtplib
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from automations.core.config import Config, Section
-from automations.core.errors import ConfigError, PermanentMailError, TemporaryMailError
+from automations.core.errors import ConfigError, CoprodError, PermanentMailError, TemporaryMailError
+
+if TYPE_CHECKING:
+    import smtplib  # imported where a login or a check runs: not by a run that sends no mail
 
 EXCHANGE_ONLINE = "https://outlook.office365.com"
 GMAIL_SCOPE = "https://mail.google.com/"
@@ -44,6 +47,8 @@ class XOAuth2Login:
     token: Callable[[], str]
 
     def __call__(self, smtp: smtplib.SMTP) -> None:
+        import smtplib
+
         try:
             blob = xoauth2_string(self.username, self.token())
         except TokenError as exc:
@@ -75,11 +80,11 @@ class XOAuth2Login:
                 "AUTH must be on for the mailbox.")
 
 
-class TokenError(Exception):
+class TokenError(CoprodError):
     """No token: a setting or a permission is wrong (the message says which)."""
 
 
-class TransientTokenError(Exception):
+class TransientTokenError(CoprodError):
     """No token now: the sign-in service could not be reached."""
 
 
@@ -100,13 +105,11 @@ def xoauth2_login(cfg: Config, section: Section, username: str) -> XOAuth2Login:
 def oauth_mail_settings(cfg: Config) -> str | None:
     """Checks the OAuth keys of [mail] up front (settings.load_settings), without signing in:
     the provider whose token is needed ("microsoft365", "google"), or None."""
-    from automations.backends.microsoft365.graph import required_settings
-
     section = cfg.section("mail")
     transport = section.text("transport", "outbox")
     auth = section.text("auth", "password", choices=("password", "xoauth2"))
     if transport == "graph":
-        required_settings(cfg, 'mail.transport = "graph"')
+        _required_m365(cfg, 'mail.transport = "graph"')
         return "microsoft365"
     if auth != "xoauth2":
         return None
@@ -119,8 +122,15 @@ def oauth_mail_settings(cfg: Config) -> str | None:
             raise ConfigError('mail.oauth_key_file: missing; give the service account\'s .json '
                               'key file for oauth_provider = "google"')
     else:
-        required_settings(cfg, 'mail.auth = "xoauth2"')
+        _required_m365(cfg, 'mail.auth = "xoauth2"')
     return str(provider)
+
+
+def _required_m365(cfg: Config, needed_for: str) -> None:
+    # Imported only when [mail] needs Microsoft 365: graph.py brings in requests.
+    from automations.backends.microsoft365.graph import required_settings
+
+    required_settings(cfg, needed_for)
 
 
 def _exchange_token(cfg: Config) -> Callable[[], str]:
@@ -181,6 +191,8 @@ def xoauth2_send_as_line(login: XOAuth2Login, connect: Callable[[], smtplib.SMTP
                          host: str) -> tuple[bool, str]:
     """Log in with XOAUTH2 and say goodbye without sending: the server checks there whether
     the token may send as the mailbox."""
+    import smtplib
+
     from automations.core.errors import MailError
 
     try:

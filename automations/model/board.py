@@ -11,8 +11,6 @@ import datetime as dt
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from openpyxl.utils import get_column_letter
-
 from automations.core.findings import Finding, Severity
 from automations.core.text import long_date
 from automations.model.header import header_keys, locate_header
@@ -23,7 +21,7 @@ from automations.model.people import (
     split_people,
     without_role,
 )
-from automations.model.raw import RawTable, RawWorkbook
+from automations.model.raw import RawTable, RawWorkbook, column_letter
 from automations.model.rows import not_records_finding, split_rows
 from automations.model.schema import (
     DATE_HELP,
@@ -35,7 +33,6 @@ from automations.model.schema import (
     TableSchema,
     display,
     invisible_in_id,
-    is_blank,
     match_headers,
     normalize,
     parse_cell,
@@ -240,7 +237,7 @@ class Table:
         column = self.header(field_name) if field_name else None
         index = self.match.positions.get(field_name) if (self.match and field_name) else None
         row = record.row if record is not None else (self.header_row if index is not None else None)
-        cell = f"{get_column_letter(index + 1)}{row}" if index is not None and row else None
+        cell = f"{column_letter(index + 1)}{row}" if index is not None and row else None
         value = display(record.raw.get(field_name)) if record is not None and field_name else None
         return Finding(
             rule=rule,
@@ -573,9 +570,10 @@ def _build_table(
     # A missing column is reported by the rules layer (rules/schema.py missing_columns), which
     # knows which checks cannot run without it.
     findings.extend(_duplicate_columns(table, rt.header))
-    # Where each column sits, worked out once per tab rather than once per cell.
-    plan = [(col, match.positions.get(col.field)) for col in schema.columns]
-    required = [c for c, pos in plan if pos is not None and (c.required or c.required_when)]
+    # Where each column sits and what it is, worked out once per tab rather than once per cell.
+    found = [(col, match.positions.get(col.field)) for col in schema.columns]
+    plan = [(col, pos, col.field, col.duty, col.field == schema.id_field) for col, pos in found]
+    required = [c for c, pos in found if pos is not None and (c.required or c.required_when)]
     keys = header_keys(schema)
     rows, left = split_rows(rt.rows, rt.header, match.positions.get("name"), keys)
     if left:
@@ -614,7 +612,7 @@ def _duplicate_columns(table: Table, header: list[object]) -> list[Finding]:
         if key not in seen:
             seen[key] = index
             continue
-        first, second = get_column_letter(seen[key] + 1), get_column_letter(index + 1)
+        first, second = column_letter(seen[key] + 1), column_letter(index + 1)
         out.append(
             Finding(
                 rule="schema.duplicate_column",
@@ -642,20 +640,21 @@ def _build_record(
     values: Any,
     today: dt.date,
     findings: list[Finding],
-    plan: list[tuple[Column, int | None]],
+    plan: list[tuple[Column, int | None, str, bool, bool]],
     required: list[Column],
 ) -> Record:
     record = record_type(row=number)
     raw = record.raw
     pending: list[tuple[Column, ReadInWords]] = []
-    for col, pos in plan:
-        value = values[pos] if pos is not None and pos < len(values) else None
-        raw[col.field] = value
-        if value is None or (isinstance(value, str) and not value.strip()):  # is_blank, inlined
+    width = len(values)
+    for col, pos, field_name, duty, is_id in plan:
+        value = values[pos] if pos is not None and pos < width else None
+        raw[field_name] = value
+        if value is None or (type(value) is str and not value.strip()):  # is_blank, inlined
             continue
-        if col.field == table.schema.id_field and (problem := invisible_in_id(value)):
+        if is_id and (problem := invisible_in_id(value)):
             findings.append(
-                table.finding(Severity.ERROR, problem, record, col.field, rule="schema.type")
+                table.finding(Severity.ERROR, problem, record, field_name, rule="schema.type")
             )
         try:
             parsed = parse_cell(col, value)
@@ -676,15 +675,16 @@ def _build_record(
                 )
             )
             continue
-        if col.duty:
-            record.duties[col.field] = parsed  # type: ignore[attr-defined]
+        if duty:
+            record.duties[field_name] = parsed  # type: ignore[attr-defined]
         else:
-            setattr(record, col.field, parsed)
+            setattr(record, field_name, parsed)
     for col, words in pending:
         _read_in_words(table, record, col, words, today, findings)
     if isinstance(record, Member) and record.name:
         _role_in_name(table, record)
-    findings.extend(_required(table, record, today, required))
+    if required:
+        findings.extend(_required(table, record, today, required))
     return record
 
 
@@ -772,8 +772,12 @@ def _required(table: Table, record: Record, today: dt.date, columns: list[Column
     """``columns``: the tab's columns that can be required and are present (worked out once
     per tab: checking every column of every row was a fifth of the time on a large tracker)."""
     out = []
+    raw = record.raw
     for col in columns:
-        if not is_blank(record.raw.get(col.field)) or getattr(record, col.field, None):
+        value = raw.get(col.field)
+        if (value is not None and (type(value) is not str or value.strip())) or getattr(
+            record, col.field, None
+        ):
             continue  # filled, or read from elsewhere (a role in the name cell)
         needed = col.required or _required_when(col.required_when, record, today)
         if needed:

@@ -71,7 +71,7 @@ class LocalCheck:
     require: tuple[Column, ...] = ()
     compare: Compare | None = None
     unique: Column | None = None
-    pattern: tuple[tuple[Column, re.Pattern[str]], ...] = ()
+    pattern: tuple[tuple[Column, Any], ...] = ()  # RE2 patterns (re2.compile)
     one_of: tuple[tuple[Column, frozenset[Any]], ...] = ()
     placeholders: tuple[tuple[str, Column], ...] = ()  # text in braces -> its column
 
@@ -351,7 +351,7 @@ class _Loader:
             raise self.fail('unique: give one header in quotes, e.g. unique = "Email"')
         return self.column(value, "unique")
 
-    def _pattern(self, value: Any) -> tuple[tuple[Column, re.Pattern[str]], ...]:
+    def _pattern(self, value: Any) -> tuple[tuple[Column, Any], ...]:
         table = self._table("pattern", value, 'pattern = { "Member ID" = "^M[0-9]{2}$" }')
         out = []
         for header, regex in table.items():
@@ -363,14 +363,32 @@ class _Loader:
                 )
             if not isinstance(regex, str) or not regex:
                 raise self.fail(f"pattern {header!r}: give the regular expression in quotes")
-            try:
-                out.append((col, re.compile(regex)))
-            except re.error as exc:
-                raise self.fail(
-                    f"pattern {header!r}: {regex!r} is not a valid regular expression ({exc}). "
-                    "Tip: write it in single quotes ('...') so that a backslash stays a backslash."
-                ) from None
+            out.append((col, self._bounded(header, regex)))
         return tuple(out)
+
+    def _bounded(self, header: str, regex: str) -> Any:
+        """The pattern compiled by RE2, which matches in time linear in the text: a pattern like
+        (a+)+$ would otherwise let one hostile cell stall a pass. A pattern RE2 cannot run
+        (a back-reference, a look-ahead) is refused, naming the check."""
+        import re2  # on first use: only a Board with pattern checks needs it
+
+        try:
+            re.compile(regex)
+        except re.error as exc:
+            raise self.fail(
+                f"pattern {header!r}: {regex!r} is not a valid regular expression ({exc}). "
+                "Tip: write it in single quotes ('...') so that a backslash stays a backslash."
+            ) from None
+        quiet = re2.Options()
+        quiet.log_errors = False  # the refusal below says it; RE2 would also print to stderr
+        try:
+            return re2.compile(regex, quiet)
+        except re2.error:
+            raise self.fail(
+                f"pattern {header!r}: {regex!r} uses something (such as a back-reference \\1 or "
+                "a look-ahead (?=...)) that cannot be matched in a bounded time, so a cell's text "
+                "could stall the check. Write the pattern without it."
+            ) from None
 
     def _one_of(self, value: Any) -> tuple[tuple[Column, frozenset[Any]], ...]:
         table = self._table("one_of", value, 'one_of = { Stage = ["During", "Closed"] }')

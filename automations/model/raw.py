@@ -153,3 +153,12 @@ def mark_uncalculated(raw: RawWorkbook, cells: dict[str, set[tuple[int, int]]]) 
                 values[column - 1] = UNCALCULATED
                 grid[row - 1] = values
         table.header, table.rows = _cut(grid, table.header_row, set())
+
+
+def column_letter(number: int) -> str:
+    """A column's letters from its 1-based number (1 -> A, 27 -> AA)."""
+    letters = ""
+    while number:
+        number, rem = divmod(number - 1, 26)
+        letters = chr(65 + rem) + letters
+    return letters

@@ -15,10 +15,9 @@ from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Any
 
-from email_validator import EmailNotValidError, validate_email
-
-from automations.core.errors import SchemaError
-from automations.core.paths import data_path
+from automations.core.errors import CoprodError, SchemaError
+from automations.core.paths import data_path, readable_folder
+from automations.core.text import email_problem
 from automations.model.dates import Written, is_quarter, no_date, read_words
 from automations.model.raw import UNCALCULATED
 
@@ -180,6 +179,7 @@ def _tab_required(path: Path, tab: dict[str, Any]) -> bool:
 
 
 def load_schemas(directory: Path) -> dict[str, TableSchema]:
+    readable_folder(directory, "[paths] schema_dir")
     missing = [t for t in TAB_FILES if not (directory / f"{t}.toml").exists()]
     if missing:
         raise SchemaError(f"{directory}: missing schema files {', '.join(missing)}")
@@ -238,7 +238,7 @@ def closest(word: str, options: list[str] | tuple[str, ...]) -> str | None:
 # ---------------------------------------------------------------- cell parsing
 
 
-class CellProblem(Exception):
+class CellProblem(CoprodError):
     """A cell could not be read; ``rule`` is schema.type, schema.enum or schema.email."""
 
     def __init__(self, rule: str, message: str) -> None:
@@ -421,12 +421,9 @@ def split_list(value: object) -> list[str]:
 
 def parse_email(value: object) -> str:
     text = parse_text(value)
-    try:
-        validate_email(text, check_deliverability=False)
-    except EmailNotValidError as exc:
-        raise CellProblem(
-            "schema.email", f"{text!r} is not a valid email address ({exc})."
-        ) from None
+    _, problem = email_problem(text)
+    if problem is not None:
+        raise CellProblem("schema.email", f"{text!r} is not a valid email address ({problem}).")
     return text
 
 
@@ -435,8 +432,16 @@ def parse_cell(column: Column, value: object) -> Any:
     # A tracker repeats the same few texts (statuses, owners, Yes/No, typed dates) down a
     # column: each distinct text is parsed once. Only successes are kept (results are
     # immutable); free text is not cached, as it rarely repeats and parses cheaply.
-    if type(value) is not str or column.kind == "text":
+    kind = type(value)
+    if kind is not str:
+        if column.kind == "date":  # a typed date: parse_date's answer
+            if kind is dt.datetime:
+                return value.date()  # type: ignore[attr-defined]
+            if kind is dt.date:
+                return value
         return _parse_cell(column, value)
+    if column.kind == "text":  # free text that fits in a cell: parse_text's answer
+        return value.strip() if len(value) <= CELL_LIMIT else _parse_cell(column, value)
     cache = column._parsed
     found = cache.get(value)
     if found is None:
@@ -473,7 +478,7 @@ _INVISIBLE = {
 
 def invisible_in_id(value: object) -> str | None:
     """A message when an id holds a character nobody can see, else None."""
-    if not isinstance(value, str):
+    if not isinstance(value, str) or value.isascii():  # every invisible one is outside ASCII
         return None
     for ch in value:
         if ch in _INVISIBLE:

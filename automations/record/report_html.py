@@ -12,6 +12,7 @@ from markupsafe import Markup
 
 from automations.charts.plot import Plot, plot
 from automations.core.errors import DigestError, SourceError
+from automations.core.paths import readable_folder
 from automations.core.text import long_date
 from automations.record.report import BoardReport, Cell, Grid, Part
 
@@ -45,6 +46,7 @@ def chart_html(part: Part, grid: Grid) -> Markup:
 
 
 def render_html(report: BoardReport, templates_dir: Path) -> str:
+    readable_folder(templates_dir, "[paths] templates_dir")
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(templates_dir)),
         autoescape=True,  # every value from the sheet arrives as text

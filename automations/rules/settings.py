@@ -21,6 +21,7 @@ from typing import Any
 from automations.core.config import Config
 from automations.core.errors import ConfigError
 from automations.core.findings import Finding, Severity
+from automations.core.paths import readable_folder
 from automations.model.checks import load_checks
 from automations.model.schema import TableSchema, load_schemas
 from automations.rules import Rule, catalogue
@@ -64,7 +65,7 @@ def rule_settings(cfg: Config, schemas: dict[str, TableSchema] | None = None) ->
     """[rules] checked against every rule there is, the local checks loaded; or ConfigError."""
     section = cfg.section("rules")
     explicit = section.path("checks_file")
-    path = explicit or cfg.schema_dir / CHECKS_FILE
+    path = explicit or readable_folder(cfg.schema_dir, "[paths] schema_dir") / CHECKS_FILE
     if explicit is not None and not explicit.is_file():
         raise ConfigError(f"rules.checks_file: there is no checks file at {explicit}")
     checks = ()

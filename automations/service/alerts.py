@@ -14,19 +14,23 @@ from dataclasses import dataclass
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
+from typing import TYPE_CHECKING
 
 from automations.core.config import Config
 from automations.core.errors import MailError
 from automations.core.log import event, get
 from automations.core.text import long_date, shown_time
-from automations.digests import ledger
 from automations.mail.transport import (
     checked_address,
     mail_settings,
     make_transport,
     send_unrecorded,
 )
-from automations.service.state import Health, State
+
+if TYPE_CHECKING:  # the state store and the ledger (sqlite3) only when a pass runs, not when
+    # the config is checked (alert_settings)
+    from automations.digests import ledger
+    from automations.service.state import Health, State
 
 log = get("alerts")
 KEYS = {"to", "alert_after_failures"}
@@ -176,6 +180,7 @@ def sending_problems(cfg: Config, now: dt.datetime, tz: dt.tzinfo) -> bool:
     """Tell `[alerts] to`, once each, about digests, owner reminders and co-chairs' packs
     refused with a 5xx reply (with the server's words) and sends left uncertain. True when an
     email went. A failed email is logged and the problems are told on the next pass."""
+    from automations.digests import ledger
     from automations.digests.pack import TABLE as PACKS
 
     books = [ledger.connect(cfg, table) for table in (ledger.DIGESTS, ledger.REMINDERS, PACKS)]
@@ -244,6 +249,8 @@ def _tell(
 
 
 def _problem_line(r: ledger.RecipientRecord) -> str:
+    from automations.digests import ledger
+
     head = f"{r.audience} digest of the meeting on {r.meeting:%d %B %Y}, to {r.address}:"
     if r.state == ledger.UNCERTAIN:
         return f"{head} uncertain - {r.reply}; {_again(r)}."
@@ -252,6 +259,8 @@ def _problem_line(r: ledger.RecipientRecord) -> str:
 
 def _person_line(r: ledger.RecipientRecord, kind: str) -> str:
     """"The reminder to Jane Doe <jane@…> (6 March 2024) was refused by the mail server: …"."""
+    from automations.digests import ledger
+
     who = r.who or r.audience.partition(":")[2] or r.audience  # rows from before ``who``
     what = (
         f"The reminder to {who} <{r.address}> ({long_date(r.meeting)})"
@@ -265,6 +274,8 @@ def _person_line(r: ledger.RecipientRecord, kind: str) -> str:
 
 
 def _again(r: ledger.RecipientRecord) -> str:
+    from automations.digests import ledger
+
     if r.tries < ledger.MAX_UNCERTAIN_TRIES:
         return "it will be sent once more, with the same Message-ID, on the next run"
     return "it has been sent twice and will not be sent again by itself"

@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 
 from automations.core.config import Config, board_timezone
 from automations.core.errors import ConfigError
-from automations.digests.pack import pack_settings
+from automations.digests.pack_settings import pack_settings
 from automations.digests.reminder_settings import reminder_settings
 from automations.record.settings import report_settings
 

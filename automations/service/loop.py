@@ -32,6 +32,7 @@ from automations import app
 from automations.core.config import Config
 from automations.core.errors import CoprodError, StateError
 from automations.core.log import event, get
+from automations.core.text import plural
 from automations.digests.send import SendOutcome
 from automations.pipeline import Validation, validate
 from automations.record import history
@@ -210,8 +211,9 @@ def check_job(
         "rewritten": int(written.changed),
     }
     summary = (
-        f"checked {report.source}: {counts['errors']} errors, {counts['warnings']} "
-        f"warnings, {counts['info']} for information. {written.message}"
+        f"checked {report.source}: {plural(counts['errors'], 'error')}, "
+        f"{plural(counts['warnings'], 'warning')}, {counts['info']} for information. "
+        f"{written.message}"
     )
     return JobOutcome(CHECK, slot, True, summary.strip(), counts)
 
@@ -300,6 +302,7 @@ def serve(cfg: Config, stop: threading.Event | None = None) -> int:
     """
     load_schedule(cfg)
     alerts.alert_settings(cfg)
+    _say_today_is_ignored(cfg)
     stop = stop or threading.Event()
     with hold_lock(cfg.state_dir, command_line()) as me:
         restore = _on_stop_signals(stop)
@@ -346,9 +349,27 @@ def send_by_hand(
         return app.send_digests(cfg, validation, meeting, audience)
 
 
+# The commands that replay [today] (each also takes --today); the service never does.
+REPLAYED_BY = "validate, digest, remind, pack and report"
+
+
+def _say_today_is_ignored(cfg: Config) -> None:
+    """The service follows the clock: a digest or reminder sent for a replayed day would go to
+    real people as if it were that day. A [today] left in the config is said to be ignored."""
+    if cfg.today is not None:
+        event(
+            log,
+            logging.WARNING,
+            "today.ignored",
+            today=cfg.today,
+            why=f"the service follows the clock; [today] replays a day for {REPLAYED_BY} only",
+        )
+
+
 def run_once_locked(cfg: Config, now: dt.datetime | None = None) -> PassResult:
     """`coprod run --once`: one pass under the lock (raises LockHeld if another copy runs)."""
     load_schedule(cfg)
+    _say_today_is_ignored(cfg)
     with hold_lock(cfg.state_dir, command_line()):
         return run_once(cfg, now)
 

@@ -28,7 +28,7 @@ from urllib.parse import urlsplit
 import requests
 
 from automations.core.config import Config
-from automations.core.errors import ConfigError
+from automations.core.errors import ConfigError, CoprodError
 from automations.core.retry import GaveUp, RetryPolicy, call_with_retry
 
 AUTHORITY = "https://login.microsoftonline.com"
@@ -163,7 +163,7 @@ def required_settings(cfg: Config, needed_for: str) -> M365Settings:
 # ---------------------------------------------------------------- errors
 
 
-class GraphError(Exception):
+class GraphError(CoprodError):
     """Graph (or the sign-in service) answered with an error. The message never holds a token
     or secret; ``code`` is Graph's error code (for example "resourceLocked")."""
 
@@ -172,7 +172,7 @@ class GraphError(Exception):
         self.status, self.code, self.text, self.retry_after = status, code, message, retry_after
 
 
-class SignInError(Exception):
+class SignInError(CoprodError):
     """The Microsoft identity platform refused the app; the message says what to check."""
 
 
@@ -180,7 +180,7 @@ class SignInUnreachable(SignInError):
     """The sign-in service could not be reached (worth trying again later)."""
 
 
-class SignInBusy(Exception):
+class SignInBusy(CoprodError):
     """The sign-in service said "busy" (429 or 5xx). MSAL keeps that answer for the
     Retry-After it gave, 5 seconds when it gave none (msal/throttled_http_client.py), and
     replays it to every request in that time: so wait at least that long before trying

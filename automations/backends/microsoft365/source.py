@@ -39,8 +39,9 @@ from automations.backends.microsoft365.graph import (
     describe_failure,
     required_settings,
 )
+from automations.backends.xlsx.sniff import ZipLimits
 from automations.backends.xlsx.source import read_xlsx
-from automations.core.errors import SourceError
+from automations.core.errors import CoprodError, SourceError
 from automations.core.retry import GaveUp
 from automations.model.raw import RawWorkbook
 
@@ -95,7 +96,7 @@ class Microsoft365Source:
         local.write_bytes(reply.content)
         self._held = Download(path, item["name"], str(item["eTag"]), local)
         self.name = item["name"]
-        raw = read_xlsx(local)
+        raw = read_xlsx(local, ZipLimits.from_config(self.cfg))
         return RawWorkbook(name=item["name"], tables=raw.tables)
 
     def _metadata(self) -> Mapping[str, Any]:
@@ -277,11 +278,11 @@ class Microsoft365Source:
         return f"Microsoft 365 refused {doing} {self.name}: {exc}"
 
 
-class _Dropped(Exception):
+class _Dropped(CoprodError):
     """The upload was refused because the file changed since the download: not a failure."""
 
 
-class _Refused(Exception):
+class _Refused(CoprodError):
     def __init__(self, status: int, message: str) -> None:
         super().__init__(message)
         self.status = status

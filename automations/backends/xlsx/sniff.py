@@ -11,10 +11,15 @@ import posixpath
 import re
 import zipfile
 from collections.abc import Collection, Iterator
+from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 from xml.etree import ElementTree
 
 from automations.core.errors import SourceError
+
+if TYPE_CHECKING:
+    from automations.core.config import Config
 
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # a Compound File: old .xls, or an encrypted .xlsx
 ENCRYPTED_STREAM = "EncryptedPackage".encode("utf-16-le")
@@ -25,7 +30,52 @@ PKG_REL = "{http://schemas.openxmlformats.org/package/2006/relationships}"
 SAVE_AS = "Open it in Excel or LibreOffice and save it as an Excel Workbook (.xlsx)."
 
 
-def check_workbook_file(path: Path) -> None:
+@dataclass(frozen=True)
+class ZipLimits:
+    """How far a workbook's parts may unpack, checked in the zip's directory before anything is
+    read (as Apache POI's ZipSecureFile does, with the same smallest ratio): a zip bomb, a few
+    megabytes that unpack to gigabytes, would otherwise take all the memory. Set in [limits]."""
+
+    max_part_bytes: int = 1_000_000_000  # 1 GB unpacked; a 100,000-action sheet is 55 MB
+    min_ratio: float = 0.01  # packed / unpacked; real sheets are 0.1 to 0.4
+    # A part this small cannot do harm, however well it packs.
+    grace_bytes: int = 1 << 20
+
+    @classmethod
+    def from_config(cls, cfg: Config | None) -> ZipLimits:
+        if cfg is None:
+            return cls()
+        section = cfg.section("limits")
+        section.reject_unknown({"max_part_megabytes", "min_compression_ratio"})
+        mb = section.number("max_part_megabytes", cls.max_part_bytes / 1e6, minimum=0.001)
+        ratio = section.number("min_compression_ratio", cls.min_ratio, minimum=0, maximum=1)
+        return cls(max_part_bytes=int(mb * 1e6), min_ratio=float(ratio))
+
+
+def check_zip_sizes(path: Path, zf: zipfile.ZipFile, limits: ZipLimits) -> None:
+    """Refuse a workbook with a part that would unpack too far (a zip bomb), from the sizes
+    in the zip's directory: nothing is unpacked to find out."""
+    for info in zf.infolist():
+        size, packed = info.file_size, info.compress_size
+        too_big = size > limits.max_part_bytes
+        if not too_big and (size <= limits.grace_bytes or packed >= size * limits.min_ratio):
+            continue
+        why = (
+            f"more than the {limits.max_part_bytes / 1e6:,g} MB a part may unpack to"
+            if too_big
+            else f"{size / max(packed, 1):,.0f} times its packed size of {packed:,} bytes, "
+            f"where a workbook's parts are at most {1 / limits.min_ratio:,.0f} times"
+        )
+        raise SourceError(
+            f"{path.name} was not read: its part {info.filename} would unpack to "
+            f"{size:,} bytes, {why}. This is how a zip bomb (a file made to exhaust memory) "
+            "looks. If it really is the Board's workbook, open it in Excel or LibreOffice and "
+            "save it again; the limits are [limits] max_part_megabytes and "
+            "min_compression_ratio in the config."
+        )
+
+
+def check_workbook_file(path: Path, limits: ZipLimits | None = None) -> None:
     """Raise SourceError when ``path`` is not a workbook the readers can take."""
     if path.is_dir():
         raise SourceError(f"{path} is a folder, not a workbook. Give the .xlsx file inside it.")
@@ -48,7 +98,7 @@ def check_workbook_file(path: Path) -> None:
         raise SourceError(_ole_message(path))
     if not head.startswith(b"PK"):
         raise SourceError(f"{path.name} is not an Excel workbook: {_what_text(path)} {SAVE_AS}")
-    _check_package(path)
+    _check_package(path, limits or ZipLimits())
 
 
 def _ole_message(path: Path) -> str:
@@ -73,9 +123,10 @@ def _what_text(path: Path) -> str:
     return "it is not a file Excel or LibreOffice writes as .xlsx."
 
 
-def _check_package(path: Path) -> None:
+def _check_package(path: Path, limits: ZipLimits) -> None:
     try:
         with zipfile.ZipFile(path) as zf:
+            check_zip_sizes(path, zf, limits)
             names = set(zf.namelist())
             if "mimetype" in names and b"opendocument" in zf.read("mimetype"):
                 raise SourceError(f"{path.name} is an OpenDocument spreadsheet (.ods). {SAVE_AS}")
@@ -158,13 +209,13 @@ def uncalculated_formulas(path: Path, skip: Collection[str] = ()
         for title, part in sheet_parts(zf).items():
             if title in skip:
                 continue
-            cells = set(_uncalculated_cells(zf.read(part)))
+            cells = set(uncalculated_cells(zf.read(part)))
             if cells:
                 found[title] = cells
     return found
 
 
-def _uncalculated_cells(data: bytes) -> Iterator[tuple[int, int]]:
+def uncalculated_cells(data: bytes) -> Iterator[tuple[int, int]]:
     """Only the cells around each formula are looked at: most sheets hold few or none."""
     for match in _FORMULA.finditer(data):
         start = data.rfind(b"<c ", 0, match.start())

@@ -10,6 +10,7 @@ cells as None, blank rows skipped and every row keeping its spreadsheet row numb
 from __future__ import annotations
 
 import posixpath
+import re
 import zipfile
 from collections.abc import Collection
 from dataclasses import replace
@@ -17,11 +18,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 from xml.etree import ElementTree  # expat >= 2.4.1 refuses entity bombs; no external entities
 
-from openpyxl import load_workbook
-from openpyxl.utils.cell import range_boundaries
-from openpyxl.utils.exceptions import InvalidFileException
-
-from automations.backends.xlsx.sniff import check_workbook_file, our_tabs, uncalculated_formulas
+from automations.backends.xlsx.sniff import (
+    ZipLimits,
+    check_workbook_file,
+    our_tabs,
+    sheet_parts,
+    uncalculated_cells,
+    uncalculated_formulas,
+)
 from automations.core.errors import SourceError
 from automations.model.raw import (
     ExcelTable,
@@ -41,17 +45,55 @@ except ImportError:  # pragma: no cover - python-calamine is a declared dependen
     python_calamine = None
 
 
-def read_xlsx(path: Path) -> RawWorkbook:
+def read_xlsx(path: Path, limits: ZipLimits | None = None) -> RawWorkbook:
     """Every tab's values. Formula cells give the value the spreadsheet last calculated."""
-    check_workbook_file(path)
+    check_workbook_file(path, limits)
     ours = our_tabs(path)  # the check's own Validation tab: nothing in it to read
-    raw = with_excel_tables(path, _read_values(path, ours))
-    mark_uncalculated(raw, uncalculated_formulas(path, ours))
+    errors, uncalculated = scan_sheets(path, ours)
+    raw = with_excel_tables(path, _read_values(path, ours, errors))
+    if uncalculated is None:  # the scan could not read the file: the readers have explained
+        uncalculated = uncalculated_formulas(path, ours)
+    mark_uncalculated(raw, uncalculated)
     return raw
 
 
-def _read_values(path: Path, skip: dict[str, str]) -> RawWorkbook:
-    if python_calamine is not None and not has_error_cells(path, set(skip.values())):
+def scan_sheets(path: Path, ours: dict[str, str]
+                ) -> tuple[bool, dict[str, set[tuple[int, int]]] | None]:
+    """(whether any cell holds a formula error, the cells holding an uncalculated formula), from
+    one unpacking of each sheet: the two were two unpackings of a large tracker's sheets. On a
+    file the scan cannot read: (True, None), and the readers say what is wrong with it."""
+    skip = set(ours.values())
+    try:
+        with zipfile.ZipFile(path) as zf:
+            parts = {part: title for title, part in sheet_parts(zf).items() if title not in ours}
+            errors, found = False, {}
+            for info in zf.infolist():
+                name = info.filename
+                scanned = name.startswith("xl/worksheets/") and name.endswith(".xml")
+                if (scanned and name not in skip) or name in parts:
+                    data = _part_bytes(zf, info)
+                    if scanned and name not in skip:
+                        errors = errors or any(mark in data for mark in _ERROR_MARKS)
+                    if name in parts and (cells := set(uncalculated_cells(data))):
+                        found[parts[name]] = cells
+            missing = [part for part in parts if part not in zf.NameToInfo]
+    except (zipfile.BadZipFile, OSError, KeyError, ElementTree.ParseError):
+        return True, None
+    return errors, (None if missing else found)
+
+
+def _part_bytes(zf: zipfile.ZipFile, info: zipfile.ZipInfo) -> bytes:
+    """A part unpacked; a large one with ISA-L (deflate.py: twice zlib's speed), size and
+    checksum checked as zipfile checks them."""
+    if info.file_size < 1 << 20:
+        return zf.read(info)
+    from automations.backends.xlsx.deflate import unpacked
+
+    return b"".join(unpacked(zf, info, info.file_size))
+
+
+def _read_values(path: Path, skip: dict[str, str], errors: bool) -> RawWorkbook:
+    if python_calamine is not None and not errors:
         try:
             return read_xlsx_calamine(path, skip)
         except Exception:  # anything calamine cannot parse, openpyxl reads or explains
@@ -118,7 +160,7 @@ def _table(root: ElementTree.Element) -> ExcelTable | None:
     ref = root.get("ref")
     if not ref:
         return None
-    first_col, first_row, _, last_row = range_boundaries(ref)
+    first_col, first_row, last_row = _boundaries(ref)
     headers = int(root.get("headerRowCount", "1"))
     return ExcelTable(
         name=root.get("displayName") or root.get("name") or "",
@@ -129,37 +171,30 @@ def _table(root: ElementTree.Element) -> ExcelTable | None:
     )
 
 
-# How a cell holding an error is marked in the sheet's XML (both quote styles are legal).
+_CELL = re.compile(r"\$?([A-Za-z]{1,3})\$?(\d+)")
+
+
+def _boundaries(ref: str) -> tuple[int, int, int]:
+    """(first column, first row, last row) of a table's "A3:F20"; ValueError for anything else
+    (openpyxl's range_boundaries did this, but importing openpyxl costs a read a tenth of a
+    second)."""
+    first, _, last = ref.partition(":")
+    a, b = _CELL.fullmatch(first), _CELL.fullmatch(last or first)
+    if a is None or b is None:
+        raise ValueError(f"{ref!r} is not a range of cells")
+    col = 0
+    for ch in a[1].upper():
+        col = col * 26 + ord(ch) - 64
+    return col, int(a[2]), int(b[2])
+
+
+# How a cell holding an error is marked in the sheet's XML (both quote styles are legal). A
+# cell holding a formula error (#N/A, #DIV/0!...) makes scan_sheets say so: calamine reads
+# those as blank, which would hide them, so such a workbook is read with openpyxl, which keeps
+# the error text for the checks to report. A plain byte search, not a regular expression: five
+# times quicker on a large sheet; a false alarm (the text in a cell) only means reading with
+# openpyxl, which is still right.
 _ERROR_MARKS = (b' t="e"', b" t='e'")
-
-
-def has_error_cells(path: Path, skip: Collection[str] = ()) -> bool:
-    """Whether any cell holds a formula error (#N/A, #DIV/0!...). calamine reads those as
-    blank, which would hide them, so such a workbook is read with openpyxl, which keeps the
-    error text for the checks to report. Scanning costs a tenth of calamine's own time."""
-    try:
-        with zipfile.ZipFile(path) as zf:
-            return any(
-                _member_has_error(zf, info)
-                for info in zf.infolist()
-                if info.filename.startswith("xl/worksheets/") and info.filename.endswith(".xml")
-                and info.filename not in skip
-            )
-    except (zipfile.BadZipFile, OSError, KeyError):
-        return True  # let openpyxl explain what is wrong with the file
-
-
-def _member_has_error(zf: zipfile.ZipFile, info: zipfile.ZipInfo) -> bool:
-    # Plain byte search, not a regular expression: five times quicker on a large sheet. A
-    # false alarm (the text in a cell) only means reading with openpyxl, which is still right.
-    tail = b""
-    with zf.open(info) as stream:
-        while chunk := stream.read(1 << 20):
-            window = tail + chunk
-            if any(mark in window for mark in _ERROR_MARKS):
-                return True
-            tail = chunk[-8:]  # a mark split across two chunks is still found
-    return False
 
 
 def _check_exists(path: Path) -> None:
@@ -189,6 +224,10 @@ def _blank_as_none(row: list[object]) -> list[object]:
 
 
 def read_xlsx_openpyxl(path: Path, skip: Collection[str] = ()) -> RawWorkbook:
+    # Imported here: most workbooks are read by calamine, and openpyxl takes a tenth of a second.
+    from openpyxl import load_workbook
+    from openpyxl.utils.exceptions import InvalidFileException
+
     _check_exists(path)
     try:
         wb = load_workbook(path, read_only=True, data_only=True)
@@ -227,7 +266,7 @@ class XlsxSource:
 
         # Taken before reading: marks made from this read must not land on a newer save.
         self.read_stamp = FileStamp.of(self.path) if self.path.is_file() else None
-        return read_xlsx(self.path)
+        return read_xlsx(self.path, ZipLimits.from_config(self.cfg))
 
     def write_marks(self, plan: MarkPlan) -> WriteResult:
         from automations.backends.xlsx.marks import write_xlsx_marks

@@ -1,0 +1,136 @@
+"""What a run imports: `coprod validate` on an .xlsx board loads no library it does not use
+(issue 27). A test of what is imported, never of time (timings are in bench/)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from email_validator import EmailNotValidError, validate_email
+
+from automations.core.text import plain_address
+from automations.starter.folder import init_directory
+
+# Libraries a check of an .xlsx board never needs: Google and Microsoft 365 (and the HTTP,
+# OAuth and crypto stacks under them), the PDF and image libraries, the spreadsheet writer
+# (calamine reads), mail sending and templates, bank holidays, email_validator (the sample's
+# addresses are plain ones).
+ABSENT = (
+    "google",
+    "gspread",
+    "google_auth_oauthlib",
+    "requests",
+    "requests_oauthlib",
+    "urllib3",
+    "oauthlib",
+    "msal",
+    "cryptography",
+    "weasyprint",
+    "PIL",
+    "openpyxl",
+    "holidays",
+    "email_validator",
+    "smtplib",
+    "ssl",
+    "jinja2",
+    "css_inline",
+    "lxml",
+)
+
+# Runs the CLI as `coprod validate` does, then writes the names of the loaded modules to a file
+# (stdout carries the findings).
+RUNNER = """
+import json, runpy, sys
+out = sys.argv.pop(1)
+try:
+    runpy.run_module("automations", run_name="__main__", alter_sys=True)
+except SystemExit as exc:
+    status = exc.code
+with open(out, "w") as f:
+    json.dump({"status": status, "modules": sorted(sys.modules)}, f)
+"""
+
+
+def loaded_by(tmp_path: Path, *args: str) -> tuple[int, set[str]]:
+    out = tmp_path / "modules.json"
+    subprocess.run(
+        [sys.executable, "-c", RUNNER, str(out), *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    data = json.loads(out.read_text())
+    return data["status"], {name.split(".")[0] for name in data["modules"]}
+
+
+def test_validate_on_an_xlsx_board_imports_no_heavy_library(tmp_path: Path) -> None:
+    init_directory(tmp_path / "board", force=False, today=dt.date.today())
+    config = tmp_path / "board" / "config.toml"
+    status, loaded = loaded_by(tmp_path, "validate", "--config", str(config))
+    assert status == 1  # the sample board has errors to find: the check really ran
+    assert "python_calamine" in loaded  # and read the workbook
+    assert sorted(set(ABSENT) & loaded) == []
+
+
+def test_the_help_imports_no_heavy_library(tmp_path: Path) -> None:
+    status, loaded = loaded_by(tmp_path, "--help")
+    assert status == 0
+    assert sorted((set(ABSENT) | {"python_calamine", "sqlite3"}) & loaded) == []
+
+
+# Plain addresses are checked without email_validator: each must be one it accepts, written
+# as it writes it; anything unusual goes to it.
+ADDRESSES = [
+    "a@b.org",
+    "A.B@Example.ORG",
+    "first.last+tag@sub.example.co.uk",
+    "x_y-z@a-b.c-d.io",
+    "a..b@x.org",
+    ".a@x.org",
+    "a.@x.org",
+    "a@x",
+    "a@x.c",
+    "a@x.test",
+    "a@sub.x.local",
+    "a@-x.org",
+    "a@x-.org",
+    "a@x--y.org",
+    "a@1.2.3.4",
+    "a@x.123",
+    "a@xn--p1ai.org",
+    "ä@x.org",
+    "a@bücher.de",
+    "a b@x.org",
+    '"a"@x.org',
+    "a@[127.0.0.1]",
+    "@x.org",
+    "a@",
+    "a" * 64 + "@x.org",
+    "a" * 65 + "@x.org",
+    "a@" + "b" * 63 + ".org",
+    "a@" + "b" * 64 + ".org",
+    "a@" + ".".join(["b" * 60] * 5) + ".org",
+    "a@x.onion",
+    "a@x.arpa",
+    "a@x.invalid",
+]
+
+
+@pytest.mark.parametrize("addr", ADDRESSES)
+def test_a_plain_address_is_one_email_validator_accepts_as_it_is_written(addr: str) -> None:
+    try:
+        expected: str | None = validate_email(addr, check_deliverability=False).normalized
+    except EmailNotValidError:
+        expected = None
+    plain = plain_address(addr)
+    assert plain is None or plain == expected
+
+
+def test_ordinary_addresses_take_the_plain_path() -> None:
+    assert plain_address("A.B@Example.ORG") == "A.B@example.org"
+    assert plain_address("first.last+tag@sub.example.co.uk") is not None
