@@ -49,6 +49,8 @@ from automations.digests.quiet_days import (
 from automations.digests.reminder_settings import ReminderSettings, reminder_settings
 from automations.digests.render import PICTURES, Pictures, _inline, _render, compose, template_env
 from automations.digests.settings import local
+from automations.inbox.buttons import Button, buttons
+from automations.inbox.settings import update_settings
 from automations.mail.transport import (
     Transport,
     checked_address,
@@ -303,6 +305,7 @@ def render(
         "board_name": s.board_name,
         "large": r.owner.format == LARGE_PRINT,
         "cochairs": r.cochairs,
+        "answers": answer_buttons(cfg, r),
         "contact": {
             "name": s.reply_to.display_name or "the Board's officers",
             "address": s.reply_to.addr_spec,
@@ -312,8 +315,14 @@ def render(
     text = _render(env, f"{stem}.txt.j2", variables)
     html = _inline(_render(env, f"{stem}.html.j2", variables))
     msg, seal = compose(
-        text, html, pictures.used, subject=title, sender=mail.sender, to=r.owner.recipients,
-        reply_to=s.reply_to, date=local(now, s.timezone),
+        text,
+        html,
+        pictures.used,
+        subject=title,
+        sender=mail.sender,
+        to=r.owner.recipients,
+        reply_to=s.reply_to,
+        date=local(now, s.timezone),
         # From the owner and the day only, so a resend after a crash carries the same id.
         message_id=f"<coprod-reminder.{r.day.isoformat()}.{r.owner.slug}@{mail.sender.domain}>",
     )
@@ -325,6 +334,16 @@ def render(
         content_hash=seal,
         pictures=dict(pictures.used),
     )
+
+
+def answer_buttons(cfg: Config, r: Reminder) -> dict[str, tuple[Button, ...]]:
+    """Each action's answer buttons ([updates]), by action id; none in an officers' copy (the
+    owner answers through the officers) nor when [updates] is off."""
+    u = update_settings(cfg)
+    if not u.enabled or r.owner.via_officers or not r.owner.recipients:
+        return {}
+    owner = r.owner.recipients[0].addr_spec
+    return {i.id: buttons(u, i.id, owner, r.day) for i in r.items if i.id}
 
 
 # ---------------------------------------------------------------- sending
