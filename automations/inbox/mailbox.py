@@ -1,0 +1,41 @@
+"""What every mailbox reader gives the pass: the messages waiting, each as bytes (or only its
+first bytes when it is too large to be an answer), and a way to set one aside once recorded.
+One module per kind, with the same shape: ``maildir.py`` (a local folder; more kinds to come)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Protocol
+
+from automations.inbox.settings import UpdateSettings
+
+HEAD_BYTES = 64 * 1024  # enough for the headers of a message too large to read whole
+
+
+@dataclass(frozen=True)
+class Raw:
+    ref: str  # the reader's own handle (a file name, an IMAP UID, a Graph id)
+    size: int
+    data: bytes  # the whole message, or its first HEAD_BYTES when ``too_large``
+    too_large: bool = False
+
+
+class Mailbox(Protocol):
+    name: str
+
+    def waiting(self) -> Iterator[Raw]:
+        """The messages not yet set aside, oldest first."""
+        ...
+
+    def set_aside(self, raw: Raw) -> None:
+        """Move the message to the Processed folder (or mark it read): never delete it."""
+        ...
+
+
+def open_mailbox(s: UpdateSettings) -> Mailbox:
+    if s.mailbox == "maildir":
+        from automations.inbox.maildir import MaildirBox
+
+        return MaildirBox(s.folder, s.max_message_bytes)
+    raise AssertionError(f"no reader for mailbox kind {s.mailbox!r}")  # settings allow no other

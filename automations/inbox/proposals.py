@@ -1,0 +1,178 @@
+"""Proposed updates and the messages already read, kept in the state file (core/store.py) in
+their own tables:
+
+- ``update_messages``: each Message-ID read once, so a message seen again (a mailbox that could
+  not be moved to Processed, or a replayed copy) is never turned into a second proposal;
+- ``update_proposals``: every answer, matched or not, with what it would change, the cells as
+  they were when it was read, and what became of it (waiting, applied, refused, rejected, shown,
+  unmatched, ignored)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sqlite3
+from dataclasses import dataclass
+from typing import Any
+
+from automations.core import store
+from automations.core.config import Config
+from automations.inbox.propose import Proposal
+
+_TABLES = (
+    """CREATE TABLE IF NOT EXISTS update_messages (
+        message_id  TEXT PRIMARY KEY,   -- the Message-ID header, or a digest of a message without
+        read_at     TEXT NOT NULL,
+        proposal    INTEGER             -- update_proposals.id
+    )""",
+    """CREATE TABLE IF NOT EXISTS update_proposals (
+        id           INTEGER PRIMARY KEY,
+        received     TEXT NOT NULL,     -- ISO time the message was read
+        message_id   TEXT NOT NULL,
+        sender       TEXT NOT NULL,
+        sender_name  TEXT NOT NULL,
+        action_id    TEXT NOT NULL,
+        kind         TEXT NOT NULL,     -- done | started | more_time | help | ""
+        words        TEXT NOT NULL,
+        status       TEXT,              -- the new values; NULL: unchanged
+        due          TEXT,
+        completed_on TEXT,
+        last_update  TEXT,
+        note         TEXT NOT NULL,
+        seen         TEXT NOT NULL,     -- JSON: the cells when the message was read
+        state        TEXT NOT NULL,     -- waiting|applied|refused|rejected|shown|unmatched|ignored
+        reason       TEXT NOT NULL,
+        decided_at   TEXT
+    )""",
+)
+
+
+@dataclass(frozen=True)
+class Stored:
+    id: int
+    proposal: Proposal
+    decided_at: str | None = None
+
+    def as_json(self) -> dict[str, Any]:
+        p = self.proposal
+        return {
+            "id": self.id,
+            "received": p.received.isoformat(),
+            "message_id": p.message_id,
+            "sender": p.sender,
+            "action_id": p.action_id,
+            "kind": p.kind,
+            "words": p.words,
+            "changes": {
+                k: v.isoformat() if isinstance(v, dt.date) else v
+                for k, v in (
+                    ("Status", p.status),
+                    ("Due", p.due),
+                    ("Completed on", p.completed_on),
+                    ("Last update", p.last_update),
+                    ("Update", p.note or None),
+                )
+                if v is not None
+            },
+            "state": p.state,
+            "reason": p.reason,
+        }
+
+
+class Proposals:
+    def __init__(self, cfg: Config) -> None:
+        self.state_dir = cfg.state_dir
+        self.conn = store.connect(cfg.state_dir)
+        with store.guarded(self.state_dir), self.conn:
+            for sql in _TABLES:
+                self.conn.execute(sql)
+
+    def close(self) -> None:
+        self.conn.close()
+
+    def __enter__(self) -> Proposals:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def seen(self, message_id: str) -> bool:
+        with store.guarded(self.state_dir):
+            row = self.conn.execute(
+                "SELECT 1 FROM update_messages WHERE message_id = ?", (message_id,)
+            ).fetchone()
+        return row is not None
+
+    def add(self, p: Proposal) -> int:
+        """Record the proposal and its message in one transaction: a crash leaves neither."""
+        d = _iso
+        with store.guarded(self.state_dir), self.conn:
+            cur = self.conn.execute(
+                "INSERT INTO update_proposals (received, message_id, sender, sender_name, "
+                "action_id, kind, words, status, due, completed_on, last_update, note, seen, "
+                "state, reason) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                (
+                    p.received.isoformat(), p.message_id, p.sender, p.sender_name, p.action_id,
+                    p.kind, p.words, p.status, d(p.due), d(p.completed_on), d(p.last_update),
+                    p.note, json.dumps(p.seen, sort_keys=True), p.state, p.reason,
+                ),
+            )  # fmt: skip
+            pid = int(cur.lastrowid or 0)
+            self.conn.execute(
+                "INSERT INTO update_messages VALUES (?,?,?)",
+                (p.message_id, p.received.isoformat(), pid),
+            )
+        return pid
+
+    def decide(self, pid: int, state: str, reason: str, when: dt.datetime) -> None:
+        with store.guarded(self.state_dir), self.conn:
+            self.conn.execute(
+                "UPDATE update_proposals SET state = ?, reason = ?, decided_at = ? WHERE id = ?",
+                (state, reason, when.isoformat(), pid),
+            )
+
+    def all(self, states: tuple[str, ...] = ()) -> list[Stored]:
+        sql = "SELECT * FROM update_proposals"
+        if states:
+            sql += f" WHERE state IN ({','.join('?' * len(states))})"
+        with store.guarded(self.state_dir):
+            self.conn.row_factory = sqlite3.Row
+            rows = self.conn.execute(sql + " ORDER BY id", states).fetchall()
+            self.conn.row_factory = None
+        return [_stored(r) for r in rows]
+
+    def counts(self) -> dict[str, int]:
+        with store.guarded(self.state_dir):
+            rows = self.conn.execute(
+                "SELECT state, COUNT(*) FROM update_proposals GROUP BY state"
+            ).fetchall()
+        return {state: n for state, n in rows}
+
+
+def _iso(day: dt.date | None) -> str | None:
+    return day.isoformat() if day else None
+
+
+def _day(text: str | None) -> dt.date | None:
+    return dt.date.fromisoformat(text) if text else None
+
+
+def _stored(r: sqlite3.Row) -> Stored:
+    p = Proposal(
+        received=dt.datetime.fromisoformat(r["received"]),
+        message_id=r["message_id"],
+        sender=r["sender"],
+        sender_name=r["sender_name"],
+        state=r["state"],
+        reason=r["reason"],
+        action_id=r["action_id"],
+        kind=r["kind"],
+        words=r["words"],
+        status=r["status"],
+        due=_day(r["due"]),
+        completed_on=_day(r["completed_on"]),
+        last_update=_day(r["last_update"]),
+        note=r["note"],
+        seen=json.loads(r["seen"]),
+    )
+    return Stored(int(r["id"]), p, r["decided_at"])
