@@ -20,6 +20,8 @@ from automations.pipeline import Validation, validate
 from automations.rules import catalogue
 
 if TYPE_CHECKING:
+    from automations.inbox.proposals import Stored
+    from automations.inbox.read import Reading
     from automations.record.report import BoardReport
 
 __all__ = ["check_access", "preview_digests", "send_digests", "validate", "write_back"]
@@ -242,3 +244,21 @@ def preview_pack(
         return preview_the_pack(cfg, validation, folder, board_now(cfg, now))
     except DigestError as exc:
         raise DigestError(f"could not write the pack: {exc}") from None
+
+
+def read_answers(
+    cfg: Config, validation: Validation, now: dt.datetime | None = None, record: bool = True
+) -> Reading:
+    """Read the answers mailbox ([updates]) into recorded proposals (``record=False``: only
+    say what the next pass would find; nothing recorded, nothing moved)."""
+    from automations.inbox.read import read_answers as read
+
+    return read(cfg, validation.board, _on_day_checked(cfg, validation, now), record)
+
+
+def list_updates(cfg: Config) -> list[Stored]:
+    """Every recorded answer, oldest first, with what became of it."""
+    from automations.inbox.proposals import Proposals
+
+    with Proposals(cfg) as book:
+        return book.all()

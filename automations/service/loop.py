@@ -213,7 +213,25 @@ def check_job(
         f"checked {report.source}: {counts['errors']} errors, {counts['warnings']} "
         f"warnings, {counts['info']} for information. {written.message}"
     )
-    return JobOutcome(CHECK, slot, True, summary.strip(), counts)
+    answers = _answers(cfg, validation, now, counts)
+    return JobOutcome(CHECK, slot, True, f"{summary.strip()} {answers}".strip(), counts)
+
+
+def _answers(cfg: Config, validation: Validation, now: dt.datetime, counts: dict) -> str:
+    """Read the owners' answers ([updates]) after marking; a mailbox that cannot be read is
+    said in the summary and the check still counts as done."""
+    reading = app.read_answers(cfg, validation, now)
+    counts["answers_read"] = len(reading.proposals)
+    if reading.error:
+        return f"The answers mailbox could not be read: {reading.error}"
+    return f"{len(reading.proposals)} answers read." if reading.proposals else ""
+
+
+def read_answers_by_hand(cfg: Config, validation: Validation) -> Any:
+    """`coprod updates --read`: under the service's lock, so a pass never reads the same
+    mailbox at the same time."""
+    with hold_lock(cfg.state_dir, command_line()):
+        return app.read_answers(cfg, validation)
 
 
 def digests_job(
