@@ -20,6 +20,7 @@ from automations.pipeline import Validation, validate
 from automations.rules import catalogue
 
 if TYPE_CHECKING:
+    from automations.backends.updates import UpdatesResult
     from automations.inbox.proposals import Stored
     from automations.inbox.read import Reading
     from automations.record.report import BoardReport
@@ -262,3 +263,47 @@ def list_updates(cfg: Config) -> list[Stored]:
 
     with Proposals(cfg) as book:
         return book.all()
+
+
+def apply_updates(
+    cfg: Config, validation: Validation, now: dt.datetime | None = None
+) -> UpdatesResult | None:
+    """The Updates tab and the approved answers ([updates]): read the officers' Apply / Reject
+    choices, write what was approved into the Actions tab, and write the tab again with every
+    answer and its outcome, in one save; each outcome recorded in the state. None when
+    [updates] is off. An .xlsx tracker only, for now (Google and Microsoft 365 to come)."""
+    from automations.backends.updates import UpdatesPlan, decisions
+    from automations.backends.xlsx.values import read_updates_tab, write_updates
+    from automations.inbox.approve import decide, tab_rows
+    from automations.inbox.proposals import Proposals
+    from automations.inbox.settings import update_settings
+
+    s = update_settings(cfg)
+    if not s.enabled or cfg.source.kind != "xlsx":
+        return None
+    tab = cfg.source.tabs.get("Actions")
+    path = tab.path if tab is not None and tab.path else cfg.source.path
+    assert path is not None  # an xlsx source always has its path (config.py)
+    when = _on_day_checked(cfg, validation, now)
+    board = validation.board
+    with Proposals(cfg) as book:
+        stored = book.all()
+        choices = decisions(read_updates_tab(path))
+        plan = decide(stored, choices, board, s, when.date(), book.last_written)
+        for pid in plan.rejected:
+            book.decide(pid, "rejected", "rejected by an officer in the Updates tab", when)
+        for pid, why in plan.refused.items():
+            book.decide(pid, "refused", why, when)
+        stored = book.all()
+        updates = UpdatesPlan(board.actions.title or "Actions", tab_rows(stored, choices),
+                              plan.changes, when)  # fmt: skip
+        result = write_updates(path, updates, cfg, when.date())
+        by_id = {item.id: item for item in stored}
+        how = "automatically ([updates] apply = auto)" if s.apply == "auto" else (
+            "by an officer in the Updates tab"
+        )  # fmt: skip
+        for pid, changes in result.applied.items():
+            book.record_changes(by_id[pid], changes, how, when)
+        for pid, why in result.refused.items():
+            book.decide(pid, "refused", why, when)
+    return result

@@ -462,7 +462,11 @@ def pack_command(
     is_flag=True,
     help="Show what the next pass would read from the mailbox; record nothing.",
 )
-@click.option("--read", is_flag=True, help="Read the answers mailbox now (as a pass does).")
+@click.option(
+    "--read",
+    is_flag=True,
+    help="Read the answers mailbox and write what officers approved, now (as a pass does).",
+)
 @friendly
 def updates_command(
     config_path: Path, today: dt.date | None, as_json: bool, preview: bool, read: bool
@@ -486,6 +490,8 @@ def updates_command(
             for p in reading.proposals:
                 click.echo("\n".join(listing.describe(p)))
             click.echo(f"{len(reading.proposals)} new answers; {reading.repeated} already read.")
+        if reading.written is not None and reading.written.message:
+            click.echo(reading.written.message)
         if reading.error:
             _fail(f"the answers mailbox could not be read: {reading.error}", EXIT_FAILED)
         return

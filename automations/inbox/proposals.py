@@ -44,6 +44,16 @@ _TABLES = (
         reason       TEXT NOT NULL,
         decided_at   TEXT
     )""",
+    """CREATE TABLE IF NOT EXISTS update_changes (
+        answer      INTEGER NOT NULL,   -- update_proposals.id
+        action_id   TEXT NOT NULL,
+        column      TEXT NOT NULL,      -- the column's header on the Actions tab
+        old         TEXT NOT NULL,
+        new         TEXT NOT NULL,
+        asked_by    TEXT NOT NULL,      -- the sender's address
+        approved_by TEXT NOT NULL,      -- how it was approved
+        at          TEXT NOT NULL
+    )""",
 )
 
 
@@ -130,6 +140,47 @@ class Proposals:
                 "UPDATE update_proposals SET state = ?, reason = ?, decided_at = ? WHERE id = ?",
                 (state, reason, when.isoformat(), pid),
             )
+
+    def record_changes(
+        self,
+        stored: Stored,
+        changes: list[tuple[str, str, str]],
+        approved_by: str,
+        when: dt.datetime,
+    ) -> None:
+        """The answer applied: its state, and each cell it changed (old and new), together."""
+        p = stored.proposal
+        with store.guarded(self.state_dir), self.conn:
+            self.conn.executemany(
+                "INSERT INTO update_changes VALUES (?,?,?,?,?,?,?,?)",
+                [
+                    (stored.id, p.action_id, col, old, new, p.sender, approved_by,
+                     when.isoformat())
+                    for col, old, new in changes
+                ],
+            )  # fmt: skip
+            self.conn.execute(
+                "UPDATE update_proposals SET state = 'applied', reason = ?, decided_at = ? "
+                "WHERE id = ?",
+                (f"approved {approved_by}", when.isoformat(), stored.id),
+            )
+
+    def last_written(self, action_id: str, column: str) -> str | None:
+        """What the service last wrote into this cell of this action, if anything."""
+        with store.guarded(self.state_dir):
+            row = self.conn.execute(
+                "SELECT new FROM update_changes WHERE action_id = ? AND column = ? "
+                "ORDER BY rowid DESC LIMIT 1",
+                (action_id, column),
+            ).fetchone()
+        return row[0] if row else None
+
+    def changes(self) -> list[dict[str, str]]:
+        with store.guarded(self.state_dir):
+            self.conn.row_factory = sqlite3.Row
+            rows = self.conn.execute("SELECT * FROM update_changes ORDER BY rowid").fetchall()
+            self.conn.row_factory = None
+        return [dict(r) for r in rows]
 
     def all(self, states: tuple[str, ...] = ()) -> list[Stored]:
         sql = "SELECT * FROM update_proposals"

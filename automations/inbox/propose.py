@@ -21,9 +21,11 @@ from automations.inbox.message import Incoming
 from automations.inbox.settings import UpdateSettings
 from automations.mail.transport import checked_address
 from automations.model.board import Action, Board
+from automations.model.schema import display
 
 DONE, IN_PROGRESS = "Done", "In progress"
 IGNORED, UNMATCHED, WAITING = "ignored", "unmatched", "waiting"
+SEEN_FIELDS = ("status", "due", "completed_on", "last_update", "update")
 
 
 @dataclass(frozen=True)
@@ -127,14 +129,10 @@ def owner_address(board: Board, action: Action) -> str:
 def _changes(base: Proposal, msg: Incoming, action: Action, kind: str, today: dt.date) -> Proposal:
     """What the answer would change, with the cells as they are now (compared before writing)."""
     words = msg.words.strip()
-    seen = {
-        "status": action.status or "",
-        "due": action.due.isoformat() if action.due else "",
-        "completed_on": action.completed_on.isoformat() if action.completed_on else "",
-        "last_update": action.last_update.isoformat() if action.last_update else "",
-        "update": action.update or "",
-        "row": str(action.row),
-    }
+    # The cells as the sheet holds them (not as the check reads them: "Complete" stays
+    # "Complete"), so that the writer can tell whether a person changed one meanwhile.
+    seen = {f: display(action.raw.get(f)) or "" for f in SEEN_FIELDS}
+    seen["row"] = str(action.row)
     p = _with(
         base,
         state=WAITING,

@@ -9,6 +9,7 @@ import hashlib
 from dataclasses import dataclass, field, replace
 from email.parser import BytesHeaderParser
 from email.policy import default as default_policy
+from typing import Any
 
 from automations.core.config import Config
 from automations.core.errors import CoprodError
@@ -30,6 +31,7 @@ class Reading:
     proposals: list[Proposal] = field(default_factory=list)
     repeated: int = 0  # messages whose Message-ID was already recorded
     error: str = ""
+    written: Any = None  # what writing the Updates tab did (UpdatesResult), when it was asked
 
 
 def message_id(raw: Raw) -> str:

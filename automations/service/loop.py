@@ -222,16 +222,24 @@ def _answers(cfg: Config, validation: Validation, now: dt.datetime, counts: dict
     said in the summary and the check still counts as done."""
     reading = app.read_answers(cfg, validation, now)
     counts["answers_read"] = len(reading.proposals)
+    said = f"{len(reading.proposals)} answers read." if reading.proposals else ""
     if reading.error:
-        return f"The answers mailbox could not be read: {reading.error}"
-    return f"{len(reading.proposals)} answers read." if reading.proposals else ""
+        said = f"The answers mailbox could not be read: {reading.error}"
+    written = app.apply_updates(cfg, validation, now)
+    if written is not None:
+        counts["answers_applied"] = len(written.applied)
+        counts["answers_refused"] = len(written.refused)
+        said = f"{said} {written.message if written.changed else ''}".strip()
+    return said
 
 
 def read_answers_by_hand(cfg: Config, validation: Validation) -> Any:
-    """`coprod updates --read`: under the service's lock, so a pass never reads the same
-    mailbox at the same time."""
+    """`coprod updates --read`: read the mailbox, then write the Updates tab and what officers
+    approved, as a pass does; under the service's lock, so a pass never does it meanwhile."""
     with hold_lock(cfg.state_dir, command_line()):
-        return app.read_answers(cfg, validation)
+        reading = app.read_answers(cfg, validation)
+        reading.written = app.apply_updates(cfg, validation)
+        return reading
 
 
 def digests_job(

@@ -1,0 +1,234 @@
+"""The whole loop on the sample board (an .xlsx tracker): a reminder's button -> the owner's
+answer in the mailbox -> a row on the Updates tab -> an officer chooses Apply and saves -> the
+values in the Actions tab. A second pass changes nothing, and every cell a person typed that the
+answer does not name reads the same before and after."""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+from email.message import EmailMessage
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, unquote, urlsplit
+
+import openpyxl
+import pytest
+
+from automations import app
+from automations.backends.updates import UPDATES_COLUMNS, UPDATES_TAB, UPDATES_TITLE
+from automations.digests import reminders
+from automations.inbox.proposals import Proposals
+from automations.pipeline import validate
+from automations.starter.sample import build_sample
+from tests.digest_setup import SAMPLE_NOW, SAMPLE_TODAY, make_config, parse, parts
+from tests.test_answer_buttons import Links
+
+KEY = secrets.token_urlsafe(32)
+UPDATES = {"address": "board-updates@example.org", "officers": ["officer@example.org"]}
+SKIP_TABS = (UPDATES_TAB, "Validation")
+
+
+def every_cell(path: Path) -> dict[tuple[str, str], Any]:
+    book = openpyxl.load_workbook(path)
+    out = {}
+    for ws in book.worksheets:
+        if ws.title in SKIP_TABS:
+            continue
+        for row in ws.iter_rows():
+            for c in row:
+                if c.value is not None:
+                    out[(ws.title, c.coordinate)] = (c.value, c.number_format)
+    return out
+
+
+@pytest.fixture
+def loop(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Any, Path]:
+    monkeypatch.setenv("COPROD_UPDATES_KEY", KEY)
+    workbook = build_sample(tmp_path / "board.xlsx", SAMPLE_TODAY)
+    (tmp_path / "mailbox").mkdir()
+    cfg = make_config(tmp_path, workbook, SAMPLE_TODAY, reminders={}, updates=UPDATES)
+    return cfg, workbook
+
+
+def answer_from_reminder(cfg: Any, label: str, words: str) -> tuple[EmailMessage, str]:
+    """The first standard reminder with buttons; the button pressed; the email sent."""
+    validation = validate(cfg, SAMPLE_TODAY)
+    written = reminders.preview(cfg, validation, cfg.base_dir / "out", SAMPLE_NOW, everyone=True)
+    for path in written:
+        if path.suffix != ".eml":
+            continue
+        msg = parse(path.read_bytes())
+        links = Links()
+        links.feed(parts(msg)[1])
+        hrefs = [h for h in links.hrefs if unquote(h).split("subject=")[1].startswith(label)]
+        if hrefs:
+            break
+    else:
+        raise AssertionError("no reminder with answer buttons")
+    url = urlsplit(hrefs[0])
+    query = parse_qs(url.query)
+    action_id = query["subject"][0].split(": ", 1)[1].split(" (ref")[0]
+    reply = EmailMessage()
+    reply["From"] = msg["To"]
+    reply["To"] = unquote(url.path)
+    reply["Subject"] = query["subject"][0]
+    reply["Message-ID"] = f"<{secrets.token_hex(8)}@example.org>"
+    reply.set_content(f"{words}\n\n{query['body'][0]}")
+    return reply, action_id
+
+
+def actions_row(path: Path, action_id: str) -> dict[str, Any]:
+    ws = openpyxl.load_workbook(path)["Actions"]
+    header = [c.value for c in ws[1]]
+    for row in ws.iter_rows(min_row=2):
+        if row[0].value == action_id:
+            return {h: (c.value, c.number_format) for h, c in zip(header, row, strict=False)}
+    raise AssertionError(action_id)
+
+
+def officer_chooses(path: Path, answer: int, choice: str) -> None:
+    """What an officer does in Excel: the drop-down on the answer's row, then Save."""
+    book = openpyxl.load_workbook(path)
+    ws = book[UPDATES_TAB]
+    for row in ws.iter_rows(min_row=4):
+        if str(row[0].value) == str(answer):
+            row[UPDATES_COLUMNS.index("Apply")].value = choice
+    book.save(path)
+
+
+def test_answer_to_tracker_on_the_sample_board(loop) -> None:
+    cfg, workbook = loop
+    reply, action_id = answer_from_reminder(cfg, "Done", "Sent to all providers on Monday.")
+    (cfg.base_dir / "mailbox" / "answer.eml").write_bytes(reply.as_bytes())
+    before_row = actions_row(workbook, action_id)
+
+    # Pass 1: the answer is read and listed on the Updates tab, waiting; nothing else changes.
+    validation = validate(cfg, SAMPLE_TODAY)
+    assert len(app.read_answers(cfg, validation, SAMPLE_NOW).proposals) == 1
+    cells_before = every_cell(workbook)
+    first = app.apply_updates(cfg, validation, SAMPLE_NOW)
+    assert first is not None and first.changed and not first.applied
+    assert every_cell(workbook) == cells_before
+    book = openpyxl.load_workbook(workbook)
+    ws = book[UPDATES_TAB]
+    assert ws["A1"].value == UPDATES_TITLE
+    assert [c.value for c in ws[3]] == list(UPDATES_COLUMNS)
+    row = [c.value for c in ws[4]]
+    assert row[3] == action_id and row[4] == "Done" and row[7] is None
+    assert "Sent to all providers" in row[5] and "Status: Done" in row[6]
+    [rule] = ws.data_validations.dataValidation
+    assert rule.type == "list" and rule.formula1 == '"Apply,Reject"' and "H4" in str(rule.sqref)
+
+    # The check marks the workbook as every pass does: the Updates tab is left as it is.
+    tab_bytes = openpyxl.load_workbook(workbook)[UPDATES_TAB]["D4"].value
+    assert app.write_back(cfg, validate(cfg, SAMPLE_TODAY), SAMPLE_NOW).changed
+    assert openpyxl.load_workbook(workbook)[UPDATES_TAB]["D4"].value == tab_bytes
+
+    # An officer chooses Apply and saves; the next pass writes the answer into the tracker.
+    officer_chooses(workbook, 1, "Apply")
+    cells_before = every_cell(workbook)
+    validation = validate(cfg, SAMPLE_TODAY)
+    second = app.apply_updates(cfg, validation, SAMPLE_NOW)
+    assert second is not None and list(second.applied) == [1], second.refused
+    after_row = actions_row(workbook, action_id)
+    assert after_row["Status"][0] == "Done"
+    completed, fmt = after_row["Completed on"]
+    assert completed.date() == SAMPLE_TODAY and fmt == before_row["Due"][1]
+    assert after_row["Last update"][0].date() == SAMPLE_TODAY
+    old_note = before_row["Update"][0] or ""
+    new_note = after_row["Update"][0]
+    assert new_note.startswith(old_note)
+    assert "Sent to all providers on Monday." in new_note and "07 Mar 2024" in new_note
+    named = {"Status", "Completed on", "Last update", "Update"}
+    ws = openpyxl.load_workbook(workbook)["Actions"]
+    header = [c.value for c in ws[1]]
+    cells_after = every_cell(workbook)
+    changed = {
+        k for k in set(cells_before) | set(cells_after) if cells_before.get(k) != cells_after.get(k)
+    }
+    allowed = {
+        (
+            "Actions",
+            f"{openpyxl.utils.get_column_letter(header.index(h) + 1)}"
+            f"{next(r for r in range(2, ws.max_row + 1) if ws.cell(r, 1).value == action_id)}",
+        )
+        for h in named
+    }
+    assert changed and changed <= allowed
+    tab = openpyxl.load_workbook(workbook)[UPDATES_TAB]
+    assert tab["I4"].value == f"Applied on {SAMPLE_TODAY.isoformat()}"
+    assert tab["H4"].value == "Apply"
+
+    # The state records each change (old and new) and who approved it.
+    with Proposals(cfg) as book_state:
+        changes = book_state.changes()
+        assert {c["column"] for c in changes} == named
+        assert all(c["asked_by"] and "officer" in c["approved_by"] for c in changes)
+        assert book_state.counts() == {"applied": 1}
+
+    # A second pass changes nothing: the file is not even rewritten.
+    data = workbook.read_bytes()
+    validation = validate(cfg, SAMPLE_TODAY)
+    assert app.read_answers(cfg, validation, SAMPLE_NOW).proposals == []
+    third = app.apply_updates(cfg, validation, SAMPLE_NOW)
+    assert third is not None and not third.changed
+    assert workbook.read_bytes() == data
+
+
+def test_a_cell_a_person_changed_meanwhile_is_not_overwritten(loop) -> None:
+    cfg, workbook = loop
+    reply, action_id = answer_from_reminder(cfg, "Done", "Finished.")
+    (cfg.base_dir / "mailbox" / "answer.eml").write_bytes(reply.as_bytes())
+    validation = validate(cfg, SAMPLE_TODAY)
+    app.read_answers(cfg, validation, SAMPLE_NOW)
+    app.apply_updates(cfg, validation, SAMPLE_NOW)
+    # An officer types a new Status by hand, and (later) approves the answer.
+    book = openpyxl.load_workbook(workbook)
+    ws = book["Actions"]
+    for r in range(2, ws.max_row + 1):
+        if ws.cell(r, 1).value == action_id:
+            status_col = [c.value for c in ws[1]].index("Status") + 1
+            ws.cell(r, status_col).value = "Dropped"
+    book.save(workbook)
+    officer_chooses(workbook, 1, "Apply")
+    cells_before = every_cell(workbook)
+    result = app.apply_updates(cfg, validate(cfg, SAMPLE_TODAY), SAMPLE_NOW)
+    assert result is not None and not result.applied
+    assert "Status was changed by a person" in result.refused[1]
+    assert every_cell(workbook) == cells_before
+    tab = openpyxl.load_workbook(workbook)[UPDATES_TAB]
+    assert tab["I4"].value.startswith("Not applied: Status was changed by a person")
+    with Proposals(cfg) as state:
+        assert state.counts() == {"refused": 1}
+
+
+def test_reject_and_show(loop) -> None:
+    cfg, workbook = loop
+    reply, _ = answer_from_reminder(cfg, "I need more time", "By 30 April, sorry.")
+    (cfg.base_dir / "mailbox" / "answer.eml").write_bytes(reply.as_bytes())
+    validation = validate(cfg, SAMPLE_TODAY)
+    app.read_answers(cfg, validation, SAMPLE_NOW)
+    app.apply_updates(cfg, validation, SAMPLE_NOW)
+    officer_chooses(workbook, 1, "Reject")
+    cells_before = every_cell(workbook)
+    result = app.apply_updates(cfg, validate(cfg, SAMPLE_TODAY), SAMPLE_NOW)
+    assert result is not None and not result.applied and every_cell(workbook) == cells_before
+    with Proposals(cfg) as state:
+        assert state.counts() == {"rejected": 1}
+    assert openpyxl.load_workbook(workbook)[UPDATES_TAB]["I4"].value == "Rejected by an officer"
+
+
+def test_apply_auto_writes_at_once(loop, tmp_path: Path) -> None:
+    cfg, workbook = loop
+    cfg = make_config(
+        tmp_path, workbook, SAMPLE_TODAY, reminders={}, updates={**UPDATES, "apply": "auto"}
+    )
+    reply, action_id = answer_from_reminder(cfg, "I need more time", "I can do it by 30/04/2024")
+    (cfg.base_dir / "mailbox" / "answer.eml").write_bytes(reply.as_bytes())
+    validation = validate(cfg, SAMPLE_TODAY)
+    app.read_answers(cfg, validation, SAMPLE_NOW)
+    result = app.apply_updates(cfg, validation, SAMPLE_NOW)
+    assert result is not None and list(result.applied) == [1]
+    due = actions_row(workbook, action_id)["Due"][0]
+    assert due.date() == dt.date(2024, 4, 30)
