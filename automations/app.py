@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from automations.backends.access import check_access as _check_access
 from automations.backends.marks import WriteResult, plan_marks
@@ -307,3 +307,12 @@ def apply_updates(
         for pid, why in result.refused.items():
             book.decide(pid, "refused", why, when)
     return result
+
+
+def acknowledge_answers(
+    cfg: Config, validation: Validation, now: dt.datetime | None = None
+) -> list[Any]:
+    """One short thank-you to each owner whose answer was matched, once (the send ledger)."""
+    from automations.digests.answers import send_acknowledgements
+
+    return send_acknowledgements(cfg, validation, _on_day_checked(cfg, validation, now))

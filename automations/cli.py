@@ -492,6 +492,8 @@ def updates_command(
             click.echo(f"{len(reading.proposals)} new answers; {reading.repeated} already read.")
         if reading.written is not None and reading.written.message:
             click.echo(reading.written.message)
+        for outcome in reading.thanked:
+            click.echo(outcome.describe())
         if reading.error:
             _fail(f"the answers mailbox could not be read: {reading.error}", EXIT_FAILED)
         return

@@ -21,7 +21,14 @@ from automations.digests import reminders
 from automations.inbox.proposals import Proposals
 from automations.pipeline import validate
 from automations.starter.sample import build_sample
-from tests.digest_setup import SAMPLE_NOW, SAMPLE_TODAY, make_config, parse, parts
+from tests.digest_setup import (
+    SAMPLE_NOW,
+    SAMPLE_TODAY,
+    make_config,
+    outbox_messages,
+    parse,
+    parts,
+)
 from tests.test_answer_buttons import Links
 
 KEY = secrets.token_urlsafe(32)
@@ -119,6 +126,14 @@ def test_answer_to_tracker_on_the_sample_board(loop) -> None:
     assert "Sent to all providers" in row[5] and "Status: Done" in row[6]
     [rule] = ws.data_validations.dataValidation
     assert rule.type == "list" and rule.formula1 == '"Apply,Reject"' and "H4" in str(rule.sqref)
+
+    # The owner hears once that the officers will check it (through the send ledger).
+    [thanks] = app.acknowledge_answers(cfg, validation, SAMPLE_NOW)
+    assert thanks.status == "sent" and app.acknowledge_answers(cfg, validation, SAMPLE_NOW) == []
+    [(_, ack)] = [(n, m) for n, m in outbox_messages(cfg).items() if "update on" in m["Subject"]]
+    assert ack["To"].addresses[0].addr_spec == reply["From"].addresses[0].addr_spec
+    assert ack["In-Reply-To"] == reply["Message-ID"] and ack["Auto-Submitted"] == "auto-generated"
+    assert "The officers will check it and update the tracker." in parts(ack)[0]
 
     # The check marks the workbook as every pass does: the Updates tab is left as it is.
     tab_bytes = openpyxl.load_workbook(workbook)[UPDATES_TAB]["D4"].value
@@ -232,3 +247,19 @@ def test_apply_auto_writes_at_once(loop, tmp_path: Path) -> None:
     assert result is not None and list(result.applied) == [1]
     due = actions_row(workbook, action_id)["Due"][0]
     assert due.date() == dt.date(2024, 4, 30)
+    [thanks] = app.acknowledge_answers(cfg, validation, SAMPLE_NOW)
+    acks = [m for m in outbox_messages(cfg).values() if "update on" in m["Subject"]]
+    assert thanks.status == "sent" and len(acks) == 1
+    assert acks[0]["Subject"] == f"Your update on {action_id} is in the tracker"
+
+
+def test_an_answer_that_could_not_be_matched_gets_no_answer(loop) -> None:
+    cfg, _ = loop
+    reply, _ = answer_from_reminder(cfg, "Done", "Done.")
+    reply.replace_header("From", "Someone Else <someone@example.net>")
+    (cfg.base_dir / "mailbox" / "answer.eml").write_bytes(reply.as_bytes())
+    validation = validate(cfg, SAMPLE_TODAY)
+    [p] = app.read_answers(cfg, validation, SAMPLE_NOW).proposals
+    assert p.state == "unmatched"
+    assert app.acknowledge_answers(cfg, validation, SAMPLE_NOW) == []
+    assert not [m for m in outbox_messages(cfg).values() if "update on" in m["Subject"]]

@@ -32,6 +32,7 @@ class Reading:
     repeated: int = 0  # messages whose Message-ID was already recorded
     error: str = ""
     written: Any = None  # what writing the Updates tab did (UpdatesResult), when it was asked
+    thanked: list[Any] = field(default_factory=list)  # acknowledgements sent (outcomes)
 
 
 def message_id(raw: Raw) -> str:

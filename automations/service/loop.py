@@ -230,6 +230,8 @@ def _answers(cfg: Config, validation: Validation, now: dt.datetime, counts: dict
         counts["answers_applied"] = len(written.applied)
         counts["answers_refused"] = len(written.refused)
         said = f"{said} {written.message if written.changed else ''}".strip()
+    thanked = app.acknowledge_answers(cfg, validation, now)
+    counts["answers_thanked"] = sum(o.status == "sent" for o in thanked)
     return said
 
 
@@ -239,6 +241,7 @@ def read_answers_by_hand(cfg: Config, validation: Validation) -> Any:
     with hold_lock(cfg.state_dir, command_line()):
         reading = app.read_answers(cfg, validation)
         reading.written = app.apply_updates(cfg, validation)
+        reading.thanked = app.acknowledge_answers(cfg, validation)
         return reading
 
 
