@@ -93,6 +93,9 @@ def test_an_answer_is_read_once_recorded_and_moved(board: Path) -> None:
     assert got["words"].startswith("Sorry, the venue is late.")
     code, out, _ = run("updates", "--config", str(board))
     assert "[waiting]" in out and "Cara Resident" in out
+    code, out, err = run("status", "--config", str(board))
+    assert code == 0, err
+    assert "Owners' answers (coprod updates lists them): 1 waiting." in out
 
     # The same message again (a replay, or a copy left behind): nothing new is recorded.
     shutil.copy(board.parent / "mailbox/Processed/answer.eml", board.parent / "mailbox/again.eml")
