@@ -32,6 +32,7 @@ from automations import app
 from automations.core.config import Config
 from automations.core.errors import CoprodError, StateError
 from automations.core.log import event, get
+from automations.core.text import plural
 from automations.digests.send import SendOutcome
 from automations.pipeline import Validation, validate
 from automations.record import history
@@ -213,16 +214,22 @@ def check_job(
         f"checked {report.source}: {counts['errors']} errors, {counts['warnings']} "
         f"warnings, {counts['info']} for information. {written.message}"
     )
-    answers = _answers(cfg, validation, now, counts)
+    try:
+        answers = _answers(cfg, validation, now, counts)
+    except StateError:
+        raise
+    except CoprodError as exc:  # the sheet is marked: the answers' problem is said, not fatal
+        counts["answers_failed"] = 1
+        answers = f"Owners' answers were not handled: {exc}"
     return JobOutcome(CHECK, slot, True, f"{summary.strip()} {answers}".strip(), counts)
 
 
 def _answers(cfg: Config, validation: Validation, now: dt.datetime, counts: dict) -> str:
-    """Read the owners' answers ([updates]) after marking; a mailbox that cannot be read is
-    said in the summary and the check still counts as done."""
+    """Read the owners' answers ([updates]) after marking, write the Updates tab and what was
+    approved, thank the owners; a mailbox that cannot be read is said in the summary."""
     reading = app.read_answers(cfg, validation, now)
     counts["answers_read"] = len(reading.proposals)
-    said = f"{len(reading.proposals)} answers read." if reading.proposals else ""
+    said = f"{plural(len(reading.proposals), 'answer')} read." if reading.proposals else ""
     if reading.error:
         said = f"The answers mailbox could not be read: {reading.error}"
     written = app.apply_updates(cfg, validation, now)

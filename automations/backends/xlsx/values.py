@@ -60,6 +60,7 @@ from automations.backends.xlsx.sheetxml import column_letter, split_sheet
 from automations.backends.xlsx.snapshot import differences, refuse
 from automations.backends.xlsx.tab import escape, read_tab, shared_strings
 from automations.core.errors import SourceError
+from automations.core.text import plural
 
 if TYPE_CHECKING:
     from automations.core.config import Config
@@ -389,10 +390,12 @@ def write_updates(
 
         save_verified(pkg.write, real, verify_then_backup)
     result.changed, result.backup = True, kept[0]
-    result.message = (
-        f"Wrote {len(result.applied)} approved answers into {path.name} and the {UPDATES_TAB} "
-        f"tab; the previous version is kept as {kept[0]}."
+    done = (
+        f"Wrote {plural(len(result.applied), 'approved answer')} into {path.name} and"
+        if result.applied
+        else f"Listed the answers on {path.name}'s"
     )
+    result.message = f"{done} {UPDATES_TAB} tab; the previous version is kept as {kept[0]}."
     return result
 
 
