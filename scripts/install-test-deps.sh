@@ -7,6 +7,7 @@
 #   util-linux        unshare(1): the read-only state folder test mounts it read-only
 #   libpangoft2-1.0-0 WeasyPrint's text library: the co-chairs' pack as a PDF (the service too)
 #   fonts-dejavu-core a font for that PDF on a machine that has none
+#   dovecot-imapd     a real IMAP server on loopback for the answers mailbox (tests/dovecot.py)
 set -euo pipefail
 
 missing=()
@@ -17,6 +18,7 @@ command -v unshare >/dev/null 2>&1 || missing+=(util-linux)
 # (not `ldconfig -p | grep -q`: with pipefail, grep quitting early fails the pipe)
 [[ "$(ldconfig -p 2>/dev/null)" == *libpangoft2-1.0.so.0* ]] || missing+=(libpangoft2-1.0-0)
 [ -e /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || missing+=(fonts-dejavu-core)
+[ -x /usr/sbin/dovecot ] || missing+=(dovecot-imapd)
 [ ${#missing[@]} -eq 0 ] && exit 0
 
 sudo=""

@@ -8,14 +8,9 @@ import os
 from collections.abc import Iterator
 from pathlib import Path
 
-from automations.core.errors import CoprodError
-from automations.inbox.mailbox import HEAD_BYTES, Raw
+from automations.inbox.mailbox import HEAD_BYTES, MailboxError, Raw
 
 PROCESSED = "Processed"
-
-
-class MailboxError(CoprodError):
-    """The mailbox cannot be read or a message cannot be set aside; the message says why."""
 
 
 class MaildirBox:
@@ -45,6 +40,9 @@ class MaildirBox:
             except OSError as exc:
                 raise MailboxError(f"Cannot read {path}: {exc.strerror}") from None
             yield Raw(str(path.relative_to(self.folder)), size, data, big)
+
+    def close(self) -> None:
+        """Nothing to close: a folder."""
 
     def set_aside(self, raw: Raw) -> None:
         source = self.folder / raw.ref

@@ -52,7 +52,7 @@ def read_answers(cfg: Config, board: Board, now: dt.datetime, record: bool = Tru
     if not s.enabled:
         return reading
     keys = s.keyring()
-    box = open_mailbox(s)
+    box = open_mailbox(s, cfg)
     with Proposals(cfg) as book:
         try:
             for raw in box.waiting():
@@ -69,6 +69,8 @@ def read_answers(cfg: Config, board: Board, now: dt.datetime, record: bool = Tru
                     box.set_aside(raw)
         except CoprodError as exc:  # the mailbox, not the config: the pass goes on
             reading.error = str(exc)
+        finally:
+            box.close()
     return reading
 
 

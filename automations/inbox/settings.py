@@ -14,7 +14,21 @@ from automations.inbox import tokens
 from automations.mail.transport import checked_address
 
 APPLY_CHOICES = ("approve", "auto", "show")
-MAILBOX_KEYS = {"maildir": {"folder"}}
+IMAP_KEYS = {
+    "host",
+    "port",
+    "tls",
+    "username",
+    "auth",
+    "password_env",
+    "oauth_provider",
+    "oauth_key_file",
+    "folder",
+    "processed_folder",
+    "ca_file",
+    "timeout",
+}
+MAILBOX_KEYS = {"maildir": {"folder"}, "imap": IMAP_KEYS}
 KEYS = {
     "enabled",
     "address",
@@ -40,7 +54,7 @@ class UpdateSettings:
     key_env: str | None
     key_file: Path | None
     apply: str  # approve | auto | show
-    mailbox: str  # maildir (more kinds to come: imap, microsoft365)
+    mailbox: str  # maildir | imap
     folder: Path  # maildir: the folder of .eml files
     officers: tuple[str, ...]  # addresses that may answer for any action (lower case)
     trusted_auth_host: str | None  # only this host's Authentication-Results is believed
@@ -76,6 +90,10 @@ def update_settings(cfg: Config) -> UpdateSettings:
     address = checked_address(address_text or "updates@example.org", "updates.address")
     if "+" in address.username:
         raise ConfigError("updates.address: give the address without a + part; the buttons add it")
+    if switched_on and mailbox == "imap":
+        from automations.inbox.imap import imap_settings
+
+        imap_settings(cfg)  # its errors name the key now, not at the first pass
     digest_name = cfg.section("digest").data.get("board_name")
     return UpdateSettings(
         address=address,
