@@ -263,3 +263,46 @@ def test_an_answer_that_could_not_be_matched_gets_no_answer(loop) -> None:
     assert p.state == "unmatched"
     assert app.acknowledge_answers(cfg, validation, SAMPLE_NOW) == []
     assert not [m for m in outbox_messages(cfg).values() if "update on" in m["Subject"]]
+
+
+def test_two_answers_for_one_action_approved_in_order_both_go_in(loop) -> None:
+    cfg, workbook = loop
+    started, action_id = answer_from_reminder(cfg, "Started", "Halfway there.")
+    done, same = answer_from_reminder(cfg, "Done", "All finished now.")
+    assert same == action_id
+    (cfg.base_dir / "mailbox" / "1.eml").write_bytes(started.as_bytes())
+    (cfg.base_dir / "mailbox" / "2.eml").write_bytes(done.as_bytes())
+    validation = validate(cfg, SAMPLE_TODAY)
+    got = app.read_answers(cfg, validation, SAMPLE_NOW).proposals
+    assert sorted(p.kind for p in got) == ["done", "started"]
+    app.apply_updates(cfg, validation, SAMPLE_NOW)
+    before = actions_row(workbook, action_id)["Update"][0] or ""
+    officer_chooses(workbook, 1, "Apply")
+    officer_chooses(workbook, 2, "Apply")
+    result = app.apply_updates(cfg, validate(cfg, SAMPLE_TODAY), SAMPLE_NOW)
+    assert result is not None and sorted(result.applied) == [1, 2], result.refused
+    row = actions_row(workbook, action_id)
+    assert row["Status"][0] == "Done"  # the later answer wins
+    note = row["Update"][0]
+    assert note.startswith(before) and note.index("Halfway there.") < note.index("All finished")
+    tab = openpyxl.load_workbook(workbook)[UPDATES_TAB]
+    assert [tab["D4"].value, tab["D5"].value] == [action_id, action_id]  # the tab shows both
+
+
+def test_an_action_deleted_since_is_not_applied(loop) -> None:
+    cfg, workbook = loop
+    reply, action_id = answer_from_reminder(cfg, "Done", "Done.")
+    (cfg.base_dir / "mailbox" / "answer.eml").write_bytes(reply.as_bytes())
+    validation = validate(cfg, SAMPLE_TODAY)
+    app.read_answers(cfg, validation, SAMPLE_NOW)
+    app.apply_updates(cfg, validation, SAMPLE_NOW)
+    book = openpyxl.load_workbook(workbook)
+    ws = book["Actions"]
+    row = next(r for r in range(2, ws.max_row + 1) if ws.cell(r, 1).value == action_id)
+    ws.delete_rows(row)
+    book.save(workbook)
+    officer_chooses(workbook, 1, "Apply")
+    result = app.apply_updates(cfg, validate(cfg, SAMPLE_TODAY), SAMPLE_NOW)
+    assert result is not None and not result.applied
+    tab = openpyxl.load_workbook(workbook)[UPDATES_TAB]
+    assert tab["I4"].value == f"Not applied: {action_id} is no longer on the Actions tab"

@@ -84,6 +84,9 @@ def decide(
     last_written: Callable[[str, str], str | None],
 ) -> Decided:
     changes, rejected, refused = [], [], {}
+    # What this pass is about to write, by (action, column): a later answer for the same action,
+    # approved too, may find the cell holding it (the later one wins, in order).
+    pending: dict[tuple[str, str], str] = {}
     for item in stored:
         p = item.proposal
         if p.state != WAITING:
@@ -101,7 +104,7 @@ def decide(
         if p.sender != owner and p.sender not in s.officers:
             refused[item.id] = "the action's owner has changed since the answer came"
             continue
-        cells = _cells(item, found, board, today, last_written)
+        cells = _cells(item, found, board, today, last_written, pending)
         if not cells:
             refused[item.id] = "the Actions tab has none of the columns this answer changes"
             continue
@@ -124,6 +127,7 @@ def _cells(
     board: Board,
     today: dt.date,
     last_written: Callable[[str, str], str | None],
+    pending: dict[tuple[str, str], str],
 ) -> list[CellChange]:
     p = item.proposal
     who = p.sender_name or p.sender
@@ -143,7 +147,18 @@ def _cells(
         header = table.header(field)
         seen = p.seen.get(field, "")
         ours = last_written(p.action_id, header)
-        expected = (seen,) if ours is None or ours == seen else (seen, ours)
+        now = pending.get((p.action_id, header))
+        expected = tuple(dict.fromkeys(v for v in (seen, ours, now) if v is not None))
         column = table.match.positions[field] + 1  # type: ignore[union-attr]
         out.append(CellChange(column, header, value, expected, append))  # type: ignore[arg-type]
+        latest = now if now is not None else ours if ours is not None else seen
+        pending[(p.action_id, header)] = _written(value, append, latest)
     return out
+
+
+def _written(value: object, append: bool, before: str) -> str:
+    """The cell's text once this change is made (as values.py writes it)."""
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    text = str(value)
+    return f"{before.rstrip()}\n{text}" if append and before.strip() else text
