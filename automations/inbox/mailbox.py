@@ -1,6 +1,7 @@
 """What every mailbox reader gives the pass: the messages waiting, each as bytes (or only its
 first bytes when it is too large to be an answer), and a way to set one aside once recorded.
-One module per kind, with the same shape: ``maildir.py`` (a local folder), ``imap.py``."""
+One module per kind, with the same shape: ``maildir.py`` (a local folder), ``imap.py``,
+``graph_mail.py`` (Microsoft 365 through Graph)."""
 
 from __future__ import annotations
 
@@ -55,4 +56,15 @@ def open_mailbox(s: UpdateSettings, cfg: Config) -> Mailbox:
         from automations.inbox.imap import ImapBox, imap_settings
 
         return ImapBox(imap_settings(cfg), s.max_message_bytes)
+    if s.mailbox == "microsoft365":
+        from automations.inbox.graph_mail import GraphMailbox
+
+        section = cfg.section("updates")
+        return GraphMailbox(
+            cfg,
+            s.address.addr_spec,
+            section.line("folder", "inbox") or "inbox",
+            section.line("processed_folder", "Processed") or "Processed",
+            s.max_message_bytes,
+        )
     raise AssertionError(f"no reader for mailbox kind {s.mailbox!r}")  # settings allow no other

@@ -28,7 +28,11 @@ IMAP_KEYS = {
     "ca_file",
     "timeout",
 }
-MAILBOX_KEYS = {"maildir": {"folder"}, "imap": IMAP_KEYS}
+MAILBOX_KEYS = {
+    "maildir": {"folder"},
+    "imap": IMAP_KEYS,
+    "microsoft365": {"folder", "processed_folder"},
+}
 KEYS = {
     "enabled",
     "address",
@@ -54,7 +58,7 @@ class UpdateSettings:
     key_env: str | None
     key_file: Path | None
     apply: str  # approve | auto | show
-    mailbox: str  # maildir | imap
+    mailbox: str  # maildir | imap | microsoft365
     folder: Path  # maildir: the folder of .eml files
     officers: tuple[str, ...]  # addresses that may answer for any action (lower case)
     trusted_auth_host: str | None  # only this host's Authentication-Results is believed
@@ -94,6 +98,10 @@ def update_settings(cfg: Config) -> UpdateSettings:
         from automations.inbox.imap import imap_settings
 
         imap_settings(cfg)  # its errors name the key now, not at the first pass
+    if switched_on and mailbox == "microsoft365":
+        from automations.backends.microsoft365.graph import required_settings
+
+        required_settings(cfg, 'updates.mailbox = "microsoft365"')
     digest_name = cfg.section("digest").data.get("board_name")
     return UpdateSettings(
         address=address,
@@ -103,7 +111,9 @@ def update_settings(cfg: Config) -> UpdateSettings:
         key_file=s.path("key_file"),
         apply=s.text("apply", "approve", choices=APPLY_CHOICES),
         mailbox=mailbox,
-        folder=s.path("folder", "mailbox") or cfg.base_dir / "mailbox",
+        # maildir: a folder on disk (relative to the config); imap, microsoft365: a name.
+        folder=(s.path("folder", "mailbox") if mailbox == "maildir" else None)
+        or cfg.base_dir / "mailbox",
         officers=_officers(cfg),
         trusted_auth_host=s.line("trusted_auth_host"),
         # Larger than this is not an answer to a reminder (the 25 MB mail): left unread.
