@@ -153,3 +153,45 @@ def test_an_expired_button_is_not_matched(board: Path) -> None:
     _code, out, _ = run("updates", "--config", str(board), "--preview", "--json")
     [got] = json.loads(out)
     assert got["state"] == "unmatched" and "expired" in got["reason"]
+
+
+def test_the_officers_hear_once_of_unmatched_waiting_answers_and_a_failing_mailbox(
+    board: Path,
+) -> None:
+    from automations.core.config import load_config
+    from automations.pipeline import validate
+    from automations.service.answer_alerts import tell_officers
+    from tests.digest_setup import LONDON, outbox_messages
+
+    forged = button_reply(board, "done", "Done.")
+    forged.replace_header("From", "Mallory <mallory@example.net>")
+    drop(board, forged, "forged.eml")
+    drop(board, button_reply(board, "more", "By 20 March."), "real.eml")
+    cfg = load_config(board)
+    validation = validate(cfg, WED)
+    now = dt.datetime.combine(WED, dt.time(10), tzinfo=LONDON)
+    from automations import app
+
+    app.read_answers(cfg, validation, now)
+
+    def alerts() -> list[str]:
+        return [
+            m.get_content()
+            for m in outbox_messages(cfg).values()
+            if "answers need a look" in str(m["Subject"])
+        ]
+
+    assert tell_officers(cfg, now, LONDON) and len(alerts()) == 1
+    [text] = alerts()
+    assert "mallory@example.net" in text and "not the action's owner" in text
+    assert "has waited" not in text
+    assert not tell_officers(cfg, now, LONDON)  # told once
+    later = now + dt.timedelta(days=8)
+    assert tell_officers(cfg, later, LONDON)
+    assert any("has waited since" in t for t in alerts())
+    shutil.rmtree(board.parent / "mailbox")
+    for _ in range(3):  # [alerts] alert_after_failures = 3 in the example config
+        assert app.read_answers(cfg, validation, later).error
+    assert tell_officers(cfg, later, LONDON)
+    assert any("could not be read 3 times in a row" in t for t in alerts())
+    assert not tell_officers(cfg, later, LONDON)

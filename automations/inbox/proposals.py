@@ -44,6 +44,18 @@ _TABLES = (
         reason       TEXT NOT NULL,
         decided_at   TEXT
     )""",
+    """CREATE TABLE IF NOT EXISTS update_told (
+        answer  INTEGER NOT NULL,       -- update_proposals.id (0: the mailbox itself)
+        what    TEXT NOT NULL,          -- unmatched | waiting | mailbox
+        at      TEXT NOT NULL,
+        PRIMARY KEY (answer, what)
+    )""",
+    """CREATE TABLE IF NOT EXISTS update_mailbox (
+        id          INTEGER PRIMARY KEY CHECK (id = 1),
+        failures    INTEGER NOT NULL,   -- readings in a row that failed
+        last_error  TEXT NOT NULL,
+        since       TEXT
+    )""",
     """CREATE TABLE IF NOT EXISTS update_changes (
         answer      INTEGER NOT NULL,   -- update_proposals.id
         action_id   TEXT NOT NULL,
@@ -181,6 +193,45 @@ class Proposals:
             rows = self.conn.execute("SELECT * FROM update_changes ORDER BY rowid").fetchall()
             self.conn.row_factory = None
         return [dict(r) for r in rows]
+
+    def untold(self, what: str, ids: list[int]) -> list[int]:
+        """Of ``ids``, the ones the officers have not been told about (``what``) yet."""
+        with store.guarded(self.state_dir):
+            told = {
+                r[0]
+                for r in self.conn.execute("SELECT answer FROM update_told WHERE what = ?", (what,))
+            }
+        return [i for i in ids if i not in told]
+
+    def told(self, what: str, ids: list[int], when: dt.datetime) -> None:
+        with store.guarded(self.state_dir), self.conn:
+            self.conn.executemany(
+                "INSERT OR IGNORE INTO update_told VALUES (?,?,?)",
+                [(i, what, when.isoformat()) for i in ids],
+            )
+
+    def mailbox_read(self, error: str, when: dt.datetime) -> int:
+        """Record one reading of the mailbox; the failures in a row now (0 when it worked)."""
+        with store.guarded(self.state_dir), self.conn:
+            if not error:
+                self.conn.execute("DELETE FROM update_mailbox")
+                self.conn.execute("DELETE FROM update_told WHERE what = 'mailbox'")
+                return 0
+            row = self.conn.execute("SELECT failures FROM update_mailbox").fetchone()
+            failures = (row[0] if row else 0) + 1
+            self.conn.execute(
+                "INSERT INTO update_mailbox VALUES (1, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET "
+                "failures = excluded.failures, last_error = excluded.last_error",
+                (failures, error, when.isoformat()),
+            )
+        return failures
+
+    def mailbox_health(self) -> tuple[int, str, str | None]:
+        with store.guarded(self.state_dir):
+            row = self.conn.execute(
+                "SELECT failures, last_error, since FROM update_mailbox"
+            ).fetchone()
+        return (row[0], row[1], row[2]) if row else (0, "", None)
 
     def all(self, states: tuple[str, ...] = ()) -> list[Stored]:
         sql = "SELECT * FROM update_proposals"

@@ -33,6 +33,7 @@ class Reading:
     error: str = ""
     written: Any = None  # what writing the Updates tab did (UpdatesResult), when it was asked
     thanked: list[Any] = field(default_factory=list)  # acknowledgements sent (outcomes)
+    failures: int = 0  # readings of the mailbox in a row that failed, this one included
 
 
 def message_id(raw: Raw) -> str:
@@ -71,6 +72,8 @@ def read_answers(cfg: Config, board: Board, now: dt.datetime, record: bool = Tru
             reading.error = str(exc)
         finally:
             box.close()
+        if record:
+            reading.failures = book.mailbox_read(reading.error, now)
     return reading
 
 

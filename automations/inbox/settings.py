@@ -45,6 +45,7 @@ KEYS = {
     "officers",
     "trusted_auth_host",
     "max_message_bytes",
+    "alert_waiting_days",
 }
 DEFAULT_KEY_ENV = "COPROD_UPDATES_KEY"
 DEFAULT_BOARD = "Commissioning Co-Production Board"
@@ -63,6 +64,7 @@ class UpdateSettings:
     officers: tuple[str, ...]  # addresses that may answer for any action (lower case)
     trusted_auth_host: str | None  # only this host's Authentication-Results is believed
     max_message_bytes: int
+    alert_waiting_days: int = 7  # the officers hear of an answer waiting longer than this
     switched_on: bool = True
 
     @property
@@ -118,6 +120,7 @@ def update_settings(cfg: Config) -> UpdateSettings:
         trusted_auth_host=s.line("trusted_auth_host"),
         # Larger than this is not an answer to a reminder (the 25 MB mail): left unread.
         max_message_bytes=s.integer("max_message_bytes", 1_000_000, 10_000, 50_000_000),
+        alert_waiting_days=s.integer("alert_waiting_days", 7, 1, 365),
         switched_on=switched_on,
     )
 

@@ -36,7 +36,7 @@ from automations.core.text import plural
 from automations.digests.send import SendOutcome
 from automations.pipeline import Validation, validate
 from automations.record import history
-from automations.service import alerts
+from automations.service import alerts, answer_alerts
 from automations.service.due import (
     CHECK,
     DIGESTS,
@@ -125,6 +125,7 @@ def run_once(cfg: Config, now: dt.datetime | None = None) -> PassResult:
         event(log, logging.INFO, "pass.started", at=sc.local(now), jobs=",".join(j for j, _ in due))
         outcomes = tuple(_run_jobs(cfg, sc, state, due, now))
         alerts.sending_problems(cfg, now, sc.tz)
+        answer_alerts.tell_officers(cfg, now, sc.tz)
         finished = now + dt.timedelta(seconds=time.monotonic() - began)
         result = PassResult(now, finished, outcomes)
         state.finish_pass(pass_id, finished, result.outcome, result.summary(), result.error)
