@@ -306,3 +306,47 @@ def test_an_action_deleted_since_is_not_applied(loop) -> None:
     assert result is not None and not result.applied
     tab = openpyxl.load_workbook(workbook)[UPDATES_TAB]
     assert tab["I4"].value == f"Not applied: {action_id} is no longer on the Actions tab"
+
+
+def test_a_workbook_saved_by_libreoffice_calc(loop, tmp_path: Path) -> None:
+    """The officer chooses Apply in LibreOffice Calc (its own way of writing every part); the
+    answer is written into the Calc-saved file, which Calc then opens again."""
+    from tests.office import convert
+
+    cfg, workbook = loop
+    reply, action_id = answer_from_reminder(cfg, "Done", "Finished it today.")
+    (cfg.base_dir / "mailbox" / "answer.eml").write_bytes(reply.as_bytes())
+    validation = validate(cfg, SAMPLE_TODAY)
+    app.read_answers(cfg, validation, SAMPLE_NOW)
+    app.apply_updates(cfg, validation, SAMPLE_NOW)
+    officer_chooses(workbook, 1, "Apply")
+    saved = convert(workbook, "xlsx:Calc MS Excel 2007 XML", tmp_path / "calc")
+    workbook.write_bytes(saved.read_bytes())
+    cells_before = every_cell(workbook)
+    result = app.apply_updates(cfg, validate(cfg, SAMPLE_TODAY), SAMPLE_NOW)
+    assert result is not None and list(result.applied) == [1], result.refused
+    row = actions_row(workbook, action_id)
+    assert row["Status"][0] == "Done" and "Finished it today." in row["Update"][0]
+    changed = {k for k, v in every_cell(workbook).items() if cells_before.get(k) != v}
+    assert changed and {sheet for sheet, _ in changed} == {"Actions"} and len(changed) <= 4
+    again = convert(workbook, "xlsx:Calc MS Excel 2007 XML", tmp_path / "calc-again")
+    assert actions_row(again, action_id)["Status"][0] == "Done"
+    assert openpyxl.load_workbook(again)[UPDATES_TAB]["I4"].value.startswith("Applied on")
+
+
+def test_apply_show_lists_and_never_writes(loop, tmp_path: Path) -> None:
+    cfg, workbook = loop
+    cfg = make_config(
+        tmp_path, workbook, SAMPLE_TODAY, reminders={}, updates={**UPDATES, "apply": "show"}
+    )
+    reply, _ = answer_from_reminder(cfg, "Done", "Done.")
+    (cfg.base_dir / "mailbox" / "answer.eml").write_bytes(reply.as_bytes())
+    validation = validate(cfg, SAMPLE_TODAY)
+    [p] = app.read_answers(cfg, validation, SAMPLE_NOW).proposals
+    assert p.state == "shown"
+    app.apply_updates(cfg, validation, SAMPLE_NOW)
+    officer_chooses(workbook, 1, "Apply")
+    cells_before = every_cell(workbook)
+    result = app.apply_updates(cfg, validate(cfg, SAMPLE_TODAY), SAMPLE_NOW)
+    assert result is not None and not result.applied and every_cell(workbook) == cells_before
+    assert openpyxl.load_workbook(workbook)[UPDATES_TAB]["I4"].value.startswith("Shown only")
