@@ -302,8 +302,7 @@ def apply_updates(
         how = "automatically ([updates] apply = auto)" if s.apply == "auto" else (
             "by an officer in the Updates tab"
         )  # fmt: skip
-        for pid, changes in result.applied.items():
-            book.record_changes(by_id[pid], changes, how, when)
+        book.record_all([(by_id[pid], ch) for pid, ch in result.applied.items()], how, when)
         for pid, why in result.refused.items():
             book.decide(pid, "refused", why, when)
     return result

@@ -193,3 +193,15 @@ def test_more_time_without_a_readable_date_keeps_the_words(setup) -> None:
 )
 def test_dates_people_write(text: str, expected: dt.date | None) -> None:
     assert read_date(text, dt.date(2026, 12, 7)) == expected
+
+
+def test_encoded_words_an_unknown_charset_and_utf8_said_to_be_ascii(setup) -> None:
+    raw = fixture("legacy_charset.eml", "done")
+    raw = raw.replace(b"From: Cara Resident", b"From: =?utf-8?q?Cara_R=C3=A9sident?=")
+    raw = raw.replace(b"charset=windows-1252", b"charset=x-no-such-charset")
+    p = answer(setup, raw)
+    assert p.sender_name == "Cara Résident" and p.state == WAITING
+    assert "cost \xa312" in p.words  # Latin-1 for an unknown charset: the words still come
+    utf8 = fixture("with_attachment.eml", "done").replace(b"charset=utf-8", b"charset=us-ascii")
+    utf8 = utf8.replace(b"Photo of the poster", "Photo of the café poster".encode())
+    assert "café" in answer(setup, utf8).words

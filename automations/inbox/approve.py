@@ -87,6 +87,10 @@ def decide(
     # What this pass is about to write, by (action, column): a later answer for the same action,
     # approved too, may find the cell holding it (the later one wins, in order).
     pending: dict[tuple[str, str], str] = {}
+    by_id: dict[str, list[Action]] = {}
+    for a in board.actions.records:
+        if a.id:
+            by_id.setdefault(a.id, []).append(a)
     for item in stored:
         p = item.proposal
         if p.state != WAITING:
@@ -96,7 +100,7 @@ def decide(
             rejected.append(item.id)
         if choice != APPLY:
             continue
-        found = _action(board, p.action_id)
+        found = _action(by_id.get(p.action_id, []), p.action_id)
         if isinstance(found, str):
             refused[item.id] = found
             continue
@@ -112,8 +116,7 @@ def decide(
     return Decided(tuple(changes), tuple(rejected), refused)
 
 
-def _action(board: Board, action_id: str) -> Action | str:
-    rows = [a for a in board.actions.records if a.id == action_id]
+def _action(rows: list[Action], action_id: str) -> Action | str:
     if not rows:
         return f"{action_id} is no longer on the Actions tab"
     if len(rows) > 1:

@@ -8,10 +8,11 @@ Everything here is untrusted text from the internet: it is only read, never run 
 from __future__ import annotations
 
 import email
-import email.policy
+import email.errors
 import re
 from dataclasses import dataclass
-from email.message import EmailMessage
+from email.header import decode_header, make_header
+from email.message import Message
 from email.utils import getaddresses, parsedate_to_datetime
 from html.parser import HTMLParser
 from typing import Any
@@ -36,9 +37,12 @@ class Incoming:
 
 
 def parse_message(raw: bytes, trusted_auth_host: str | None = None) -> Incoming:
-    msg: EmailMessage = email.message_from_bytes(raw, policy=email.policy.default)  # type: ignore[assignment]
+    # The compat32 parser keeps headers as the text sent and decodes only what is asked for:
+    # a tenth of the time of the modern policy's header objects, for the few headers read here.
+    msg: Message = email.message_from_bytes(raw)
     senders = getaddresses([str(v) for v in msg.get_all("From", [])])
     name, address = senders[0] if len(senders) == 1 else ("", "")
+    name = _decoded(name)
     body = _body_text(msg)
     # Codes come from the addresses it was sent to, the subject, the threading headers and the
     # body, in that order of trust: some servers drop the plus part of the address.
@@ -62,14 +66,22 @@ def parse_message(raw: bytes, trusted_auth_host: str | None = None) -> Incoming:
     )
 
 
-def _header(msg: EmailMessage, name: str) -> str:
+def _header(msg: Message, name: str) -> str:
+    """A header's text, encoded words (RFC 2047) decoded."""
+    return _decoded(msg.get(name, "") or "")
+
+
+def _decoded(value: object) -> str:
+    text = str(value)
+    if "=?" not in text:
+        return text
     try:
-        return str(msg.get(name, "") or "")
-    except (ValueError, TypeError, IndexError):  # a malformed header the parser cannot read
-        return ""
+        return str(make_header(decode_header(text)))
+    except (LookupError, UnicodeError, ValueError, email.errors.HeaderParseError):
+        return text  # a malformed encoded word: the text as sent
 
 
-def _date(msg: EmailMessage) -> Any:
+def _date(msg: Message) -> Any:
     try:
         return parsedate_to_datetime(_header(msg, "Date"))
     except (TypeError, ValueError, IndexError):
@@ -87,7 +99,7 @@ _AUTO_SUBJECT = re.compile(
 _ROBOT_SENDER = re.compile(r"^(mailer-daemon|postmaster|no-?reply|noreply)@", re.IGNORECASE)
 
 
-def automatic(msg: EmailMessage, address: str) -> str:
+def automatic(msg: Message, address: str) -> str:
     """Why this message was sent by a machine (RFC 3834 and what mail systems really add), or
     "" when a person sent it. Automatic mail gets no answer, so no mail loop can start."""
     auto = _header(msg, "Auto-Submitted").strip().lower()
@@ -110,7 +122,7 @@ def automatic(msg: EmailMessage, address: str) -> str:
 # ---------------------------------------------------------------- origin
 
 
-def dmarc_fail(msg: EmailMessage, trusted_host: str | None) -> bool:
+def dmarc_fail(msg: Message, trusted_host: str | None) -> bool:
     """True when an Authentication-Results header added by ``trusted_host`` (RFC 8601: its first
     item is the adding host's id) says dmarc=fail. Headers from any other host are ignored:
     anyone can write one into the message they send."""
@@ -127,22 +139,41 @@ def dmarc_fail(msg: EmailMessage, trusted_host: str | None) -> bool:
 # ---------------------------------------------------------------- the person's words
 
 
-def _body_text(msg: EmailMessage) -> str:
-    """The plain-text body, or the HTML body made into text (attachments are never read)."""
-    part = msg.get_body(("plain",))
-    if part is not None:
-        return _content(part)
-    part = msg.get_body(("html",))
-    return html_text(_content(part)) if part is not None else ""
+def _body_text(msg: Message) -> str:
+    """The first plain-text body, or else the first HTML body made into text; attachments
+    (and messages attached whole) are never read."""
+    found: dict[str, Message] = {}
+    for part in _parts(msg):
+        kind = part.get_content_type()
+        if kind in ("text/plain", "text/html") and kind not in found:
+            found[kind] = part
+    if "text/plain" in found:
+        return _content(found["text/plain"])
+    return html_text(_content(found["text/html"])) if "text/html" in found else ""
 
 
-def _content(part: Any) -> str:
-    try:
-        return str(part.get_content())
-    except (LookupError, UnicodeError, ValueError, AssertionError):
-        # An unknown or lying charset: the bytes as Latin-1, so the words still come through.
-        payload = part.get_payload(decode=True) or b""
-        return payload.decode("latin-1", errors="replace")
+def _parts(msg: Message) -> list[Message]:
+    if msg.get_content_disposition() == "attachment":
+        return []
+    if msg.get_content_type() == "message/rfc822":
+        return []
+    if not msg.is_multipart():
+        return [msg]
+    payload = msg.get_payload()
+    return [p for sub in payload if isinstance(sub, Message) for p in _parts(sub)]
+
+
+def _content(part: Message) -> str:
+    payload = part.get_payload(decode=True)
+    data = payload if isinstance(payload, bytes) else b""
+    # The charset it says, else UTF-8 (many a message says us-ascii and is not), else
+    # Latin-1, which decodes any bytes: the words always come through.
+    for charset in (part.get_content_charset() or "us-ascii", "utf-8"):
+        try:
+            return data.decode(charset)
+        except (LookupError, UnicodeDecodeError):
+            continue
+    return data.decode("latin-1")
 
 
 class _Text(HTMLParser):

@@ -125,25 +125,29 @@ class Proposals:
             ).fetchone()
         return row is not None
 
-    def add(self, p: Proposal) -> int:
-        """Record the proposal and its message in one transaction: a crash leaves neither."""
-        d = _iso
+    def add_all(self, proposals: list[Proposal]) -> list[int]:
+        """Record the proposals and their messages in one transaction (one synced commit): a
+        crash leaves all or none of them."""
         with store.guarded(self.state_dir), self.conn:
-            cur = self.conn.execute(
-                "INSERT INTO update_proposals (received, message_id, sender, sender_name, "
-                "action_id, kind, words, status, due, completed_on, last_update, note, seen, "
-                "state, reason) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                (
-                    p.received.isoformat(), p.message_id, p.sender, p.sender_name, p.action_id,
-                    p.kind, p.words, p.status, d(p.due), d(p.completed_on), d(p.last_update),
-                    p.note, json.dumps(p.seen, sort_keys=True), p.state, p.reason,
-                ),
-            )  # fmt: skip
-            pid = int(cur.lastrowid or 0)
-            self.conn.execute(
-                "INSERT INTO update_messages VALUES (?,?,?)",
-                (p.message_id, p.received.isoformat(), pid),
-            )
+            return [self._insert(p) for p in proposals]
+
+    def _insert(self, p: Proposal) -> int:
+        d = _iso
+        cur = self.conn.execute(
+            "INSERT INTO update_proposals (received, message_id, sender, sender_name, "
+            "action_id, kind, words, status, due, completed_on, last_update, note, seen, "
+            "state, reason) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            (
+                p.received.isoformat(), p.message_id, p.sender, p.sender_name, p.action_id,
+                p.kind, p.words, p.status, d(p.due), d(p.completed_on), d(p.last_update),
+                p.note, json.dumps(p.seen, sort_keys=True), p.state, p.reason,
+            ),
+        )  # fmt: skip
+        pid = int(cur.lastrowid or 0)
+        self.conn.execute(
+            "INSERT INTO update_messages VALUES (?,?,?)",
+            (p.message_id, p.received.isoformat(), pid),
+        )
         return pid
 
     def decide(self, pid: int, state: str, reason: str, when: dt.datetime) -> None:
@@ -153,29 +157,38 @@ class Proposals:
                 (state, reason, when.isoformat(), pid),
             )
 
-    def record_changes(
+    def record_all(
+        self,
+        applied: list[tuple[Stored, list[tuple[str, str, str]]]],
+        approved_by: str,
+        when: dt.datetime,
+    ) -> None:
+        """Answers applied in one save, recorded in one transaction."""
+        with store.guarded(self.state_dir), self.conn:
+            for stored, changes in applied:
+                self._record(stored, changes, approved_by, when)
+
+    def _record(
         self,
         stored: Stored,
         changes: list[tuple[str, str, str]],
         approved_by: str,
         when: dt.datetime,
     ) -> None:
-        """The answer applied: its state, and each cell it changed (old and new), together."""
+        """The answer applied: its state, and each cell it changed (old and new)."""
         p = stored.proposal
-        with store.guarded(self.state_dir), self.conn:
-            self.conn.executemany(
-                "INSERT INTO update_changes VALUES (?,?,?,?,?,?,?,?)",
-                [
-                    (stored.id, p.action_id, col, old, new, p.sender, approved_by,
-                     when.isoformat())
-                    for col, old, new in changes
-                ],
-            )  # fmt: skip
-            self.conn.execute(
-                "UPDATE update_proposals SET state = 'applied', reason = ?, decided_at = ? "
-                "WHERE id = ?",
-                (f"approved {approved_by}", when.isoformat(), stored.id),
-            )
+        self.conn.executemany(
+            "INSERT INTO update_changes VALUES (?,?,?,?,?,?,?,?)",
+            [
+                (stored.id, p.action_id, col, old, new, p.sender, approved_by, when.isoformat())
+                for col, old, new in changes
+            ],
+        )
+        self.conn.execute(
+            "UPDATE update_proposals SET state = 'applied', reason = ?, decided_at = ? "
+            "WHERE id = ?",
+            (f"approved {approved_by}", when.isoformat(), stored.id),
+        )
 
     def last_written(self, action_id: str, column: str) -> str | None:
         """What the service last wrote into this cell of this action, if anything."""

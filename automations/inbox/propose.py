@@ -12,6 +12,7 @@ Checks, in order (the first that fails is the reason given):
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from dataclasses import dataclass, field, replace
 
 from automations.core.errors import ConfigError
@@ -51,8 +52,25 @@ class Proposal:
     seen: dict[str, str] = field(default_factory=dict)  # the cells as they were, to compare later
 
 
+ActionIndex = dict[str, list[Action]]
+
+
+def action_index(board: Board) -> ActionIndex:
+    """The actions by their id's fingerprint, made once per reading (not once per answer)."""
+    index: ActionIndex = {}
+    for a in board.actions.records:
+        if a.id:
+            index.setdefault(tokens.fingerprint(a.id), []).append(a)
+    return index
+
+
 def propose(
-    msg: Incoming, board: Board, s: UpdateSettings, keys: tokens.Keyring, now: dt.datetime
+    msg: Incoming,
+    board: Board,
+    s: UpdateSettings,
+    keys: tokens.Keyring,
+    now: dt.datetime,
+    index: ActionIndex | None = None,
 ) -> Proposal:
     base = Proposal(now, msg.message_id, msg.sender, msg.sender_name, UNMATCHED)
     if msg.automatic:
@@ -70,7 +88,7 @@ def propose(
     today = now.date()
     reasons = []
     for token in msg.tokens:
-        found = _match(token, board, s, keys, today)
+        found = _match(token, board, s, keys, today, index)
         if isinstance(found, str):
             reasons.append(found)
             continue
@@ -91,15 +109,19 @@ def _with(p: Proposal, **changes: object) -> Proposal:
 
 
 def _match(
-    token: str, board: Board, s: UpdateSettings, keys: tokens.Keyring, today: dt.date
+    token: str,
+    board: Board,
+    s: UpdateSettings,
+    keys: tokens.Keyring,
+    today: dt.date,
+    index: ActionIndex | None,
 ) -> tuple[Action, str, tokens.Token] | str:
     """The action, its owner's address and the checked token; or why not, in plain words."""
     try:
         shape = tokens.read_token(token)
     except tokens.TokenError as exc:
         return str(exc)
-    mine = shape.fingerprint
-    actions = [a for a in board.actions.records if a.id and tokens.fingerprint(a.id) == mine]
+    actions = (index if index is not None else action_index(board)).get(shape.fingerprint, [])
     if not actions:
         return "the answer code is for an action no longer on the Actions tab"
     why = ""
@@ -120,8 +142,14 @@ def owner_address(board: Board, action: Action) -> str:
     member = board.member(action.owner)
     if member is None or not member.email:
         return ""
+    return _normal_address(member.email)
+
+
+@functools.lru_cache(maxsize=4096)
+def _normal_address(text: str) -> str:
+    """An address as the reminders write it (checked once per address, not per answer)."""
     try:
-        return checked_address(member.email, "Members tab, Email").addr_spec.lower()
+        return checked_address(text, "Members tab, Email").addr_spec.lower()
     except ConfigError:
         return ""
 

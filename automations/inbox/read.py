@@ -17,7 +17,14 @@ from automations.inbox import tokens
 from automations.inbox.mailbox import Raw, open_mailbox
 from automations.inbox.message import parse_message
 from automations.inbox.proposals import Proposals
-from automations.inbox.propose import UNMATCHED, WAITING, Proposal, propose
+from automations.inbox.propose import (
+    UNMATCHED,
+    WAITING,
+    ActionIndex,
+    Proposal,
+    action_index,
+    propose,
+)
 from automations.inbox.settings import UpdateSettings, update_settings
 from automations.model.board import Board
 
@@ -53,23 +60,32 @@ def read_answers(cfg: Config, board: Board, now: dt.datetime, record: bool = Tru
     if not s.enabled:
         return reading
     keys = s.keyring()
+    index = action_index(board)
     box = open_mailbox(s, cfg)
     with Proposals(cfg) as book:
+        read: list[Raw] = []
         try:
+            seen: set[str] = set()
             for raw in box.waiting():
                 mid = message_id(raw)
-                if book.seen(mid):
+                if mid in seen or book.seen(mid):
                     reading.repeated += 1
-                    if record:
-                        box.set_aside(raw)
+                    read.append(raw)
                     continue
-                p = _proposal(raw, mid, board, s, keys, now)
-                reading.proposals.append(p)
-                if record:
-                    book.add(p)
-                    box.set_aside(raw)
+                seen.add(mid)
+                reading.proposals.append(_proposal(raw, mid, board, s, keys, now, index))
+                read.append(raw)
         except CoprodError as exc:  # the mailbox, not the config: the pass goes on
             reading.error = str(exc)
+        try:
+            if record:
+                # All recorded in one transaction, then set aside: a crash in between leaves
+                # messages that the next reading knows by their Message-ID and sets aside.
+                book.add_all(reading.proposals)
+                for raw in read:
+                    box.set_aside(raw)
+        except CoprodError as exc:
+            reading.error = reading.error or str(exc)
         finally:
             box.close()
         if record:
@@ -78,7 +94,13 @@ def read_answers(cfg: Config, board: Board, now: dt.datetime, record: bool = Tru
 
 
 def _proposal(
-    raw: Raw, mid: str, board: Board, s: UpdateSettings, keys: tokens.Keyring, now: dt.datetime
+    raw: Raw,
+    mid: str,
+    board: Board,
+    s: UpdateSettings,
+    keys: tokens.Keyring,
+    now: dt.datetime,
+    index: ActionIndex,
 ) -> Proposal:
     if raw.too_large:
         return Proposal(
@@ -87,7 +109,7 @@ def _proposal(
             f"(the limit is [updates] max_message_bytes = {s.max_message_bytes:,}); not read",
         )  # fmt: skip
     msg = replace(parse_message(raw.data, s.trusted_auth_host), message_id=mid)
-    p = propose(msg, board, s, keys, now)
+    p = propose(msg, board, s, keys, now, index)
     if p.state == WAITING and s.apply == "show":
         return replace(p, state=SHOWN)
     return p

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -30,7 +30,6 @@ from automations.backends.updates import (
     UPDATES_TAB,
     UPDATES_TITLE,
     UPDATES_WIDTHS,
-    CellChange,
     RowChanges,
     UpdatesPlan,
     UpdatesResult,
@@ -96,92 +95,120 @@ def _shared(pkg: Package) -> list[str]:
 
 @dataclass
 class Cells:
-    """The Actions tab's sheet part as bytes, edited cell by cell."""
+    """The Actions tab's sheet part as bytes, edited one row at a time: a row is found once per
+    answer (a quick search for its start tag), its few cells edited in the row's own bytes, and
+    the row put back; the rest of the part is never parsed."""
 
     data: bytes
     prefix: str  # the main namespace's prefix, "" or "x:"
     root_tag: bytes
     shared: list[str]
     date1904: bool
+    styles: dict[int, str | None] = field(default_factory=dict)  # column -> a date cell's style
+    edited: dict[int, Row] = field(default_factory=dict)  # rows saved, by number
 
-    def _row_span(self, row: int) -> tuple[int, int] | None:
-        p = re.escape(self.prefix.encode())
+    def row(self, row: int) -> Row | None:
+        if row in self.edited:  # a second answer for the same action: from the first's edit
+            kept = self.edited[row]
+            return Row(self, row, kept.start, kept.end, kept.chunk)
+        return self._find(row)
+
+    def finish(self) -> None:
+        """Put every saved row into the part, in one pass over it."""
+        out, at = [], 0
+        for row in sorted(self.edited.values(), key=lambda r: r.start):
+            out += [self.data[at : row.start], row.chunk]
+            at = row.end
+        out.append(self.data[at:])
+        self.data, self.edited = b"".join(out), {}
+
+    def _find(self, row: int) -> Row | None:
+        p = self.prefix.encode()
+        quick = b"<" + p + b'row r="' + str(row).encode() + b'"'
+        at = self.data.find(quick)
+        if at < 0:  # a row whose r is not its first attribute
+            found = re.search(
+                rb"<" + re.escape(p) + rb"row\b[^>]*?\sr=\"" + str(row).encode() + rb"\"",
+                self.data,
+            )
+            if found is None:
+                return None
+            at = found.start()
+        head_end = self.data.index(b">", at)
+        if self.data[head_end - 1 : head_end] == b"/":  # <row r="5"/>: no cells
+            return Row(self, row, at, head_end + 1)
+        close = b"</" + p + b"row>"
+        return Row(self, row, at, self.data.index(close, head_end) + len(close))
+
+    def column_style(self, column: int) -> str | None:
+        """The style of a cell of this column holding a number (a date, in a date column):
+        "the column's own number format", as the workbook shows it. Found once per column."""
+        if column not in self.styles:
+            letter = column_letter(column).encode()
+            p = re.escape(self.prefix.encode())
+            found = None
+            pattern = rb"<" + p + rb"c\b([^>]*?\sr=\"" + letter + rb"\d+\"[^>]*)>\s*<" + p + rb"v>"
+            for m in re.finditer(pattern, self.data):
+                attrs = m.group(1)
+                kind = re.search(rb'\st="(\w+)"', attrs)
+                style = re.search(rb'\ss="(\d+)"', attrs)
+                if (kind is None or kind.group(1) == b"n") and style and style.group(1) != b"0":
+                    found = style.group(1).decode()
+                    break
+            self.styles[column] = found
+        return self.styles[column]
+
+
+@dataclass
+class Row:
+    """One row's bytes, edited cell by cell, then kept for the part (Cells.finish)."""
+
+    cells: Cells
+    number: int
+    start: int  # where the row is in the part as read
+    end: int
+    chunk: bytes = b""
+
+    def __post_init__(self) -> None:
+        self.chunk = self.chunk or self.cells.data[self.start : self.end]
+
+    def _span(self, ref: str) -> tuple[int, int] | None:
+        p = re.escape(self.cells.prefix.encode())
         found = re.search(
-            rb"<"
-            + p
-            + rb"row\b[^>]*?\sr=\""
-            + str(row).encode()
-            + rb"\"[^>]*?(/>|>.*?</"
-            + p
-            + rb"row>)",
-            self.data,
-            re.S,
-        )
-        return found.span() if found else None
-
-    def _cell_span(self, ref: str, row_span: tuple[int, int]) -> tuple[int, int] | None:
-        p = re.escape(self.prefix.encode())
-        pattern = re.compile(
             rb"<" + p + rb"c\b[^>]*?\sr=\"" + ref.encode() + rb"\"[^>]*?(/>|>.*?</" + p + rb"c>)",
+            self.chunk,
             re.S,
         )
-        found = pattern.search(self.data, row_span[0], row_span[1])
         return found.span() if found else None
 
-    def element(self, span: tuple[int, int]) -> etree._Element:
-        close = f"</{self.prefix}worksheet>".encode()
-        return parse(self.root_tag + self.data[span[0] : span[1]] + close)[0]
-
-    def value(self, row: int, column: int) -> tuple[Any, str | None, bool]:
+    def value(self, column: int) -> tuple[Any, str | None, bool]:
         """(value, its style, holds a formula) of a cell; (None, None, False) when absent."""
-        row_span = self._row_span(row)
-        if row_span is None:
-            return None, None, False
-        span = self._cell_span(f"{column_letter(column)}{row}", row_span)
+        span = self._span(f"{column_letter(column)}{self.number}")
         if span is None:
             return None, None, False
-        el = self.element(span)
-        return _value(el, self.shared), el.get("s"), el.find(f"{M}f") is not None
+        close = f"</{self.cells.prefix}worksheet>".encode()
+        el = parse(self.cells.root_tag + self.chunk[span[0] : span[1]] + close)[0]
+        return _value(el, self.cells.shared), el.get("s"), el.find(f"{M}f") is not None
 
-    def column_style(self, column: int, skip_row: int) -> str | None:
-        """The style of another cell of this column holding a number (a date, for a date
-        column): what "the column's own number format" is, as the workbook shows it."""
-        letter = column_letter(column).encode()
-        p = re.escape(self.prefix.encode())
-        for m in re.finditer(
-            rb"<" + p + rb"c\b([^>]*?)\sr=\"" + letter + rb"(\d+)\"([^>]*)>", self.data
-        ):
-            attrs = m.group(1) + m.group(3)
-            if int(m.group(2)) == skip_row or b" t=" in b" " + attrs:
-                continue
-            style = re.search(rb'\bs="(\d+)"', attrs)
-            if style and style.group(1) != b"0":
-                return style.group(1).decode()
-        return None
-
-    def put(self, row: int, column: int, cell: bytes) -> None:
-        """Replace the cell, or insert it in column order in its row."""
-        ref = f"{column_letter(column)}{row}"
-        row_span = self._row_span(row)
-        if row_span is None:
-            raise SourceError(f"row {row} is not in the sheet")
-        span = self._cell_span(ref, row_span)
+    def put(self, column: int, cell: bytes) -> None:
+        """Replace the cell, or insert it in column order."""
+        span = self._span(f"{column_letter(column)}{self.number}")
+        chunk, p = self.chunk, self.cells.prefix.encode()
         if span is not None:
-            self.data = self.data[: span[0]] + cell + self.data[span[1] :]
+            self.chunk = chunk[: span[0]] + cell + chunk[span[1] :]
             return
-        start, end = row_span
-        chunk = self.data[start:end]
-        p = self.prefix.encode()
         if chunk.endswith(b"/>"):  # an empty row: <row r="5"/>
-            new = chunk[:-2] + b">" + cell + b"</" + p + b"row>"
-            self.data = self.data[:start] + new + self.data[end:]
+            self.chunk = chunk[:-2] + b">" + cell + b"</" + p + b"row>"
             return
-        at = end - len(b"</" + p + b"row>")
+        at = len(chunk) - len(b"</" + p + b"row>")
         for m in re.finditer(rb"<" + re.escape(p) + rb"c\b[^>]*?\sr=\"([A-Z]+)\d+\"", chunk):
             if _column(m.group(1).decode()) > column:
-                at = start + m.start()
+                at = m.start()
                 break
-        self.data = self.data[:at] + cell + self.data[at:]
+        self.chunk = chunk[:at] + cell + chunk[at:]
+
+    def save(self) -> None:
+        self.cells.edited[self.number] = self
 
 
 def _column(letters: str) -> int:
@@ -227,10 +254,13 @@ def _as_text(value: Any, date_column: bool, date1904: bool) -> str:
 
 def _apply_row(cells: Cells, rc: RowChanges) -> str | list[tuple[str, str, str]]:
     """Every change of one answer, or why none was made (then nothing of it is written)."""
-    planned: list[tuple[CellChange, bytes, str, str]] = []
+    row = cells.row(rc.row)
+    if row is None:
+        return f"row {rc.row} of the Actions tab is empty now"
+    done: list[tuple[str, str, str]] = []
     for ch in rc.cells:
         date = isinstance(ch.value, dt.date)
-        current, style, formula = cells.value(rc.row, ch.column)
+        current, style, formula = row.value(ch.column)
         if formula:
             return f"{ch.header} holds a formula now; change it by hand"
         now_text = _as_text(current, date, cells.date1904)
@@ -242,7 +272,7 @@ def _apply_row(cells: Cells, rc: RowChanges) -> str | list[tuple[str, str, str]]
         ref = f"{column_letter(ch.column)}{rc.row}"
         p = cells.prefix
         if isinstance(ch.value, dt.date):
-            style = style if style not in (None, "0") else cells.column_style(ch.column, rc.row)
+            style = style if style not in (None, "0") else cells.column_style(ch.column)
             if style is None:
                 return f"{ch.header} has no date format to copy; type the date by hand"
             new_text = ch.value.isoformat()
@@ -258,10 +288,10 @@ def _apply_row(cells: Cells, rc: RowChanges) -> str | list[tuple[str, str, str]]
                 f'<{p}c r="{ref}"{s} t="inlineStr"><{p}is><{p}t xml:space="preserve">'
                 f"{escape(new_text)}</{p}t></{p}is></{p}c>"
             )
-        planned.append((ch, xml.encode(), now_text, new_text))
-    for ch, xml, _, _ in planned:
-        cells.put(rc.row, ch.column, xml)
-    return [(ch.header, old, new) for ch, _, old, new in planned]
+        row.put(ch.column, xml.encode())  # in the row's own bytes until every check passed
+        done.append((ch.header, now_text, new_text))
+    row.save()
+    return done
 
 
 # ---------------------------------------------------------------- the Updates tab part
@@ -353,6 +383,8 @@ def write_updates(
                 result.refused[rc.answer] = done
             else:
                 result.applied[rc.answer] = done
+        if cells is not None:
+            cells.finish()
         rows = _with_outcomes(plan, result, today)
         data = updates_part(rows)
         same_tab = tab is not None and pkg.read(tab.part) == data
@@ -379,7 +411,7 @@ def write_updates(
             }
             problems = differences(pkg, tmp, people)
             if result.applied and actions is not None and cells is not None:
-                problems += _only_named_cells(pkg, tmp, actions.part, plan, result, cells.data)
+                problems += _only_named_cells(pkg, tmp, actions.part, plan, result, cells)
             refuse(problems, path.name, "")
             if FileStamp.of(real) != stamp:
                 raise SourceError(
@@ -430,25 +462,51 @@ def _only_named_cells(
     part: str,
     plan: UpdatesPlan,
     result: UpdatesResult,
-    meant: bytes,
+    cells: Cells,
 ) -> list[str]:
-    """Every cell of the Actions tab reads the same after the save but the ones an applied
-    answer names, and those hold what was meant."""
-    named = {
-        f"{column_letter(ch.column)}{rc.row}"
-        for rc in plan.changes
-        if rc.answer in result.applied
-        for ch in rc.cells
-    }
+    """The written sheet part is the one meant, byte for byte; and the one meant differs from
+    the part as read only in the cells an applied answer names: every row but theirs is the
+    same bytes, and in their rows every other cell is the same bytes."""
+    named: dict[int, set[str]] = {}
+    for rc in plan.changes:
+        if rc.answer in result.applied:
+            named.setdefault(rc.row, set()).update(
+                f"{column_letter(ch.column)}{rc.row}" for ch in rc.cells
+            )
     with Package(pkg.path) as before, Package(written) as after:
-        old = _all_cells(before.read(part))
-        new = _all_cells(after.read(part))
-    wanted = _all_cells(meant)
-    return [
-        f"{plan.sheet}: cell {ref}"
-        for ref in sorted(set(old) | set(new))
-        if new.get(ref) != (wanted.get(ref) if ref in named else old.get(ref))
-    ]
+        old = bytes(before.read(part))
+        if bytes(after.read(part)) != cells.data:
+            return [f"{plan.sheet}: the sheet as written is not the one meant"]
+    was = Cells(old, cells.prefix, cells.root_tag, cells.shared, cells.date1904)
+    problems = []
+    old_rest, new_rest = _without_rows(was, named), _without_rows(cells, named)
+    if old_rest[0] != new_rest[0]:
+        problems.append(f"{plan.sheet}: rows no answer names")
+    for number in named:
+        a, b = old_rest[1].get(number, b""), new_rest[1].get(number, b"")
+        old_cells, new_cells = _all_cells(a), _all_cells(b)
+        problems += [
+            f"{plan.sheet}: cell {ref}"
+            for ref in sorted(set(old_cells) | set(new_cells))
+            if ref not in named[number] and old_cells.get(ref) != new_cells.get(ref)
+        ]
+    return problems
+
+
+def _without_rows(cells: Cells, rows: dict[int, set[str]]) -> tuple[bytes, dict[int, bytes]]:
+    """The part with the given rows cut out, and those rows' bytes."""
+    spans = []
+    for number in rows:
+        row = cells.row(number)
+        if row is not None:
+            spans.append((row.start, row.end, number))
+    rest, cut, at = [], {}, 0
+    for start, end, number in sorted(spans):
+        rest.append(cells.data[at:start])
+        cut[number] = cells.data[start:end]
+        at = end
+    rest.append(cells.data[at:])
+    return b"".join(rest), cut
 
 
 def _all_cells(data: bytes) -> dict[str, bytes]:
