@@ -296,8 +296,12 @@ def apply_updates(
             book.decide(pid, "refused", why, when)
         stored = book.all()
         updates = UpdatesPlan(board.actions.title or "Actions", tab_rows(stored, choices),
-                              plan.changes, when)  # fmt: skip
+                              plan.changes, when, choices)  # fmt: skip
         result = write_updates(path, updates, cfg, when.date())
+        if result.stale:  # an officer saved other choices meanwhile: decide again next time
+            for pid in (*plan.rejected, *plan.refused):
+                book.decide(pid, "waiting", "", when)
+            return result
         by_id = {item.id: item for item in stored}
         how = "automatically ([updates] apply = auto)" if s.apply == "auto" else (
             "by an officer in the Updates tab"

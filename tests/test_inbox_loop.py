@@ -350,3 +350,27 @@ def test_apply_show_lists_and_never_writes(loop, tmp_path: Path) -> None:
     result = app.apply_updates(cfg, validate(cfg, SAMPLE_TODAY), SAMPLE_NOW)
     assert result is not None and not result.applied and every_cell(workbook) == cells_before
     assert openpyxl.load_workbook(workbook)[UPDATES_TAB]["I4"].value.startswith("Shown only")
+
+
+def test_choices_saved_while_the_answers_are_worked_out_are_never_lost(loop) -> None:
+    from automations.backends.updates import UpdatesPlan, decisions
+    from automations.backends.xlsx.values import read_updates_tab, write_updates
+    from automations.inbox.approve import tab_rows
+
+    cfg, workbook = loop
+    reply, _ = answer_from_reminder(cfg, "Done", "Done.")
+    (cfg.base_dir / "mailbox" / "answer.eml").write_bytes(reply.as_bytes())
+    validation = validate(cfg, SAMPLE_TODAY)
+    app.read_answers(cfg, validation, SAMPLE_NOW)
+    app.apply_updates(cfg, validation, SAMPLE_NOW)
+    choices = decisions(read_updates_tab(workbook))  # the check reads the tab: nothing chosen
+    officer_chooses(workbook, 1, "Reject")  # ... and an officer saves a choice meanwhile
+    with Proposals(cfg) as book:
+        rows = tab_rows(book.all(), choices)
+    plan = UpdatesPlan("Actions", rows, (), SAMPLE_NOW, choices)
+    result = write_updates(workbook, plan, cfg, SAMPLE_TODAY)
+    assert result.stale and not result.changed
+    assert openpyxl.load_workbook(workbook)[UPDATES_TAB]["H4"].value == "Reject"
+    app.apply_updates(cfg, validate(cfg, SAMPLE_TODAY), SAMPLE_NOW)  # the next check
+    with Proposals(cfg) as book:
+        assert book.counts() == {"rejected": 1}

@@ -77,6 +77,9 @@ class UpdatesPlan:
     rows: tuple[tuple[str, ...], ...]  # the Updates tab's answer rows, in UPDATES_COLUMNS order
     changes: tuple[RowChanges, ...] = ()
     written_at: dt.datetime | None = None
+    # The officers' choices the plan was made from: when the tab says otherwise by the time it
+    # is written (an officer saved meanwhile), nothing is written and the next check does it.
+    choices: dict[int, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -84,6 +87,7 @@ class UpdatesResult:
     applied: dict[int, list[tuple[str, str, str]]] = field(default_factory=dict)  # col, old, new
     refused: dict[int, str] = field(default_factory=dict)  # answer -> why, in plain words
     changed: bool = False
+    stale: bool = False  # the officers' choices changed meanwhile: nothing was written
     backup: object = None
     message: str = ""
 

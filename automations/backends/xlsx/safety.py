@@ -24,6 +24,7 @@ REPORT_HINT = (
     "coprod validate --report FILE.xlsx"
 )
 
+
 @dataclass(frozen=True)
 class WriteSettings:
     backups: int = 5

@@ -33,6 +33,7 @@ from automations.backends.updates import (
     RowChanges,
     UpdatesPlan,
     UpdatesResult,
+    decisions,
     fits_a_cell,
 )
 from automations.backends.xlsx.package import (
@@ -376,6 +377,15 @@ def write_updates(
                 f"{path.name} has a tab called {UPDATES_TAB} that the check did not write, so "
                 "answers were not written. Rename that tab, and the check will add its own."
             )
+        if tab is not None and decisions(read_tab(pkg.read(tab.part), lambda: _shared(pkg))) != (
+            plan.choices
+        ):
+            result.message = (
+                f"{path.name}: the {UPDATES_TAB} tab was saved by someone while the answers were "
+                "being worked out, so nothing was written; the next check writes them."
+            )
+            result.stale = True
+            return result
         cells = _cells(pkg, actions.part) if actions is not None and plan.changes else None
         for rc in plan.changes:
             done = "the Actions tab was not found" if cells is None else _apply_row(cells, rc)
