@@ -265,6 +265,46 @@ def list_updates(cfg: Config) -> list[Stored]:
         return book.all()
 
 
+def _updates_path(cfg: Config) -> Path | None:
+    tab = cfg.source.tabs.get("Actions")
+    return tab.path if tab is not None and tab.path else cfg.source.path
+
+
+def preview_updates(
+    cfg: Config, validation: Validation, now: dt.datetime | None = None
+) -> list[str]:
+    """What the next check would do with the recorded answers (nothing written): one line per
+    answer it would write, reject or refuse."""
+    from automations.backends.updates import decisions
+    from automations.backends.xlsx.values import read_updates_tab
+    from automations.inbox.approve import decide
+    from automations.inbox.listing import clean
+    from automations.inbox.proposals import Proposals
+    from automations.inbox.settings import update_settings
+
+    s = update_settings(cfg)
+    path = _updates_path(cfg)
+    if not s.enabled or cfg.source.kind != "xlsx" or path is None:
+        return []
+    when = _on_day_checked(cfg, validation, now)
+    with Proposals(cfg) as book:
+        plan = decide(book.all(), decisions(read_updates_tab(path)), validation.board, s,
+                      when.date(), book.last_written)  # fmt: skip
+    lines = []
+    for rc in plan.changes:
+        what = "; ".join(f"{c.header} -> {_shown(c.value, c.append)}" for c in rc.cells)
+        lines.append(f"Would write answer #{rc.answer} into {clean(rc.action_id, 40)}: {what}")
+    lines += [f"Would mark answer #{pid} rejected" for pid in plan.rejected]
+    lines += [f"Would not write answer #{pid}: {why}" for pid, why in plan.refused.items()]
+    return lines
+
+
+def _shown(value: object, append: bool) -> str:
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return "its note added" if append else str(value)
+
+
 def apply_updates(
     cfg: Config, validation: Validation, now: dt.datetime | None = None
 ) -> UpdatesResult | None:
@@ -281,8 +321,7 @@ def apply_updates(
     s = update_settings(cfg)
     if not s.enabled or cfg.source.kind != "xlsx":
         return None
-    tab = cfg.source.tabs.get("Actions")
-    path = tab.path if tab is not None and tab.path else cfg.source.path
+    path = _updates_path(cfg)
     assert path is not None  # an xlsx source always has its path (config.py)
     when = _on_day_checked(cfg, validation, now)
     board = validation.board

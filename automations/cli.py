@@ -484,12 +484,15 @@ def updates_command(
             app.read_answers(cfg, result, record=False) if preview
             else read_answers_by_hand(cfg, result)
         )  # fmt: skip
+        would = app.preview_updates(cfg, result) if preview else []
         if as_json:
             click.echo(json.dumps([_json(p) for p in reading.proposals], indent=1))
         else:
             for p in reading.proposals:
                 click.echo("\n".join(listing.describe(p)))
             click.echo(f"{len(reading.proposals)} new answers; {reading.repeated} already read.")
+            for line in would:
+                click.echo(line)
         if reading.written is not None and reading.written.message:
             click.echo(reading.written.message)
         for outcome in reading.thanked:

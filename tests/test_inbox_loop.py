@@ -141,7 +141,11 @@ def test_answer_to_tracker_on_the_sample_board(loop) -> None:
     assert openpyxl.load_workbook(workbook)[UPDATES_TAB]["D4"].value == tab_bytes
 
     # An officer chooses Apply and saves; the next pass writes the answer into the tracker.
+    assert app.preview_updates(cfg, validation, SAMPLE_NOW) == []
     officer_chooses(workbook, 1, "Apply")
+    [would] = app.preview_updates(cfg, validate(cfg, SAMPLE_TODAY), SAMPLE_NOW)
+    assert would.startswith(f"Would write answer #1 into {action_id}: Status -> Done")
+    assert "Update -> its note added" in would
     cells_before = every_cell(workbook)
     validation = validate(cfg, SAMPLE_TODAY)
     second = app.apply_updates(cfg, validation, SAMPLE_NOW)
