@@ -378,3 +378,29 @@ def test_choices_saved_while_the_answers_are_worked_out_are_never_lost(loop) -> 
     app.apply_updates(cfg, validate(cfg, SAMPLE_TODAY), SAMPLE_NOW)  # the next check
     with Proposals(cfg) as book:
         assert book.counts() == {"rejected": 1}
+
+
+def test_a_templates_folder_copied_before_the_thank_you_still_thanks(loop, tmp_path: Path) -> None:
+    import shutil
+
+    from automations.core.paths import data_path
+
+    cfg, workbook = loop
+    old = tmp_path / "my-templates"
+    shutil.copytree(data_path("templates"), old)
+    for name in ("answer_thanks.html.j2", "answer_thanks.txt.j2"):
+        (old / name).unlink()
+    cfg = make_config(
+        tmp_path,
+        workbook,
+        SAMPLE_TODAY,
+        reminders={},
+        updates=UPDATES,
+        paths={"templates_dir": str(old)},
+    )
+    reply, _ = answer_from_reminder(cfg, "Done", "Done.")
+    (cfg.base_dir / "mailbox" / "answer.eml").write_bytes(reply.as_bytes())
+    validation = validate(cfg, SAMPLE_TODAY)
+    app.read_answers(cfg, validation, SAMPLE_NOW)
+    [thanks] = app.acknowledge_answers(cfg, validation, SAMPLE_NOW)
+    assert thanks.status == "sent", thanks.detail

@@ -14,10 +14,12 @@ from __future__ import annotations
 import datetime as dt
 import re
 from email.headerregistry import Address
+from pathlib import Path
 from typing import Any
 
 from automations.core.config import Config
 from automations.core.errors import DigestError
+from automations.core.paths import data_path
 from automations.digests import ledger
 from automations.digests.reminder_settings import reminder_settings
 from automations.digests.reminders import (
@@ -67,7 +69,7 @@ def send_acknowledgements(
             if record is not None and not record.needs_sending():
                 continue
             transport = transport or make_transport(cfg)
-            env = env or template_env(cfg.templates_dir)
+            env = env or template_env(_templates(cfg))
             try:
                 msg, seal = acknowledgement(cfg, validation, item, now, env)
             except DigestError as exc:
@@ -83,6 +85,14 @@ def send_acknowledgements(
     finally:
         led.close()
     return outcomes
+
+
+def _templates(cfg: Config) -> Path:
+    """The Board's templates folder, or the shipped one when that folder was copied before
+    the thank-you existed (its other templates still come from the Board's folder)."""
+    if (cfg.templates_dir / "answer_thanks.html.j2").is_file():
+        return cfg.templates_dir
+    return data_path("templates")
 
 
 def acknowledgement(
