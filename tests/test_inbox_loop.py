@@ -404,3 +404,28 @@ def test_a_templates_folder_copied_before_the_thank_you_still_thanks(loop, tmp_p
     app.read_answers(cfg, validation, SAMPLE_NOW)
     [thanks] = app.acknowledge_answers(cfg, validation, SAMPLE_NOW)
     assert thanks.status == "sent", thanks.detail
+
+
+def test_words_that_look_like_a_formula_stay_text(loop) -> None:
+    cfg, workbook = loop
+    evil = '=HYPERLINK("https://evil.example/","click") +1 @SUM(A1)'
+    reply, action_id = answer_from_reminder(cfg, "Done", evil)
+    (cfg.base_dir / "mailbox" / "answer.eml").write_bytes(reply.as_bytes())
+    validation = validate(cfg, SAMPLE_TODAY)
+    app.read_answers(cfg, validation, SAMPLE_NOW)
+    app.apply_updates(cfg, validation, SAMPLE_NOW)
+    officer_chooses(workbook, 1, "Apply")
+    app.apply_updates(cfg, validate(cfg, SAMPLE_TODAY), SAMPLE_NOW)
+    book = openpyxl.load_workbook(workbook)
+    said = book[UPDATES_TAB]["F4"]
+    assert said.data_type == "s" and said.value.startswith('=HYPERLINK("https://evil')
+    note = actions_row(workbook, action_id)["Update"][0]
+    assert evil in note
+    import zipfile
+
+    with zipfile.ZipFile(workbook) as z:
+        assert not any(
+            b"<f>" in z.read(n) and b"HYPERLINK" in z.read(n)
+            for n in z.namelist()
+            if n.startswith("xl/worksheets/")
+        )
