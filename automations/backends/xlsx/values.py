@@ -447,7 +447,7 @@ def _is_ours(pkg: Package, part: str) -> bool:
 
 
 def _cells(pkg: Package, part: str) -> Cells:
-    data = bytes(pkg.read(part))
+    data = pkg.read(part)
     sheet = split_sheet(data, part)
     book = pkg.workbook
     pr = book.find(f"{M}workbookPr")
@@ -484,17 +484,18 @@ def _only_named_cells(
                 f"{column_letter(ch.column)}{rc.row}" for ch in rc.cells
             )
     with Package(pkg.path) as before, Package(written) as after:
-        old = bytes(before.read(part))
-        if bytes(after.read(part)) != cells.data:
+        if after.read(part) != cells.data:
             return [f"{plan.sheet}: the sheet as written is not the one meant"]
+        old = before.read(part)
     was = Cells(old, cells.prefix, cells.root_tag, cells.shared, cells.date1904)
+    old_rows, new_rows = _row_spans(was, named), _row_spans(cells, named)
     problems = []
-    old_rest, new_rest = _without_rows(was, named), _without_rows(cells, named)
-    if old_rest[0] != new_rest[0]:
+    if not _same_outside(was.data, old_rows, cells.data, new_rows):
         problems.append(f"{plan.sheet}: rows no answer names")
     for number in named:
-        a, b = old_rest[1].get(number, b""), new_rest[1].get(number, b"")
-        old_cells, new_cells = _all_cells(a), _all_cells(b)
+        a, b = old_rows.get(number), new_rows.get(number)
+        old_cells = _all_cells(was.data[a[0] : a[1]]) if a else {}
+        new_cells = _all_cells(cells.data[b[0] : b[1]]) if b else {}
         problems += [
             f"{plan.sheet}: cell {ref}"
             for ref in sorted(set(old_cells) | set(new_cells))
@@ -503,20 +504,30 @@ def _only_named_cells(
     return problems
 
 
-def _without_rows(cells: Cells, rows: dict[int, set[str]]) -> tuple[bytes, dict[int, bytes]]:
-    """The part with the given rows cut out, and those rows' bytes."""
-    spans = []
+def _row_spans(cells: Cells, rows: dict[int, set[str]]) -> dict[int, tuple[int, int]]:
+    found = {}
     for number in rows:
         row = cells.row(number)
         if row is not None:
-            spans.append((row.start, row.end, number))
-    rest, cut, at = [], {}, 0
-    for start, end, number in sorted(spans):
-        rest.append(cells.data[at:start])
-        cut[number] = cells.data[start:end]
-        at = end
-    rest.append(cells.data[at:])
-    return b"".join(rest), cut
+            found[number] = (row.start, row.end)
+    return found
+
+
+def _same_outside(
+    a: bytes, a_rows: dict[int, tuple[int, int]], b: bytes, b_rows: dict[int, tuple[int, int]]
+) -> bool:
+    """Whether two parts are the same bytes once the given rows are left out of each, compared
+    piece by piece in place (a large sheet is never copied for it)."""
+    if sorted(a_rows) != sorted(b_rows):
+        return False
+    va, vb = memoryview(a), memoryview(b)
+    at_a = at_b = 0
+    for number in sorted(a_rows, key=lambda n: a_rows[n][0]):
+        (sa, ea), (sb, eb) = a_rows[number], b_rows[number]
+        if va[at_a:sa] != vb[at_b:sb]:
+            return False
+        at_a, at_b = ea, eb
+    return va[at_a:] == vb[at_b:]
 
 
 def _all_cells(data: bytes) -> dict[str, bytes]:
