@@ -315,14 +315,8 @@ def render(
     text = _render(env, f"{stem}.txt.j2", variables)
     html = _inline(_render(env, f"{stem}.html.j2", variables))
     msg, seal = compose(
-        text,
-        html,
-        pictures.used,
-        subject=title,
-        sender=mail.sender,
-        to=r.owner.recipients,
-        reply_to=s.reply_to,
-        date=local(now, s.timezone),
+        text, html, pictures.used, subject=title, sender=mail.sender, to=r.owner.recipients,
+        reply_to=s.reply_to, date=local(now, s.timezone),
         # From the owner and the day only, so a resend after a crash carries the same id.
         message_id=f"<coprod-reminder.{r.day.isoformat()}.{r.owner.slug}@{mail.sender.domain}>",
     )

@@ -142,9 +142,8 @@ def plan_writes(state: BookState, plan: MarkPlan) -> Writes:
 # ---------------------------------------------------------------- fills
 
 
-def _fill_requests(
-    sheet: SheetState, cells: dict[Cell, tuple[Severity, str]], cleared: set[tuple[str, Cell]]
-) -> list[Json]:
+def _fill_requests(sheet: SheetState, cells: dict[Cell, tuple[Severity, str]],
+                   cleared: set[tuple[str, Cell]]) -> list[Json]:
     """Our rules, one per severity present, first on the tab in SEVERITY_ORDER (in Google
     Sheets the first matching rule wins, so a person's rule above ours would hide our fill).
     Rules that already say what we want stay as they are; a misplaced one is moved, a changed
@@ -156,21 +155,18 @@ def _fill_requests(
     rules, tags = list(sheet.rules), [_severity_of(rule) for rule in sheet.rules]
     for rule, tag in zip(rules, tags, strict=True):
         if tag is not None:
-            cleared.update(
-                (sheet.title, c) for c in _cells(rule.get("ranges", [])) if c not in cells
-            )
+            cleared.update((sheet.title, c) for c in _cells(rule.get("ranges", []))
+                           if c not in cells)
     requests = _delete_spares(sheet.sheet_id, rules, tags, want)
     present = [s for s in SEVERITY_ORDER if want.get(s)]
     for place, severity in enumerate(present):
-        requests += _put_in_place(
-            sheet.sheet_id, rules, tags, place, _rule(sheet.sheet_id, severity, want[severity])
-        )
+        requests += _put_in_place(sheet.sheet_id, rules, tags, place,
+                                  _rule(sheet.sheet_id, severity, want[severity]))
     return requests
 
 
-def _delete_spares(
-    sheet_id: int, rules: list[Json], tags: list[Severity | None], want: dict[Severity, set[Cell]]
-) -> list[Json]:
+def _delete_spares(sheet_id: int, rules: list[Json], tags: list[Severity | None],
+                   want: dict[Severity, set[Cell]]) -> list[Json]:
     """Delete our rules for severities with no mark left, and any second rule of a severity
     (a person copying a marked cell can copy our rule). Updates `rules` and `tags` to match."""
     kept: set[Severity] = set()
@@ -189,9 +185,8 @@ def _delete_spares(
     return requests
 
 
-def _put_in_place(
-    sheet_id: int, rules: list[Json], tags: list[Severity | None], place: int, rule: Json
-) -> list[Json]:
+def _put_in_place(sheet_id: int, rules: list[Json], tags: list[Severity | None], place: int,
+                  rule: Json) -> list[Json]:
     """Requests that make `rule` the one at `place` (the places above it hold ours already),
     applied to `rules` and `tags` too, in the order the API applies them."""
     severity = _severity_of(rule)
@@ -202,17 +197,15 @@ def _put_in_place(
     requests: list[Json] = []
     i = tags.index(severity)
     if i != place:
-        requests.append(
-            {"updateConditionalFormatRule": {"sheetId": sheet_id, "index": i, "newIndex": place}}
-        )
+        requests.append({"updateConditionalFormatRule": {
+            "sheetId": sheet_id, "index": i, "newIndex": place}})
         rules.insert(place, rules.pop(i))
         tags.insert(place, tags.pop(i))
     if not _same_rule(rules[place], rule):
         # `rule` and `newIndex` are two cases of one union field: a move and a change are two
         # requests.
-        requests.append(
-            {"updateConditionalFormatRule": {"sheetId": sheet_id, "index": place, "rule": rule}}
-        )
+        requests.append({"updateConditionalFormatRule": {
+            "sheetId": sheet_id, "index": place, "rule": rule}})
         rules[place] = rule
     return requests
 
@@ -235,9 +228,8 @@ def _same_rule(have: Json, want: Json) -> bool:
         return False
     if _cells(have.get("ranges", [])) != _cells(want["ranges"]):
         return False
-    return format_meaning(have["booleanRule"].get("format")) == format_meaning(
-        want["booleanRule"]["format"]
-    )
+    return format_meaning(have["booleanRule"].get("format")) == \
+        format_meaning(want["booleanRule"]["format"])
 
 
 def _format(severity: Severity) -> Json:
@@ -254,22 +246,16 @@ def _format(severity: Severity) -> Json:
 def _colour_style(hex_rgb: str) -> Json:
     """A colour in the ...ColorStyle form: the plain Color fields (backgroundColor,
     foregroundColor) are deprecated in the Sheets API v4 discovery document."""
-    return {
-        "rgbColor": {
-            name: round(int(hex_rgb[i : i + 2], 16) / 255, 4)
-            for name, i in (("red", 0), ("green", 2), ("blue", 4))
-        }
-    }
+    return {"rgbColor": {name: round(int(hex_rgb[i:i + 2], 16) / 255, 4)
+                         for name, i in (("red", 0), ("green", 2), ("blue", 4))}}
 
 
 def _rule(sheet_id: int, severity: Severity, cells: Iterable[Cell]) -> Json:
     return {
         "ranges": _ranges(sheet_id, cells),
         "booleanRule": {
-            "condition": {
-                "type": "CUSTOM_FORMULA",
-                "values": [{"userEnteredValue": "=" + rule_formula(severity)}],
-            },
+            "condition": {"type": "CUSTOM_FORMULA",
+                          "values": [{"userEnteredValue": "=" + rule_formula(severity)}]},
             "format": _format(severity),
         },
     }
@@ -288,15 +274,8 @@ def _ranges(sheet_id: int, cells: Iterable[Cell]) -> list[Json]:
             if r is not None and r == prev + 1:
                 prev = r
                 continue
-            ranges.append(
-                {
-                    "sheetId": sheet_id,
-                    "startRowIndex": start,
-                    "endRowIndex": prev + 1,
-                    "startColumnIndex": c,
-                    "endColumnIndex": c + 1,
-                }
-            )
+            ranges.append({"sheetId": sheet_id, "startRowIndex": start, "endRowIndex": prev + 1,
+                           "startColumnIndex": c, "endColumnIndex": c + 1})
             if r is not None:
                 start = prev = r
     return ranges
@@ -317,9 +296,8 @@ def _cells(ranges: Iterable[Json]) -> set[Cell]:
 # ---------------------------------------------------------------- notes
 
 
-def _note_requests(
-    sheet: SheetState, cells: dict[Cell, tuple[Severity, str]], cleared: set[tuple[str, Cell]]
-) -> list[Json]:
+def _note_requests(sheet: SheetState, cells: dict[Cell, tuple[Severity, str]],
+                   cleared: set[tuple[str, Cell]]) -> list[Json]:
     ours_before = {c for c, note in sheet.notes.items() if NOTE_BEGIN in note}
     requests = []
     for cell in sorted(ours_before | set(cells)):
@@ -331,19 +309,11 @@ def _note_requests(
             cleared.add((sheet.title, cell))
         if _note_meaning(desired) == _note_meaning(existing):
             continue
-        requests.append(
-            {
-                "updateCells": {
-                    "start": {
-                        "sheetId": sheet.sheet_id,
-                        "rowIndex": cell[0],
-                        "columnIndex": cell[1],
-                    },
-                    "rows": [{"values": [{"note": desired} if desired else {}]}],
-                    "fields": "note",
-                }
-            }
-        )
+        requests.append({"updateCells": {
+            "start": {"sheetId": sheet.sheet_id, "rowIndex": cell[0], "columnIndex": cell[1]},
+            "rows": [{"values": [{"note": desired} if desired else {}]}],
+            "fields": "note",
+        }})
     return requests
 
 
@@ -354,30 +324,20 @@ def _note_requests(
 def validation_rows(state: BookState, plan: MarkPlan) -> list[list[Json]]:
     """The tab as CellData rows. Text is always a stringValue, so "=..." stays text."""
     bold = {"textFormat": {"bold": True}}
-    header_format = {
-        "backgroundColorStyle": _colour_style("1F4E79"),
-        "textFormat": {"bold": True, "foregroundColorStyle": _colour_style("FFFFFF")},
-    }
-    rows = [
-        [_text(VALIDATION_TITLE, {"textFormat": {"bold": True, "fontSize": 14}})],
-        [_text(counts_line(plan.counts or {}), bold)],
-        [_text(stamp_line(plan.checked_at))],
-        [_text(h, header_format) for h in VALIDATION_COLUMNS],
-    ]
+    header_format = {"backgroundColorStyle": _colour_style("1F4E79"),
+                     "textFormat": {"bold": True, "foregroundColorStyle": _colour_style("FFFFFF")}}
+    rows = [[_text(VALIDATION_TITLE, {"textFormat": {"bold": True, "fontSize": 14}})],
+            [_text(counts_line(plan.counts or {}), bold)],
+            [_text(stamp_line(plan.checked_at))],
+            [_text(h, header_format) for h in VALIDATION_COLUMNS]]
     wrapped = {"wrapStrategy": "WRAP", "verticalAlignment": "TOP"}
     for f, row in zip(plan.findings, validation_table(plan), strict=True):
         target = state.sheets.get(row.sheet)
-        link = (
-            _link(target.sheet_id, row.cell, row.sheet)
-            if target and row.sheet != VALIDATION_TAB
-            else {}
-        )
-        cells = {
-            "Severity": _text(
-                row.severity, {"backgroundColorStyle": _colour_style(FILL[f.severity])}
-            ),
-            "Link": link,
-        }
+        link = (_link(target.sheet_id, row.cell, row.sheet)
+                if target and row.sheet != VALIDATION_TAB else {})
+        cells = {"Severity": _text(row.severity,
+                                   {"backgroundColorStyle": _colour_style(FILL[f.severity])}),
+                 "Link": link}
         for name, value in zip(VALIDATION_COLUMNS, (*row[:5], None, row.rule), strict=True):
             if name not in cells:
                 cells[name] = _text(value, wrapped if name in WRAPPED_COLUMNS else None)
@@ -399,105 +359,55 @@ def validation_requests(state: BookState, plan: MarkPlan) -> list[Json]:
     rows[0][0] = {**rows[0][0], "note": note}
     needed_rows, width = len(rows), len(VALIDATION_COLUMNS)
     existing = state.sheets.get(VALIDATION_TAB)
-    filter_range = {
-        "startRowIndex": HEADER_ROW - 1,
-        "endRowIndex": HEADER_ROW + len(plan.findings),
-        "startColumnIndex": 0,
-        "endColumnIndex": width,
-    }
+    filter_range = {"startRowIndex": HEADER_ROW - 1,
+                    "endRowIndex": HEADER_ROW + len(plan.findings),
+                    "startColumnIndex": 0, "endColumnIndex": width}
     requests: list[Json] = []
     if existing is None:
         sheet_id = _new_sheet_id(state)
-        requests.append(
-            {
-                "addSheet": {
-                    "properties": {
-                        "sheetId": sheet_id,
-                        "title": VALIDATION_TAB,
-                        "index": len(state.sheets),
-                        "gridProperties": {
-                            "rowCount": max(needed_rows + 50, 200),
-                            "columnCount": width,
-                            "frozenRowCount": HEADER_ROW,
-                        },
-                    }
-                }
-            }
-        )
+        requests.append({"addSheet": {"properties": {
+            "sheetId": sheet_id, "title": VALIDATION_TAB, "index": len(state.sheets),
+            "gridProperties": {"rowCount": max(needed_rows + 50, 200), "columnCount": width,
+                               "frozenRowCount": HEADER_ROW}}}})
     else:
         sheet_id = existing.sheet_id
         if _unchanged(existing, state.validation_values, rows, note, filter_range):
             return []
         if existing.rows < needed_rows or existing.cols < width or existing.frozen != HEADER_ROW:
-            requests.append(
-                {
-                    "updateSheetProperties": {
-                        "properties": {
-                            "sheetId": sheet_id,
-                            "gridProperties": {
-                                "rowCount": max(existing.rows, needed_rows + 50),
-                                "columnCount": max(existing.cols, width),
-                                "frozenRowCount": HEADER_ROW,
-                            },
-                        },
-                        "fields": "gridProperties.rowCount,gridProperties.columnCount,"
-                        "gridProperties.frozenRowCount",
-                    }
-                }
-            )
-    requests.append(
-        {
-            "updateCells": {
-                "range": {
-                    "sheetId": sheet_id
-                },  # the whole tab: cells the rows leave out are cleared
-                "rows": [{"values": row} for row in rows],
-                "fields": "userEnteredValue,note,userEnteredFormat",
-            }
-        }
-    )
-    requests.append(
-        {"setBasicFilter": {"filter": {"range": {"sheetId": sheet_id, **filter_range}}}}
-    )
+            requests.append({"updateSheetProperties": {
+                "properties": {"sheetId": sheet_id, "gridProperties": {
+                    "rowCount": max(existing.rows, needed_rows + 50),
+                    "columnCount": max(existing.cols, width), "frozenRowCount": HEADER_ROW}},
+                "fields": "gridProperties.rowCount,gridProperties.columnCount,"
+                          "gridProperties.frozenRowCount"}})
+    requests.append({"updateCells": {
+        "range": {"sheetId": sheet_id},  # the whole tab: cells the rows leave out are cleared
+        "rows": [{"values": row} for row in rows],
+        "fields": "userEnteredValue,note,userEnteredFormat",
+    }})
+    requests.append({"setBasicFilter": {"filter": {"range": {"sheetId": sheet_id,
+                                                            **filter_range}}}})
     return requests + _column_widths(sheet_id)
 
 
 def _column_widths(sheet_id: int) -> list[Json]:
     """The tab's column widths, sent with each rewrite of the tab (never on their own, so a
     run that changes nothing still writes nothing)."""
-    return [
-        {
-            "updateDimensionProperties": {
-                "range": {
-                    "sheetId": sheet_id,
-                    "dimension": "COLUMNS",
-                    "startIndex": i,
-                    "endIndex": i + 1,
-                },
-                "properties": {
-                    "pixelSize": VALIDATION_WIDTHS[name] * PIXELS_PER_CHARACTER + PADDING
-                },
-                "fields": "pixelSize",
-            }
-        }
-        for i, name in enumerate(VALIDATION_COLUMNS)
-    ]
+    return [{"updateDimensionProperties": {
+        "range": {"sheetId": sheet_id, "dimension": "COLUMNS", "startIndex": i,
+                  "endIndex": i + 1},
+        "properties": {"pixelSize": VALIDATION_WIDTHS[name] * PIXELS_PER_CHARACTER + PADDING},
+        "fields": "pixelSize"}} for i, name in enumerate(VALIDATION_COLUMNS)]
 
 
-def _unchanged(
-    sheet: SheetState,
-    values: list[list[object]] | None,
-    rows: list[list[Json]],
-    note: str,
-    filter_range: Json,
-) -> bool:
+def _unchanged(sheet: SheetState, values: list[list[object]] | None, rows: list[list[Json]],
+               note: str, filter_range: Json) -> bool:
     """Whether the tab already shows `rows`: compared as shown, not as serialised."""
     notes = {cell: text_meaning(text) for cell, text in sheet.notes.items()}
     if notes != {(0, 0): text_meaning(note)} or sheet.frozen != HEADER_ROW:
         return False
-    if sheet.filter_range is None or range_meaning(sheet.filter_range) != range_meaning(
-        filter_range
-    ):
+    if sheet.filter_range is None or range_meaning(sheet.filter_range) != \
+            range_meaning(filter_range):
         return False
     if values is None:  # not read this time: the version in the note is all we have
         return True
@@ -532,11 +442,8 @@ def _note_meaning(note: str | None) -> tuple[object, object]:
     """(the person's part, our block) of a note: a person's text after our block, or spaces
     round it, mean the same as the note we would write, so they do not force a write."""
     mine = person_note(note)
-    person = text_meaning(
-        "\n".join(line.rstrip() for line in mine.splitlines()).strip()
-        if isinstance(mine, str)
-        else None
-    )
+    person = text_meaning("\n".join(line.rstrip() for line in mine.splitlines()).strip()
+                          if isinstance(mine, str) else None)
     return person, text_meaning(our_note(note))
 
 
@@ -550,12 +457,10 @@ def _link(sheet_id: int, cell: str, sheet: str) -> Json:
     label = link_label(sheet, cell)
     target = f"#gid={sheet_id}" + (f"&range={cell}" if cell else "")
     formula = f'=HYPERLINK("{target}", "{label.replace(chr(34), chr(34) * 2)}")'
-    return {
-        "userEnteredValue": {"formulaValue": formula},
-        "userEnteredFormat": {
-            "textFormat": {"underline": True, "foregroundColorStyle": _colour_style("0563C1")}
-        },
-    }
+    return {"userEnteredValue": {"formulaValue": formula},
+            "userEnteredFormat": {"textFormat": {"underline": True,
+                                                 "foregroundColorStyle":
+                                                     _colour_style("0563C1")}}}
 
 
 def _new_sheet_id(state: BookState) -> int:

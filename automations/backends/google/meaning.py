@@ -26,11 +26,8 @@ def colour_meaning(colour: Json) -> str:
     document: "If omitted, ... rendered as a solid color")."""
     hex_rgb = "".join(f"{round(float(colour.get(c, 0)) * 255):02X}" for c in _COMPONENTS)
     alpha = colour.get("alpha")
-    return (
-        f"#{hex_rgb}"
-        if alpha is None or round(float(alpha) * 255) == 255
-        else f"#{hex_rgb}+{round(float(alpha) * 255):02X}"
-    )
+    return f"#{hex_rgb}" if alpha is None or round(float(alpha) * 255) == 255 else \
+        f"#{hex_rgb}+{round(float(alpha) * 255):02X}"
 
 
 def colour_style_meaning(style: Json) -> str:
@@ -60,12 +57,8 @@ def range_meaning(grid_range: Json | None) -> tuple[int, int | None, int, int | 
     """(first row, end row, first column, end column) of a GridRange, sheet left aside.
     A left-out start is 0; a left-out end is None (unbounded)."""
     gr = grid_range or {}
-    return (
-        gr.get("startRowIndex", 0),
-        gr.get("endRowIndex"),
-        gr.get("startColumnIndex", 0),
-        gr.get("endColumnIndex"),
-    )
+    return (gr.get("startRowIndex", 0), gr.get("endRowIndex"),
+            gr.get("startColumnIndex", 0), gr.get("endColumnIndex"))
 
 
 def text_meaning(text: object) -> object:

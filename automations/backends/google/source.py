@@ -97,14 +97,8 @@ def key_file_path(setting: str | None, base_dir: Path) -> Path:
     return path if path.is_absolute() else base_dir / path
 
 
-GOOGLE_KEYS = {
-    "api_base",
-    "request_timeout_seconds",
-    "retry_attempts",
-    "retry_first_wait_seconds",
-    "retry_max_wait_seconds",
-    "give_up_after_seconds",
-}
+GOOGLE_KEYS = {"api_base", "request_timeout_seconds", "retry_attempts",
+               "retry_first_wait_seconds", "retry_max_wait_seconds", "give_up_after_seconds"}
 
 
 def connection_settings(cfg: Config) -> tuple[str, float, RetryPolicy]:
@@ -114,9 +108,8 @@ def connection_settings(cfg: Config) -> tuple[str, float, RetryPolicy]:
     section.reject_unknown(GOOGLE_KEYS)
     api_base = section.text("api_base", GOOGLE_API).rstrip("/")
     if not api_base.startswith(("http://", "https://")):
-        raise ConfigError(
-            f"google.api_base: expected an address starting https://, got {api_base!r}"
-        )
+        raise ConfigError(f"google.api_base: expected an address starting https://, got "
+                          f"{api_base!r}")
     timeout = float(section.number("request_timeout_seconds", 60.0, minimum=1, maximum=600))
     return api_base, timeout, RetryPolicy.from_section(section)
 
@@ -144,34 +137,23 @@ class RetryingHTTPClient(HTTPClient):
     failed half-way may have been applied, so the caller re-reads and re-plans instead.
     """
 
-    def __init__(
-        self,
-        auth: Any,
-        session: Any = None,
-        *,
-        api_base: str = GOOGLE_API,
-        policy: RetryPolicy = DEFAULT_POLICY,
-    ) -> None:
+    def __init__(self, auth: Any, session: Any = None, *, api_base: str = GOOGLE_API,
+                 policy: RetryPolicy = DEFAULT_POLICY) -> None:
         super().__init__(auth, session)
         self.api_base, self.policy = api_base, policy
         self.retrying = True
 
     def request(self, method: str, endpoint: str, *args: Any, **kwargs: Any) -> Any:
         if endpoint.startswith(GOOGLE_API):
-            endpoint = self.api_base + endpoint[len(GOOGLE_API) :]
+            endpoint = self.api_base + endpoint[len(GOOGLE_API):]
 
         def once() -> Any:
             return HTTPClient.request(self, method, endpoint, *args, **kwargs)
 
         if not self.retrying or method.lower() != "get":
             return once()
-        return call_with_retry(
-            once,
-            policy=self.policy,
-            transient=is_transient,
-            describe=describe_failure,
-            min_wait=retry_after,
-        )
+        return call_with_retry(once, policy=self.policy, transient=is_transient,
+                               describe=describe_failure, min_wait=retry_after)
 
     @contextmanager
     def without_retries(self) -> Iterator[None]:
@@ -187,7 +169,8 @@ def is_transient(exc: BaseException) -> bool:
         return exc.code in RETRY_STATUS
     if isinstance(exc, auth_errors.RefreshError):
         return bool(getattr(exc, "retryable", False))
-    return isinstance(exc, requests.ConnectionError | requests.Timeout | auth_errors.TransportError)
+    return isinstance(exc, requests.ConnectionError | requests.Timeout
+                      | auth_errors.TransportError)
 
 
 def retry_after(exc: BaseException) -> float:
@@ -234,24 +217,17 @@ class GoogleSheetSource:
             state = book_state(meta)
             titles = list(state.sheets)
             ranges = [quote_title(t) for t in titles]
-            reply = self.http.values_batch_get(
-                self.key,
-                ranges,
-                params={
-                    "valueRenderOption": "UNFORMATTED_VALUE",
-                    "dateTimeRenderOption": "SERIAL_NUMBER",
-                    "majorDimension": "ROWS",
-                },
-            )
+            reply = self.http.values_batch_get(self.key, ranges, params={
+                "valueRenderOption": "UNFORMATTED_VALUE",
+                "dateTimeRenderOption": "SERIAL_NUMBER", "majorDimension": "ROWS"})
         value_ranges = reply.get("valueRanges", [])
         tables = {
             t: raw_table(t, vr.get("values", []), row_address(self.key, state.sheets[t].sheet_id))
             for t, vr in zip(titles, value_ranges, strict=False)
         }
         if VALIDATION_TAB in state.sheets:
-            state.validation_values = [
-                list(r) for r in value_ranges[titles.index(VALIDATION_TAB)].get("values", [])
-            ]
+            state.validation_values = [list(r) for r in
+                                       value_ranges[titles.index(VALIDATION_TAB)].get("values", [])]
         self._state = state
         self.name = state.title or self.name
         return RawWorkbook(name=self.name, tables=tables)
@@ -276,28 +252,16 @@ class GoogleSheetSource:
             return writes
 
         with self._explained(), self.http.without_retries():
-            writes = call_with_retry(
-                attempt,
-                policy=self.settings.retry,
-                transient=is_transient,
-                describe=describe_failure,
-                min_wait=retry_after,
-            )
+            writes = call_with_retry(attempt, policy=self.settings.retry, transient=is_transient,
+                                     describe=describe_failure, min_wait=retry_after)
         if not writes.requests:
-            return WriteResult(
-                changed=False,
-                cells_marked=writes.marked,
-                message=f"{self.name}: no change, the sheet already shows these findings.",
-            )
-        tab = (
-            ", and updated the Validation tab"
-            if writes.validation_tab
-            else "; the Validation tab already showed these findings"
-        )
+            return WriteResult(changed=False, cells_marked=writes.marked,
+                               message=f"{self.name}: no change, the sheet already shows "
+                                       "these findings.")
+        tab = ", and updated the Validation tab" if writes.validation_tab else \
+            "; the Validation tab already showed these findings"
         return WriteResult(
-            changed=True,
-            cells_marked=writes.marked,
-            cells_cleared=writes.cleared,
+            changed=True, cells_marked=writes.marked, cells_cleared=writes.cleared,
             message=f"{self.name}: marked {writes.marked} cells, cleared {writes.cleared}{tab}.",
         )
 
@@ -306,14 +270,12 @@ class GoogleSheetSource:
     def check_access(self) -> tuple[bool, str]:
         """(can write, one line for people). Raises SourceError when it cannot even read."""
         with self._explained():
-            title = self.http.fetch_sheet_metadata(self.key, params={"fields": "properties.title"})[
-                "properties"
-            ]["title"]
+            title = self.http.fetch_sheet_metadata(
+                self.key, params={"fields": "properties.title"})["properties"]["title"]
         # Setting the title to itself is a write that changes nothing: it shows whether the
         # service account may edit without touching any cell.
-        same_title = {
-            "updateSpreadsheetProperties": {"properties": {"title": title}, "fields": "title"}
-        }
+        same_title = {"updateSpreadsheetProperties": {"properties": {"title": title},
+                                                      "fields": "title"}}
         try:
             with self.http.without_retries():
                 self.http.batch_update(self.key, {"requests": [same_title]})
@@ -321,9 +283,8 @@ class GoogleSheetSource:
             if exc.code != 403:
                 with self._explained():
                     raise
-            return False, (
-                f"Can read '{title}' but cannot write to it: share it with {self._email} as Editor."
-            )
+            return False, (f"Can read '{title}' but cannot write to it: share it with "
+                           f"{self._email} as Editor.")
         return True, f"Can read and write '{title}' as {self._email}."
 
     # --- plumbing
@@ -333,9 +294,8 @@ class GoogleSheetSource:
         if self._http is None:
             creds = load_credentials(self.settings.key_file, self.settings.api_base)
             self._email = creds.service_account_email
-            factory = functools.partial(
-                RetryingHTTPClient, api_base=self.settings.api_base, policy=self.settings.retry
-            )
+            factory = functools.partial(RetryingHTTPClient, api_base=self.settings.api_base,
+                                        policy=self.settings.retry)
             client = gspread.Client(auth=creds, http_client=factory)  # type: ignore[arg-type]
             client.set_timeout(self.settings.timeout)
             self._http = client.http_client  # type: ignore[assignment]
@@ -364,25 +324,17 @@ class GoogleSheetSource:
     def _api_message(self, exc: gspread.exceptions.APIError) -> str:
         text = str(exc.error.get("message", ""))
         if exc.code == 403 and ("has not been used" in text or "disabled" in text):
-            return (
-                "The Google Sheets service is turned off for the Google Cloud project of "
-                "this key. Turn on the 'Google Sheets API' for that project and try again."
-            )
+            return ("The Google Sheets service is turned off for the Google Cloud project of "
+                    "this key. Turn on the 'Google Sheets API' for that project and try again.")
         if exc.code == 403:
-            return (
-                f"The service account cannot use the Google Sheet {self.key}: share the "
-                f"sheet with {self._email} as Editor (Share button in Google Sheets)."
-            )
+            return (f"The service account cannot use the Google Sheet {self.key}: share the "
+                    f"sheet with {self._email} as Editor (Share button in Google Sheets).")
         if exc.code == 404:
-            return (
-                f"There is no Google Sheet with the key {self.key}. Check [source] "
-                "spreadsheet: copy the address from the browser's address bar."
-            )
+            return (f"There is no Google Sheet with the key {self.key}. Check [source] "
+                    "spreadsheet: copy the address from the browser's address bar.")
         if exc.code == 401:
-            return (
-                f"Google did not accept the service account key in "
-                f"{self.settings.key_file}. Create a new key and try again."
-            )
+            return (f"Google did not accept the service account key in "
+                    f"{self.settings.key_file}. Create a new key and try again.")
         return f"Google Sheets refused the request (status {exc.code}): {text}"
 
 
@@ -409,9 +361,8 @@ def load_credentials(path: Path, api_base: str = GOOGLE_API) -> Credentials:
         kind = Credentials if api_base == GOOGLE_API else OffGoogleCredentials
         return kind.from_service_account_info(info, scopes=SCOPES)  # type: ignore[no-any-return]
     except PermissionError:
-        raise SourceError(
-            f"The Google key file {path} cannot be read: permission denied."
-        ) from None
+        raise SourceError(f"The Google key file {path} cannot be read: permission denied.") \
+            from None
     except (ValueError, TypeError, KeyError, AttributeError, UnicodeDecodeError) as exc:
         # The reason names missing fields at most; the key itself never goes in a message.
         reason = str(exc) if isinstance(exc, ValueError) and "private" not in str(exc) else ""

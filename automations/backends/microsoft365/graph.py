@@ -44,20 +44,10 @@ RETRY_STATUS = {429, 503, 504}
 DEFAULT_POLICY = RetryPolicy(attempts=5, first_wait=2.0, max_wait=60.0, give_up_after=180.0)
 
 M365_KEYS = {
-    "tenant_id",
-    "client_id",
-    "client_secret_env",
-    "certificate_file",
-    "certificate_thumbprint",
-    "authority_url",
-    "graph_url",
-    "request_timeout_seconds",
-    "retry_attempts",
-    "retry_first_wait_seconds",
-    "retry_max_wait_seconds",
-    "give_up_after_seconds",
-    "simple_upload_max_bytes",
-    "upload_fragment_bytes",
+    "tenant_id", "client_id", "client_secret_env", "certificate_file", "certificate_thumbprint",
+    "authority_url", "graph_url", "request_timeout_seconds", "retry_attempts",
+    "retry_first_wait_seconds", "retry_max_wait_seconds", "give_up_after_seconds",
+    "simple_upload_max_bytes", "upload_fragment_bytes",
 }
 
 
@@ -92,9 +82,8 @@ class M365Settings:
 def _https(section: Any, key: str, default: str) -> str:
     value = section.text(key, default).rstrip("/")
     if not value.startswith("https://"):
-        raise ConfigError(
-            f"microsoft365.{key}: expected an address starting https://, got {value!r}"
-        )
+        raise ConfigError(f"microsoft365.{key}: expected an address starting https://, got "
+                          f"{value!r}")
     return value
 
 
@@ -120,26 +109,16 @@ def m365_settings(cfg: Config) -> M365Settings | None:
             "certificate_thumbprint, not both and not neither"
         )
     if cert and not thumbprint:
-        raise ConfigError(
-            "microsoft365.certificate_thumbprint: missing; copy the certificate's "
-            "thumbprint from the app's Certificates & secrets page"
-        )
+        raise ConfigError("microsoft365.certificate_thumbprint: missing; copy the certificate's "
+                          "thumbprint from the app's Certificates & secrets page")
     if thumbprint and not _is_hex(thumbprint.replace(":", ""), 40):
-        raise ConfigError(
-            f"microsoft365.certificate_thumbprint: expected 40 hexadecimal "
-            f"characters (SHA-1), got {thumbprint!r}"
-        )
-    fragment = section.integer(
-        "upload_fragment_bytes",
-        DEFAULT_FRAGMENT,
-        minimum=FRAGMENT_UNIT,
-        maximum=192 * FRAGMENT_UNIT,
-    )
+        raise ConfigError(f"microsoft365.certificate_thumbprint: expected 40 hexadecimal "
+                          f"characters (SHA-1), got {thumbprint!r}")
+    fragment = section.integer("upload_fragment_bytes", DEFAULT_FRAGMENT, minimum=FRAGMENT_UNIT,
+                               maximum=192 * FRAGMENT_UNIT)
     if fragment % FRAGMENT_UNIT:
-        raise ConfigError(
-            f"microsoft365.upload_fragment_bytes: must be a multiple of "
-            f"{FRAGMENT_UNIT} (320 KiB), got {fragment}"
-        )
+        raise ConfigError(f"microsoft365.upload_fragment_bytes: must be a multiple of "
+                          f"{FRAGMENT_UNIT} (320 KiB), got {fragment}")
     return M365Settings(
         tenant_id=section.text("tenant_id").strip(),
         client_id=section.text("client_id").strip(),
@@ -150,9 +129,8 @@ def m365_settings(cfg: Config) -> M365Settings | None:
         graph_url=_https(section, "graph_url", GRAPH),
         timeout=float(section.number("request_timeout_seconds", 60.0, minimum=1, maximum=600)),
         retry=_policy(section),
-        simple_upload_max=section.integer(
-            "simple_upload_max_bytes", SIMPLE_UPLOAD_MAX, minimum=1, maximum=SIMPLE_UPLOAD_MAX
-        ),
+        simple_upload_max=section.integer("simple_upload_max_bytes", SIMPLE_UPLOAD_MAX,
+                                          minimum=1, maximum=SIMPLE_UPLOAD_MAX),
         fragment=fragment,
     )
 
@@ -163,7 +141,8 @@ def _policy(section: Any) -> RetryPolicy:
         attempts=section.integer("retry_attempts", d.attempts, minimum=1, maximum=50),
         first_wait=float(section.number("retry_first_wait_seconds", d.first_wait, maximum=600)),
         max_wait=float(section.number("retry_max_wait_seconds", d.max_wait, maximum=3600)),
-        give_up_after=float(section.number("give_up_after_seconds", d.give_up_after, maximum=7200)),
+        give_up_after=float(section.number("give_up_after_seconds", d.give_up_after,
+                                           maximum=7200)),
     )
 
 
@@ -230,8 +209,7 @@ def never_sent(exc: BaseException) -> bool:
     if isinstance(exc, requests.ConnectTimeout):
         return True
     if isinstance(exc, requests.ConnectionError) and not isinstance(
-        exc, requests.exceptions.SSLError
-    ):
+            exc, requests.exceptions.SSLError):
         from urllib3.exceptions import MaxRetryError, NewConnectionError
 
         reason = exc.args[0] if exc.args else None
@@ -298,19 +276,14 @@ def _credential(settings: M365Settings) -> tuple[Any, str]:
         pem = path.read_text(encoding="ascii")
     except (OSError, UnicodeDecodeError) as exc:
         reason = exc.strerror if isinstance(exc, OSError) else "not a PEM text file"
-        raise SignInError(
-            f"The certificate file {path} cannot be read ({reason}). Check "
-            "microsoft365.certificate_file."
-        ) from None
+        raise SignInError(f"The certificate file {path} cannot be read ({reason}). Check "
+                          "microsoft365.certificate_file.") from None
     if "PRIVATE KEY-----" not in pem:
-        raise SignInError(
-            f"{path} holds no private key. microsoft365.certificate_file must be a "
-            ".pem file with the certificate's private key in it."
-        )
+        raise SignInError(f"{path} holds no private key. microsoft365.certificate_file must be a "
+                          ".pem file with the certificate's private key in it.")
     credential = {"private_key": pem, "thumbprint": settings.certificate_thumbprint}
-    return credential, hashlib.sha256(
-        pem.encode() + settings.certificate_thumbprint.encode()
-    ).hexdigest()
+    return credential, hashlib.sha256(pem.encode() + settings.certificate_thumbprint.encode()) \
+        .hexdigest()
 
 
 def _app(settings: M365Settings, session: requests.Session) -> Any:
@@ -342,15 +315,11 @@ def _app(settings: M365Settings, session: requests.Session) -> Any:
 
 def _sign_in_problem(settings: M365Settings, text: str) -> str:
     if "OIDC" in text or "authority" in text.lower():
-        return (
-            f"Microsoft's sign-in service does not know the tenant {settings.tenant_id!r}. "
-            "Check microsoft365.tenant_id (the Directory (tenant) ID on the app's Overview "
-            "page)."
-        )
-    return (
-        f"The app's certificate could not be used ({text.splitlines()[0][:200]}). Check "
-        "microsoft365.certificate_file."
-    )
+        return (f"Microsoft's sign-in service does not know the tenant {settings.tenant_id!r}. "
+                "Check microsoft365.tenant_id (the Directory (tenant) ID on the app's Overview "
+                "page).")
+    return (f"The app's certificate could not be used ({text.splitlines()[0][:200]}). Check "
+            "microsoft365.certificate_file.")
 
 
 def forget_tokens() -> None:
@@ -392,7 +361,8 @@ class GraphClient:
             from msal.exceptions import MsalServiceError
 
             try:
-                result = _app(self.settings, self.session).acquire_token_for_client(scopes=scopes)
+                result = _app(self.settings, self.session).acquire_token_for_client(
+                    scopes=scopes)
             except MsalServiceError as exc:  # MSAL raises "HTTP Error: 503" for a bare 5xx
                 raise SignInBusy(str(exc)) from None
             if "access_token" in result:
@@ -405,52 +375,33 @@ class GraphClient:
             return isinstance(exc, SignInBusy) or is_transient(exc)
 
         try:
-            return call_with_retry(
-                once,
-                policy=self.settings.retry,
-                transient=transient,
-                describe=describe_failure,
-                min_wait=retry_after,
-            )
+            return call_with_retry(once, policy=self.settings.retry, transient=transient,
+                                   describe=describe_failure, min_wait=retry_after)
         except GaveUp as exc:
             raise SignInUnreachable(f"Signing in to Microsoft 365: {exc}") from None
         except requests.RequestException as exc:
-            raise SignInUnreachable(
-                f"Signing in to Microsoft 365: {describe_failure(exc)}."
-            ) from None
+            raise SignInUnreachable(f"Signing in to Microsoft 365: {describe_failure(exc)}.") \
+                from None
 
     def _refusal(self, result: Mapping[str, Any]) -> str:
         error = str(result.get("error", "refused"))
         # The description starts with an AADSTS code that Microsoft documents; keep its first
         # line only (it never repeats the secret).
         detail = str(result.get("error_description", "")).splitlines()[:1]
-        how = (
-            f"the client secret in ${self.settings.client_secret_env}"
-            if self.settings.client_secret_env
-            else f"the certificate in {self.settings.certificate_file} and its thumbprint"
-        )
+        how = (f"the client secret in ${self.settings.client_secret_env}"
+               if self.settings.client_secret_env
+               else f"the certificate in {self.settings.certificate_file} and its thumbprint")
         said = f"{error}: {detail[0]}" if detail else error
-        return (
-            f"Microsoft 365 refused the app's sign-in ({said}). Check "
-            f"microsoft365.client_id, microsoft365.tenant_id and {how}; a secret may have "
-            "expired."
-        )
+        return (f"Microsoft 365 refused the app's sign-in ({said}). Check "
+                f"microsoft365.client_id, microsoft365.tenant_id and {how}; a secret may have "
+                "expired.")
 
     # --- requests
 
-    def request(
-        self,
-        method: str,
-        url: str,
-        *,
-        kind: str,
-        expect: tuple[int, ...] = (200,),
-        headers: Mapping[str, str] | None = None,
-        data: bytes | None = None,
-        body: Any = None,
-        signed: bool = True,
-        once_only: bool = False,
-    ) -> requests.Response:
+    def request(self, method: str, url: str, *, kind: str, expect: tuple[int, ...] = (200,),
+                headers: Mapping[str, str] | None = None, data: bytes | None = None,
+                body: Any = None, signed: bool = True, once_only: bool = False) \
+            -> requests.Response:
         """One Graph call, tried again on 429/503/504 and lost connections. Raises GraphError
         for any other answer not in ``expect``, GaveUp when the tries run out.
         ``signed=False``: a pre-authenticated URL (an upload session's), sent without a token,
@@ -463,20 +414,15 @@ class GraphClient:
             if signed:
                 sent["Authorization"] = f"Bearer {self.token()}"
             self.calls[kind] += 1
-            resp = self.session.request(
-                method, full, headers=sent, data=data, json=body, timeout=self.settings.timeout
-            )
+            resp = self.session.request(method, full, headers=sent, data=data, json=body,
+                                        timeout=self.settings.timeout)
             if resp.status_code not in expect:
                 raise _graph_error(resp)
             return resp
 
-        return call_with_retry(
-            once,
-            policy=self.settings.retry,
-            transient=never_sent if once_only else is_transient,
-            describe=describe_failure,
-            min_wait=retry_after,
-        )
+        return call_with_retry(once, policy=self.settings.retry,
+                               transient=never_sent if once_only else is_transient,
+                               describe=describe_failure, min_wait=retry_after)
 
     def total_calls(self) -> int:
         return sum(self.calls.values())

@@ -69,13 +69,8 @@ class Download:
 
 
 class Microsoft365Source:
-    def __init__(
-        self,
-        settings: M365Settings,
-        source: SourceConfig,
-        cfg: Config | None = None,
-        client: GraphClient | None = None,
-    ) -> None:
+    def __init__(self, settings: M365Settings, source: SourceConfig, cfg: Config | None = None,
+                 client: GraphClient | None = None) -> None:
         self.settings, self.source, self.cfg = settings, source, cfg
         self.client = client or GraphClient(settings)
         self.name = "the workbook in Microsoft 365"
@@ -129,27 +124,20 @@ class Microsoft365Source:
         shutil.copy2(held.local, work)
         marked = write_xlsx_marks(work, plan, self.cfg)
         if not marked.changed:
-            return WriteResult(
-                changed=False,
-                cells_marked=marked.cells_marked,
-                message=f"{held.name} already shows these findings, so nothing was uploaded.",
-            )
+            return WriteResult(changed=False, cells_marked=marked.cells_marked,
+                               message=f"{held.name} already shows these findings, so nothing "
+                                       "was uploaded.")
         try:
             with self._explained("uploading"):
                 self._upload(held, work.read_bytes())
         except _Dropped as dropped:
-            return WriteResult(
-                changed=False, cells_marked=marked.cells_marked, message=str(dropped)
-            )
+            return WriteResult(changed=False, cells_marked=marked.cells_marked,
+                               message=str(dropped))
         return WriteResult(
-            changed=True,
-            cells_marked=marked.cells_marked,
-            cells_cleared=marked.cells_cleared,
-            message=(
-                f"Marked {marked.cells_marked} cells in {held.name}, cleared "
-                f"{marked.cells_cleared}, and saved it to Microsoft 365. The previous "
-                "version is in the file's version history."
-            ),
+            changed=True, cells_marked=marked.cells_marked, cells_cleared=marked.cells_cleared,
+            message=(f"Marked {marked.cells_marked} cells in {held.name}, cleared "
+                     f"{marked.cells_cleared}, and saved it to Microsoft 365. The previous "
+                     "version is in the file's version history."),
         )
 
     def write_report(self, report: Path, plan: MarkPlan) -> WriteResult:
@@ -161,9 +149,8 @@ class Microsoft365Source:
         assert self._held is not None
         result = write_xlsx_report(self._held.local, report, plan, self.cfg)
         result.message = result.message.replace(
-            f"{self._held.local.name} was not changed",
-            f"{self._held.name} in Microsoft 365 was not changed",
-        )
+            f"{self._held.local.name} was not changed", f"{self._held.name} in Microsoft 365 "
+            "was not changed")
         return result
 
     def _upload(self, held: Download, data: bytes) -> None:
@@ -171,14 +158,9 @@ class Microsoft365Source:
             if len(data) <= self.settings.simple_upload_max:
                 # Replace the content in one call, only if nobody saved since the download
                 # (driveitem-put-content; Content-Type as its request-headers table says).
-                self.client.request(
-                    "PUT",
-                    f"{held.item_path}/content",
-                    kind="upload",
-                    expect=(200, 201),
-                    data=data,
-                    headers={"If-Match": held.etag, "Content-Type": "text/plain"},
-                )
+                self.client.request("PUT", f"{held.item_path}/content", kind="upload",
+                                    expect=(200, 201), data=data,
+                                    headers={"If-Match": held.etag, "Content-Type": "text/plain"})
             else:
                 self._upload_in_session(held, data)
         except GraphError as exc:
@@ -201,9 +183,7 @@ class Microsoft365Source:
         to the session's URL without a token (driveitem-createuploadsession: "Don't include an
         Authorization header"); 202 for each fragment but the last, 200 or 201 for it."""
         session = self.client.request(
-            "POST",
-            f"{held.item_path}/createUploadSession",
-            kind="upload-session",
+            "POST", f"{held.item_path}/createUploadSession", kind="upload-session",
             headers={"If-Match": held.etag},
             body={"item": {"@microsoft.graph.conflictBehavior": "replace"}},
         ).json()
@@ -211,13 +191,9 @@ class Microsoft365Source:
         size, step = len(data), self.settings.fragment
         try:
             for start in range(0, size, step):
-                part = data[start : start + step]
+                part = data[start:start + step]
                 self.client.request(
-                    "PUT",
-                    url,
-                    kind="upload-fragment",
-                    expect=(200, 201, 202),
-                    data=part,
+                    "PUT", url, kind="upload-fragment", expect=(200, 201, 202), data=part,
                     signed=False,
                     headers={"Content-Range": f"bytes {start}-{start + len(part) - 1}/{size}"},
                 )
@@ -229,9 +205,8 @@ class Microsoft365Source:
         """Best effort: a session left behind expires by itself after a few days."""
         # The upload's own failure is the one to report, not the cancel's.
         with contextlib.suppress(Exception):
-            self.client.request(
-                "DELETE", upload_url, kind="cancel-session", expect=(204,), signed=False
-            )
+            self.client.request("DELETE", upload_url, kind="cancel-session", expect=(204,),
+                                signed=False)
 
     # --- access check
 
@@ -246,30 +221,23 @@ class Microsoft365Source:
         try:
             with self._explained("checking write access to"):
                 session = self.client.request(
-                    "POST",
-                    f"{path}/createUploadSession",
-                    kind="upload-session",
+                    "POST", f"{path}/createUploadSession", kind="upload-session",
                     headers={"If-Match": str(item["eTag"])},
                     body={"item": {"@microsoft.graph.conflictBehavior": "replace"}},
                 ).json()
                 self._cancel(str(session["uploadUrl"]))
         except _Refused as exc:
             if exc.status in (401, 403):
-                return False, [
-                    read,
-                    f"Write: cannot write {name}: grant the app write access to "
-                    "it (Sites.Selected with the write role on its site, or "
-                    "Files.ReadWrite.All).",
-                ]
+                return False, [read, f"Write: cannot write {name}: grant the app write access to "
+                                     "it (Sites.Selected with the write role on its site, or "
+                                     "Files.ReadWrite.All)."]
             if exc.status == 423:
                 return False, [read, f"Write: {name} is checked out or locked: check it in."]
             if exc.status == 412:
                 return False, [read, f"Write: {name} changed during the check; run it again."]
             raise SourceError(str(exc)) from None
-        return True, [
-            read,
-            f"Write: can write {name} (an upload was started and cancelled, so nothing changed).",
-        ]
+        return True, [read, f"Write: can write {name} (an upload was started and cancelled, so "
+                            "nothing changed)."]
 
     # --- plumbing
 
@@ -290,32 +258,22 @@ class Microsoft365Source:
                 raise _Refused(exc.status, self._message(exc, doing)) from None
             raise SourceError(self._message(exc, doing)) from None
         except requests.RequestException as exc:
-            raise SourceError(
-                f"{doing.capitalize()} {self.name}: {describe_failure(exc)}."
-            ) from None
+            raise SourceError(f"{doing.capitalize()} {self.name}: {describe_failure(exc)}.") \
+                from None
 
     def _message(self, exc: GraphError, doing: str) -> str:
-        where = (
-            f"the sharing link {self.source.sharing_url}"
-            if self.source.sharing_url
-            else f"drive {self.source.drive_id}, item {self.source.item_id}"
-        )
+        where = (f"the sharing link {self.source.sharing_url}" if self.source.sharing_url
+                 else f"drive {self.source.drive_id}, item {self.source.item_id}")
         if exc.status == 401:
-            return (
-                "Microsoft 365 did not accept the app's token (status 401). Check "
-                "microsoft365.tenant_id and that the app's permissions were granted "
-                "(admin consent)."
-            )
+            return ("Microsoft 365 did not accept the app's token (status 401). Check "
+                    "microsoft365.tenant_id and that the app's permissions were granted "
+                    "(admin consent).")
         if exc.status == 403:
-            return (
-                f"The app may not use {where} (status 403): the Microsoft 365 administrator "
-                "must grant it access to the file's site (see the README, Microsoft 365)."
-            )
+            return (f"The app may not use {where} (status 403): the Microsoft 365 administrator "
+                    "must grant it access to the file's site (see the README, Microsoft 365).")
         if exc.status == 404:
-            return (
-                f"There is no file at {where} that the app can see (status 404). Check "
-                "[source] in the config."
-            )
+            return (f"There is no file at {where} that the app can see (status 404). Check "
+                    "[source] in the config.")
         return f"Microsoft 365 refused {doing} {self.name}: {exc}"
 
 
@@ -332,29 +290,22 @@ class _Refused(Exception):
 def item_path(item: Mapping[str, Any]) -> str:
     drive = item.get("parentReference", {}).get("driveId")
     if not drive or not item.get("id"):
-        raise SourceError(
-            "Microsoft 365 did not say which drive holds the workbook. Give "
-            "[source] drive_id and item_id instead of the sharing link."
-        )
+        raise SourceError("Microsoft 365 did not say which drive holds the workbook. Give "
+                          "[source] drive_id and item_id instead of the sharing link.")
     return f"/drives/{_q(drive)}/items/{_q(item['id'])}"
 
 
 def _check_is_workbook(item: Mapping[str, Any]) -> None:
     name = str(item.get("name", ""))
     if "folder" in item or "file" not in item:
-        raise SourceError(
-            f"{name or 'The item'} in Microsoft 365 is a folder, not a workbook. "
-            "Point [source] at the .xlsx file itself."
-        )
+        raise SourceError(f"{name or 'The item'} in Microsoft 365 is a folder, not a workbook. "
+                          "Point [source] at the .xlsx file itself.")
     if not name.lower().endswith(WORKBOOK_ENDINGS):
-        raise SourceError(
-            f"{name} is not an Excel workbook (.xlsx). Point [source] at the board's .xlsx file."
-        )
+        raise SourceError(f"{name} is not an Excel workbook (.xlsx). Point [source] at the "
+                          "board's .xlsx file.")
     if not item.get("eTag"):
-        raise SourceError(
-            f"Microsoft 365 gave no version tag (eTag) for {name}, so marks "
-            "could not be saved safely."
-        )
+        raise SourceError(f"Microsoft 365 gave no version tag (eTag) for {name}, so marks "
+                          "could not be saved safely.")
 
 
 def _q(text: str | None) -> str:

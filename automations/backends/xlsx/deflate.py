@@ -33,9 +33,8 @@ def quick_packer() -> Any:
     return _quick.compressobj(QUICK_LEVEL, _quick.DEFLATED, -15)
 
 
-def unpacked(
-    zf: zipfile.ZipFile, info: zipfile.ZipInfo, block: int, limit: int | None = None
-) -> Iterator[bytes]:
+def unpacked(zf: zipfile.ZipFile, info: zipfile.ZipInfo, block: int,
+             limit: int | None = None) -> Iterator[bytes]:
     """A part's bytes in blocks of at most ``block``, the first ``limit`` of them (None: all,
     and then its size and CRC-32 are checked against the zip's directory, as zipfile does).
     Read through a handle of its own, so it never disturbs another stream on the same file."""
@@ -55,9 +54,8 @@ def unpacked(
         if limit is not None and size >= limit:
             return
     if limit is not None or size != info.file_size or crc != info.CRC:
-        raise zipfile.BadZipFile(
-            f"{info.filename} is damaged: it does not unpack to the size and checksum the zip says"
-        )
+        raise zipfile.BadZipFile(f"{info.filename} is damaged: it does not unpack to the "
+                                 "size and checksum the zip says")
 
 
 def _inflated(path: str, info: zipfile.ZipInfo, inflater: Any, block: int) -> Iterator[bytes]:
@@ -87,9 +85,8 @@ def _cut(data: bytes, block: int) -> Iterator[bytes]:
         yield bytes(view[at : at + block])
 
 
-def _through_zipfile(
-    zf: zipfile.ZipFile, info: zipfile.ZipInfo, block: int, limit: int | None
-) -> Iterator[bytes]:
+def _through_zipfile(zf: zipfile.ZipFile, info: zipfile.ZipInfo, block: int,
+                     limit: int | None) -> Iterator[bytes]:
     left = info.file_size if limit is None else limit
     with zf.open(info) as stream:  # reading to the end also checks the stored checksum
         while left > 0 and (data := stream.read(min(block, left))):

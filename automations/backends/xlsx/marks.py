@@ -155,11 +155,8 @@ def _write_xlsx_marks(
         kept: list[Path] = []
 
         def verify_then_backup(tmp: Path) -> None:
-            refuse(
-                differences(pkg, tmp, book.people_parts(), book.as_read, book.edited),
-                path.name,
-                REPORT_HINT,
-            )
+            refuse(differences(pkg, tmp, book.people_parts(), book.as_read, book.edited),
+                   path.name, REPORT_HINT)
             refuse_if_open(path)
             _refuse_if_saved_since(real, stamp)
             kept.append(backup(path, settings, dt.datetime.now()))
@@ -206,11 +203,8 @@ def write_xlsx_report(path: Path, report: Path, plan: MarkPlan, cfg: Config | No
         apply_marks(book, plan)
 
         def verify(tmp: Path) -> None:
-            refuse(
-                differences(pkg, tmp, book.people_parts(), book.as_read, book.edited),
-                report.name,
-                "",
-            )
+            refuse(differences(pkg, tmp, book.people_parts(), book.as_read, book.edited),
+                   report.name, "")
 
         save_verified(pkg.write, report, verify)
     return WriteResult(
@@ -265,9 +259,8 @@ class Book:
         if part not in self._sheets:
             self._sheets[part] = read_sheet(self.pkg, part)
             read = self._sheets[part]
-            self.as_read[part] = SheetXml(
-                read.head, read.root_tag, read.prefix, list(read.chunks), read.end
-            )
+            self.as_read[part] = SheetXml(read.head, read.root_tag, read.prefix,
+                                          list(read.chunks), read.end)
         return self._sheets[part]
 
     @property
@@ -343,9 +336,8 @@ def current_state(book: Book | Path, expected_tab: Frozen | None = None) -> Mark
             ours = our_note(text)
             if ours and ref not in book.notes(ws.part).threaded:
                 notes.add((ws.name, ref, ours))
-    return MarksState(
-        frozenset(rules), frozenset(notes), _tab_now(book, expected_tab), frozenset(stale)
-    )
+    return MarksState(frozenset(rules), frozenset(notes), _tab_now(book, expected_tab),
+                      frozenset(stale))
 
 
 def _our_rules(sheet: SheetXml) -> dict[Severity, set[str]]:
@@ -377,8 +369,7 @@ def _our_dxfs(sheet: SheetXml) -> dict[Severity, set[str]]:
 def _stale(sheet: SheetXml, styles: Styles) -> set[Severity]:
     """Severities whose rule on this sheet does not point at the severity's dxf of today."""
     return {
-        severity
-        for severity, ids in _our_dxfs(sheet).items()
+        severity for severity, ids in _our_dxfs(sheet).items()
         if not all(i.isdigit() and styles.has_dxf(int(i), severity) for i in ids)
     }
 
@@ -387,9 +378,8 @@ def desired_state(book: Book, plan: MarkPlan) -> MarksState:
     parts = {ws.name: ws.part for ws in book.worksheets}
     rules = {(m.sheet, m.severity.value, m.cell) for m in plan.cells if m.sheet in parts}
     wanted = _wanted_notes(book, plan)
-    notes = {
-        (sheet, cell, text) for sheet, part in parts.items() for cell, text in wanted[part].items()
-    }
+    notes = {(sheet, cell, text) for sheet, part in parts.items()
+             for cell, text in wanted[part].items()}
     return MarksState(frozenset(rules), frozenset(notes), _frozen_rows(book, plan))
 
 
@@ -455,9 +445,8 @@ def apply_marks(book: Book, plan: MarkPlan, before: MarksState | None = None) ->
     return len(had - wanted)
 
 
-def _mark_sheet(
-    book: Book, part: str, marks: list[CellMark], styles: Styles, wanted: dict[str, str]
-) -> None:
+def _mark_sheet(book: Book, part: str, marks: list[CellMark], styles: Styles,
+                wanted: dict[str, str]) -> None:
     """``wanted``: cell -> the check's block of its note, on this sheet."""
     sheet = book.sheet(part)
     original = [c.data for c in sheet.chunks]
@@ -481,8 +470,7 @@ def _replace_rules(sheet: SheetXml, marks: list[CellMark], styles: Styles) -> No
         if chunk.name == "conditionalFormatting" and b"coprod:" in chunk.data:
             el = sheet.element(chunk)
             theirs = [
-                r
-                for r in el.iter(f"{M}cfRule")
+                r for r in el.iter(f"{M}cfRule")
                 if rule_severity(r.findtext(f"{M}formula") or "") is None
             ]
             if not theirs:
@@ -539,36 +527,24 @@ def _check_tab_is_ours(book: Book) -> None:
     check_validation_tab_is_ours(first_cell(book.pkg.read(book.tab.part), lambda: book.shared))
 
 
-def tab_rows(
-    plan: MarkPlan, sheets: set[str], unnoted: set[tuple[str, str]] = frozenset()
-) -> list[list[Any]]:
+def tab_rows(plan: MarkPlan, sheets: set[str], unnoted: set[tuple[str, str]] = frozenset()
+             ) -> list[list[Any]]:
     """The tab's values, row by row (what _write_tab writes and _tab_now reads back).
     ``unnoted``: (sheet, cell) of marks that could not get a note (threaded comments)."""
     return [row.values for row in _tab_rows(plan, sheets, unnoted)]
 
 
 def _tab_rows(plan: MarkPlan, sheets: set[str], unnoted: set[tuple[str, str]]) -> list[TabRow]:
-    rows = [
-        TabRow([VALIDATION_TITLE]),
-        TabRow([counts_line(plan.counts)]),
-        TabRow([stamp_line(plan.checked_at)]),
-        TabRow(list(VALIDATION_COLUMNS)),
-    ]
+    rows = [TabRow([VALIDATION_TITLE]), TabRow([counts_line(plan.counts)]),
+            TabRow([stamp_line(plan.checked_at)]), TabRow(list(VALIDATION_COLUMNS))]
     for f, row in zip(plan.findings, validation_table(plan), strict=True):
         sheet, cell, message = row.sheet, row.cell, row.message
         linked = sheet in sheets and sheet != VALIDATION_TAB
         if (sheet, cell) in unnoted:
             message += THREADED_REASON
         # In VALIDATION_COLUMNS order: the link before the rule id, which comes last.
-        values = [
-            row.severity,
-            row.about,
-            sheet,
-            cell,
-            message,
-            link_label(sheet, cell) if linked else "",
-            row.rule,
-        ]
+        values = [row.severity, row.about, sheet, cell, message,
+                  link_label(sheet, cell) if linked else "", row.rule]
         # One search of the whole row: a row that needs cleaning is rare.
         if ILLEGAL_CHARACTERS.search("".join(values)) is not None:
             values = [_clean(v) for v in values]
@@ -638,16 +614,8 @@ def _write_tab(book: Book, plan: MarkPlan, styles: Styles) -> str:
 
 
 # The order of a workbook's children (ECMA-376 Part 1, CT_Workbook) up to definedNames.
-BEFORE_DEFINED_NAMES = (
-    "fileVersion",
-    "fileSharing",
-    "workbookPr",
-    "workbookProtection",
-    "bookViews",
-    "sheets",
-    "functionGroups",
-    "externalReferences",
-)
+BEFORE_DEFINED_NAMES = ("fileVersion", "fileSharing", "workbookPr", "workbookProtection",
+                        "bookViews", "sheets", "functionGroups", "externalReferences")
 PRINT_TITLES = "_xlnm.Print_Titles"
 
 
@@ -661,30 +629,20 @@ def _repeat_header_row(pkg: Package, changed: bool = False) -> None:
     place = str(next(i for i, s in enumerate(sheets) if s.get("name") == VALIDATION_TAB))
     wanted = [(place, print_titles(VALIDATION_TAB))]
     names = book.find(f"{M}definedNames")
-    ours = (
-        []
-        if names is None
-        else [
-            n
-            for n in names.iter(f"{M}definedName")
-            if n.get("name") == PRINT_TITLES and _is_ours(n, place)
-        ]
-    )
+    ours = [] if names is None else [
+        n for n in names.iter(f"{M}definedName")
+        if n.get("name") == PRINT_TITLES and _is_ours(n, place)
+    ]
     if [(n.get("localSheetId"), n.text) for n in ours] != wanted:
         for n in ours:
             names.remove(n)
         if names is None:
             names = etree.Element(f"{M}definedNames")
-            at = max(
-                (
-                    i + 1
-                    for i, c in enumerate(book)
-                    if etree.QName(c).localname in BEFORE_DEFINED_NAMES
-                ),
-                default=0,
-            )
+            at = max((i + 1 for i, c in enumerate(book)
+                      if etree.QName(c).localname in BEFORE_DEFINED_NAMES), default=0)
             book.insert(at, names)
-        name = etree.SubElement(names, f"{M}definedName", name=PRINT_TITLES, localSheetId=place)
+        name = etree.SubElement(names, f"{M}definedName", name=PRINT_TITLES,
+                                localSheetId=place)
         name.text = wanted[0][1]
         changed = True
     if changed:
@@ -696,8 +654,7 @@ def _is_ours(name: etree._Element, place: str) -> bool:
     over from when the tab stood at another place)."""
     text = name.text or ""
     return name.get("localSheetId") == place or text.startswith(
-        (f"{VALIDATION_TAB}!", f"'{VALIDATION_TAB}'!")
-    )
+        (f"{VALIDATION_TAB}!", f"'{VALIDATION_TAB}'!"))
 
 
 def _list_in_app_properties(pkg: Package) -> None:
@@ -727,3 +684,4 @@ def _list_in_app_properties(pkg: Package) -> None:
             titles.set("size", str(len(titles)))
             pkg.put(part, serialise(root))
             return
+

@@ -85,9 +85,8 @@ class SheetNotes:
         return {c.get("ref", ""): comment_text(c) for c in self.root.iter(f"{M}comment")}
 
 
-def read_notes(
-    pkg: Package, sheet_part: str, parsed: dict[str, etree._Element] | None = None
-) -> SheetNotes:
+def read_notes(pkg: Package, sheet_part: str,
+               parsed: dict[str, etree._Element] | None = None) -> SheetNotes:
     """``parsed``: parts already parsed (part -> root), which are read from there and are not
     to be changed (the after-save proof parses each written part once)."""
     found = [p for p in pkg.related(sheet_part, REL_COMMENTS) if pkg.has(p)]
@@ -100,8 +99,7 @@ def read_notes(
     for thread_part in pkg.related(sheet_part, REL_THREADED):
         if pkg.has(thread_part):
             threaded |= {
-                el.get("ref", "")
-                for el in parse(pkg.read(thread_part)).iter()
+                el.get("ref", "") for el in parse(pkg.read(thread_part)).iter()
                 if isinstance(el.tag, str) and etree.QName(el).localname == "threadedComment"
             }
     return SheetNotes(sheet_part, part, root, threaded)
@@ -167,15 +165,9 @@ def change_notes(notes: SheetNotes, wanted: dict[str, str]) -> NoteChanges:
     elif changes.added:
         comment_list = root.find(f"{M}commentList")
         author = _author_id(root)
-        comment_list.extend(
-            list(
-                parse(
-                    f'<commentList xmlns="{NS_MAIN}">'
-                    f"{_comments_text(changes.added.items(), author)}"
-                    "</commentList>".encode()
-                )
-            )
-        )
+        comment_list.extend(list(parse(f'<commentList xmlns="{NS_MAIN}">'
+                                       f"{_comments_text(changes.added.items(), author)}"
+                                       "</commentList>".encode())))
         _sort(comment_list)
     return changes
 
@@ -183,20 +175,17 @@ def change_notes(notes: SheetNotes, wanted: dict[str, str]) -> NoteChanges:
 def _comments_text(added: Iterable[tuple[str, str]], author: int) -> str:
     """The check's new notes as XML text, to be parsed in one go (element by element is several
     times slower for a thousand notes). Each is one plain run, as _set_plain makes it."""
-    return "".join(
-        [
-            f'<comment ref="{_attr(ref)}" authorId="{author}"><text><t{_space(text)}>'
-            f"{_escape(text)}</t></text></comment>"
-            for ref, text in added
-        ]
-    )
+    return "".join([
+        f'<comment ref="{_attr(ref)}" authorId="{author}"><text><t{_space(text)}>'
+        f"{_escape(text)}</t></text></comment>"
+        for ref, text in added
+    ])
 
 
 def _escape(text: str) -> str:
     # A carriage return is kept as one (a parser reads a bare one as a line feed).
-    return (
-        text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\r", "&#13;")
-    )
+    return (text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+            .replace("\r", "&#13;"))
 
 
 def _attr(text: str) -> str:
@@ -234,7 +223,7 @@ def _cell_order(ref: str) -> tuple[int, str]:
     cost of reading the reference (a thousand notes are sorted on every save)."""
     ref = ref.replace("$", "").upper()
     letters = ref.rstrip("0123456789")
-    digits = ref[len(letters) :]
+    digits = ref[len(letters):]
     return (int(digits) if digits.isdigit() else 0, letters.rjust(3))
 
 
@@ -334,9 +323,8 @@ def _vml_part(pkg: Package, sheet: SheetXml, sheet_part: str) -> str | None:
     return None
 
 
-def _write_vml(
-    pkg: Package, sheet: SheetXml, sheet_part: str, changes: NoteChanges, keep_empty: bool
-) -> None:
+def _write_vml(pkg: Package, sheet: SheetXml, sheet_part: str, changes: NoteChanges,
+               keep_empty: bool) -> None:
     vml_part = _vml_part(pkg, sheet, sheet_part)
     if not changes.any():
         return
@@ -430,12 +418,10 @@ def _with_shapes(pkg: Package, data: bytes, notes: dict[str, str]) -> bytes:
     declared = b'xmlns:v="urn:schemas-microsoft-com:vml"' in data
     namespaces = b"" if declared else b" " + VML_NAMESPACES
     named = namespaces.decode()
-    shapes = "".join(
-        [
-            _shape(shape_id, ref, text, named)
-            for shape_id, (ref, text) in zip(ids, notes.items(), strict=True)
-        ]
-    )
+    shapes = "".join([
+        _shape(shape_id, ref, text, named)
+        for shape_id, (ref, text) in zip(ids, notes.items(), strict=True)
+    ])
     return data[:end] + shapetype + shapes.encode() + data[end:]
 
 
@@ -476,16 +462,7 @@ SHAPE_TEXT = (
 def _shape(shape_id: int, ref: str, text: str, namespaces: str) -> str:
     row, col = rc(ref)
     # Lines of NOTE_CHARS_PER_LINE characters (a blank line is still one).
-    lines = sum(
-        [
-            (len(line) + NOTE_CHARS_PER_LINE - 1) // NOTE_CHARS_PER_LINE or 1
-            for line in text.split("\n")
-        ]
-    )
-    return SHAPE_TEXT % (
-        namespaces,
-        shape_id,
-        min(400, 12 + NOTE_LINE_PX * lines),
-        row - 1,
-        col - 1,
-    )
+    lines = sum([(len(line) + NOTE_CHARS_PER_LINE - 1) // NOTE_CHARS_PER_LINE or 1
+                 for line in text.split("\n")])
+    return SHAPE_TEXT % (namespaces, shape_id, min(400, 12 + NOTE_LINE_PX * lines), row - 1,
+                         col - 1)

@@ -218,12 +218,8 @@ class Package:
             external = el.get("TargetMode") == "External"
             target = el.get("Target", "")
             out.append(
-                Rel(
-                    el.get("Id", ""),
-                    el.get("Type", ""),
-                    target if external else resolve(part, target),
-                    external,
-                )
+                Rel(el.get("Id", ""), el.get("Type", ""),
+                    target if external else resolve(part, target), external)
             )
         return out
 
@@ -233,7 +229,8 @@ class Package:
     def _office_document(self) -> str:
         # Any officeDocument relationship, Strict's too, so that a Strict file is named as such.
         found = [
-            r.target for r in self.rels("") if r.type.endswith("/officeDocument") and not r.external
+            r.target for r in self.rels("")
+            if r.type.endswith("/officeDocument") and not r.external
         ]
         if not found:
             raise SourceError(
@@ -272,8 +269,7 @@ class Package:
         """Add a relationship from ``part`` and return its new id."""
         name = rels_name(part)
         root = (
-            parse(self.read(name))
-            if self.has(name)
+            parse(self.read(name)) if self.has(name)
             else etree.Element(f"{{{NS_PKG_RELS}}}Relationships", nsmap={None: NS_PKG_RELS})
         )
         taken = {el.get("Id") for el in root}
@@ -399,15 +395,8 @@ class ZipWriter:
     def copy(self, info: zipfile.ZipInfo, data: bytes) -> None:
         if info.flag_bits & 0x1:
             raise SourceError(f"{info.filename} is encrypted inside the workbook.")
-        self._entry(
-            info.filename,
-            info.compress_type,
-            info.date_time,
-            info.CRC,
-            data,
-            info.file_size,
-            info.external_attr,
-        )
+        self._entry(info.filename, info.compress_type, info.date_time, info.CRC,
+                    data, info.file_size, info.external_attr)
         self.written.append((info.filename, info.file_size, info.CRC))
 
     def add(self, name: str, pieces: list[Piece], when: tuple[int, ...]) -> None:
@@ -429,17 +418,8 @@ class ZipWriter:
         self.out.seek(end)
         self.written.append((name, size, crc))
 
-    def _entry(
-        self,
-        name: str,
-        method: int,
-        when: tuple[int, ...],
-        crc: int,
-        data: bytes | None,
-        size: int,
-        attrs: int,
-        packed: int = 0,
-    ) -> None:
+    def _entry(self, name: str, method: int, when: tuple[int, ...], crc: int,
+               data: bytes | None, size: int, attrs: int, packed: int = 0) -> None:
         """A local header, then ``data`` (None: the data is already in the file after the
         header, ``packed`` bytes of it), and the entry's record for the central directory."""
         stored = packed if data is None else len(data)
@@ -450,44 +430,14 @@ class ZipWriter:
         dos_time = (when[3] << 11) | (when[4] << 5) | (when[5] // 2)
         dos_date = ((max(when[0], 1980) - 1980) << 9) | (when[1] << 5) | when[2]
         offset = self.out.tell()
-        self.out.write(
-            LOCAL_HEADER.pack(
-                LOCAL_SIGNATURE,
-                20,
-                flags,
-                method,
-                dos_time,
-                dos_date,
-                crc,
-                stored,
-                size,
-                len(encoded),
-                0,
-            )
-        )
+        self.out.write(LOCAL_HEADER.pack(LOCAL_SIGNATURE, 20, flags, method, dos_time, dos_date,
+                                         crc, stored, size, len(encoded), 0))
         self.out.write(encoded)
         if data is not None:
             self.out.write(data)
         self.central.append(
-            CENTRAL_HEADER.pack(
-                0x02014B50,
-                20,
-                20,
-                flags,
-                method,
-                dos_time,
-                dos_date,
-                crc,
-                stored,
-                size,
-                len(encoded),
-                0,
-                0,
-                0,
-                0,
-                attrs,
-                offset,
-            )
+            CENTRAL_HEADER.pack(0x02014B50, 20, 20, flags, method, dos_time, dos_date, crc,
+                                stored, size, len(encoded), 0, 0, 0, 0, attrs, offset)
             + encoded
         )
 

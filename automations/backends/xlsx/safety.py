@@ -24,7 +24,6 @@ REPORT_HINT = (
     "coprod validate --report FILE.xlsx"
 )
 
-
 @dataclass(frozen=True)
 class WriteSettings:
     backups: int = 5

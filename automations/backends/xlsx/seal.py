@@ -55,10 +55,8 @@ def _plan(plan: MarkPlan) -> bytes:
 @cache
 def _fields(kind: type) -> Callable[[Iterable[object]], list[tuple[object, ...]]]:
     # A severity by its value, which plain_bytes can write as it is (an enum member it cannot).
-    names = [
-        f"{f.name}.value" if f.type in ("Severity", Severity) else f.name
-        for f in dataclasses.fields(kind)
-    ]
+    names = [f"{f.name}.value" if f.type in ("Severity", Severity) else f.name
+             for f in dataclasses.fields(kind)]
     get = operator.attrgetter(*names)
     return lambda items: [get(item) for item in items]
 

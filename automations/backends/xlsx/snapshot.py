@@ -32,11 +32,8 @@ M = f"{{{NS_MAIN}}}"
 
 
 def differences(
-    package: Package,
-    written: Path,
-    people_sheets: dict[str, str],
-    as_read: dict[str, SheetXml] | None = None,
-    edited: dict[str, SheetXml] | None = None,
+    package: Package, written: Path, people_sheets: dict[str, str],
+    as_read: dict[str, SheetXml] | None = None, edited: dict[str, SheetXml] | None = None,
 ) -> list[str]:
     """What differs between the file ``package`` was read from and ``written``, in words (empty
     when the written file keeps everything). Only the parts ``package`` changed may differ.
@@ -49,12 +46,8 @@ def differences(
 
 
 def _differences(
-    original: Package,
-    owned: set[str],
-    written: Path,
-    people_sheets: dict[str, str],
-    as_read: dict[str, SheetXml],
-    edited: dict[str, SheetXml],
+    original: Package, owned: set[str], written: Path, people_sheets: dict[str, str],
+    as_read: dict[str, SheetXml], edited: dict[str, SheetXml],
 ) -> list[str]:
     problems: list[str] = []
     try:
@@ -78,17 +71,13 @@ def _differences(
 
 def _same(a: Package, b: Package, ia: zipfile.ZipInfo, ib: zipfile.ZipInfo) -> bool:
     """The same part, stored the same way: the same compressed bytes, sizes and checksum."""
-    same_record = (ia.file_size, ia.CRC, ia.compress_type) == (
-        ib.file_size,
-        ib.CRC,
-        ib.compress_type,
-    )
+    same_record = (ia.file_size, ia.CRC, ia.compress_type) == (ib.file_size, ib.CRC,
+                                                               ib.compress_type)
     return same_record and a.stored(ia) == b.stored(ib)
 
 
-def _well_formed(
-    pkg: Package, name: str, problems: list[str], parsed: dict[str, etree._Element]
-) -> None:
+def _well_formed(pkg: Package, name: str, problems: list[str],
+                 parsed: dict[str, etree._Element]) -> None:
     """Kept in ``parsed`` when it is: the notes are compared from the same tree."""
     if name.endswith((".xml", ".rels")) and not name.startswith("xl/worksheets/sheet"):
         try:
@@ -98,12 +87,8 @@ def _well_formed(
 
 
 def _sheets(
-    before: Package,
-    after: Package,
-    people: dict[str, str],
-    owned: set[str],
-    as_read: dict[str, SheetXml],
-    edited: dict[str, SheetXml],
+    before: Package, after: Package, people: dict[str, str], owned: set[str],
+    as_read: dict[str, SheetXml], edited: dict[str, SheetXml],
     parsed: dict[str, etree._Element],
 ) -> list[str]:
     problems = []

@@ -148,9 +148,8 @@ _FORMULA = re.compile(rb"<f[ >/]")
 _REF = re.compile(rb'\br="([A-Z]+)([0-9]+)"')
 
 
-def uncalculated_formulas(
-    path: Path, skip: Collection[str] = ()
-) -> dict[str, set[tuple[int, int]]]:
+def uncalculated_formulas(path: Path, skip: Collection[str] = ()
+                          ) -> dict[str, set[tuple[int, int]]]:
     """Tab title -> (row, column) of each cell that holds a formula but no calculated value:
     a workbook written by a script and never opened in a spreadsheet program. ``skip``: tabs
     not to look at (our_tabs)."""

@@ -142,8 +142,7 @@ def has_error_cells(path: Path, skip: Collection[str] = ()) -> bool:
             return any(
                 _member_has_error(zf, info)
                 for info in zf.infolist()
-                if info.filename.startswith("xl/worksheets/")
-                and info.filename.endswith(".xml")
+                if info.filename.startswith("xl/worksheets/") and info.filename.endswith(".xml")
                 and info.filename not in skip
             )
     except (zipfile.BadZipFile, OSError, KeyError):

@@ -20,36 +20,10 @@ from automations.core.findings import Severity
 
 M = f"{{{NS_MAIN}}}"
 # The order of a styleSheet's children (ECMA-376 Part 1, CT_Stylesheet).
-STYLESHEET_ORDER = (
-    "numFmts",
-    "fonts",
-    "fills",
-    "borders",
-    "cellStyleXfs",
-    "cellXfs",
-    "cellStyles",
-    "dxfs",
-    "tableStyles",
-    "colors",
-    "extLst",
-)
-FONT_ORDER = (
-    "b",
-    "i",
-    "strike",
-    "condense",
-    "extend",
-    "outline",
-    "shadow",
-    "u",
-    "vertAlign",
-    "sz",
-    "color",
-    "name",
-    "family",
-    "charset",
-    "scheme",
-)
+STYLESHEET_ORDER = ("numFmts", "fonts", "fills", "borders", "cellStyleXfs", "cellXfs",
+                    "cellStyles", "dxfs", "tableStyles", "colors", "extLst")
+FONT_ORDER = ("b", "i", "strike", "condense", "extend", "outline", "shadow", "u", "vertAlign",
+              "sz", "color", "name", "family", "charset", "scheme")
 # What Excel itself writes in a new workbook's styles part.
 EMPTY_STYLES = (
     f'<styleSheet xmlns="{NS_MAIN}"><fonts count="1"><font><sz val="11"/><name val="Calibri"/>'
@@ -109,14 +83,8 @@ class Styles:
         font = self._find_or_add("fonts", self._font(style))
         fill = self._find_or_add("fills", _fill(style.fill)) if style.fill else 0
         xf = etree.Element(f"{M}xf")
-        for key, value in (
-            ("numFmtId", "0"),
-            ("fontId", str(font)),
-            ("fillId", str(fill)),
-            ("borderId", "0"),
-            ("xfId", "0"),
-            ("applyFont", "1"),
-        ):
+        for key, value in (("numFmtId", "0"), ("fontId", str(font)), ("fillId", str(fill)),
+                           ("borderId", "0"), ("xfId", "0"), ("applyFont", "1")):
             xf.set(key, value)
         if style.fill:
             xf.set("applyFill", "1")
@@ -137,9 +105,8 @@ class Styles:
         """The workbook's default font (the first), by part, without bold, underline or
         colour: each Validation-tab font is a copy of it with its own changes."""
         fonts = self._list("fonts")
-        parts = {
-            _local(c.tag): c for c in (fonts[0] if len(fonts) else []) if isinstance(c.tag, str)
-        }
+        parts = {_local(c.tag): c for c in (fonts[0] if len(fonts) else [])
+                 if isinstance(c.tag, str)}
         return {k: v for k, v in parts.items() if k not in ("b", "u", "color")}
 
     def _font(self, style: CellStyle) -> etree._Element:
@@ -210,17 +177,13 @@ def _dxf_meaning(dxf: etree._Element) -> tuple[object, ...]:
     """What a dxf shows, however the program that saved it wrote it: LibreOffice writes the
     fill as a bgColor alone with an FF alpha, bold as <b val="1"/>, and drops the colour of
     each border side (so a side's colour counts only where one is given)."""
-
     def rgb(el: etree._Element | None) -> str | None:
         value = None if el is None else el.get("rgb")
         return value[-6:].upper() if value else None
 
     pattern = dxf.find(f"{M}fill/{M}patternFill")
-    fill = (
-        None
-        if pattern is None
-        else (rgb(pattern.find(f"{M}bgColor")) or rgb(pattern.find(f"{M}fgColor")))
-    )
+    fill = None if pattern is None else (rgb(pattern.find(f"{M}bgColor"))
+                                         or rgb(pattern.find(f"{M}fgColor")))
     bold = dxf.find(f"{M}font/{M}b")
     is_bold = bold is not None and bold.get("val", "1") in ("1", "true")
     sides = []

@@ -61,19 +61,13 @@ def fingerprint_of(data: bytes) -> str | None:
 def tab_part(rows: list[TabRow], styles: Styles, print_: str) -> bytes:
     columns = len(VALIDATION_COLUMNS)
     style = _Styles(styles)
-    out = [
-        XML_DECLARATION,
-        f"<!--coprod:{print_}-->".encode(),
-        f'<worksheet xmlns="{NS_MAIN}" xmlns:r="{NS_R}">'.encode(),
-        # Fit to one page wide (pageSetup below says how many pages across and down).
-        b'<sheetPr><pageSetUpPr fitToPage="1"/></sheetPr>',
-        _views(),
-        b'<sheetFormatPr defaultRowHeight="15"/><cols>',
-    ]
-    out += [
-        f'<col min="{i}" max="{i}" width="{w}" customWidth="1"/>'.encode()
-        for i, w in enumerate(TAB_WIDTHS, start=1)
-    ]
+    out = [XML_DECLARATION, f"<!--coprod:{print_}-->".encode(),
+           f'<worksheet xmlns="{NS_MAIN}" xmlns:r="{NS_R}">'.encode(),
+           # Fit to one page wide (pageSetup below says how many pages across and down).
+           b'<sheetPr><pageSetUpPr fitToPage="1"/></sheetPr>',
+           _views(), b'<sheetFormatPr defaultRowHeight="15"/><cols>']
+    out += [f'<col min="{i}" max="{i}" width="{w}" customWidth="1"/>'.encode()
+            for i, w in enumerate(TAB_WIDTHS, start=1)]
     out.append(b"</cols><sheetData>")
     links: list[str] = []
     letters = [column_letter(c) for c in range(1, columns + 1)]
@@ -89,14 +83,14 @@ def tab_part(rows: list[TabRow], styles: Styles, print_: str) -> bytes:
     out.append(f'<autoFilter ref="A{HEADER_ROW}:{last}"/>'.encode())
     if links:
         out.append(("<hyperlinks>" + "".join(links) + "</hyperlinks>").encode())
-    out.append(
-        b'<pageMargins left="0.75" right="0.75" top="1" bottom="1" header="0.5" footer="0.5"/>'
-    )
+    out.append(b'<pageMargins left="0.75" right="0.75" top="1" bottom="1" header="0.5" '
+               b'footer="0.5"/>')
     out += [_page_setup(), b"</worksheet>"]
     return b"".join(out)
 
 
-def _finding_row(r: int, row: TabRow, style: _Styles, letters: list[str], links: list[str]) -> str:
+def _finding_row(r: int, row: TabRow, style: _Styles, letters: list[str], links: list[str]
+                 ) -> str:
     """A finding's row: every column, the severity's fill on the first, a link in Link."""
     values = row.values
     if len(values) < len(letters):
@@ -106,27 +100,18 @@ def _finding_row(r: int, row: TabRow, style: _Styles, letters: list[str], links:
         cells = _cells(r, row, values, style, letters)
     else:  # the usual row: no blank cell, nothing that starts like a formula
         at = str(r)
-        cells = "".join(
-            [
-                f'<c r="{letter}{at}{middle}{text}</t></is></c>'
-                for letter, middle, text in zip(
-                    letters, style.finding(row), _escaped(values), strict=True
-                )
-            ]
-        )
+        cells = "".join([f'<c r="{letter}{at}{middle}{text}</t></is></c>' for letter, middle, text
+                         in zip(letters, style.finding(row), _escaped(values), strict=True)])
     link = values[LINK_COLUMN - 1]
     if row.link and link:
-        links.append(
-            f'<hyperlink ref="{letters[LINK_COLUMN - 1]}{r}" '
-            f'location="{_attr(row.link)}" display="{_attr(link)}"/>'
-        )
+        links.append(f'<hyperlink ref="{letters[LINK_COLUMN - 1]}{r}" '
+                     f'location="{_attr(row.link)}" display="{_attr(link)}"/>')
     # Set heights: LibreOffice does not grow rows for wrapped text in a file it opens.
     return f'<row r="{r}" ht="{15 * _lines(values)}" customHeight="1">{cells}</row>'
 
 
-def _cells(
-    r: int, row: TabRow, values: list[str], style: _Styles, letters: list[str], body: bool = True
-) -> str:
+def _cells(r: int, row: TabRow, values: list[str], style: _Styles, letters: list[str],
+           body: bool = True) -> str:
     """A row's cells one by one (a blank one only when it has a format of its own)."""
     cells = []
     for c, value in enumerate(values, start=1):
@@ -135,10 +120,8 @@ def _cells(
             if xf:
                 cells.append(f'<c r="{letters[c - 1]}{r}" s="{xf}"/>')
             continue
-        cells.append(
-            f'<c r="{letters[c - 1]}{r}" s="{xf}" t="inlineStr"><is><t '
-            f'xml:space="preserve">{escape(value)}</t></is></c>'
-        )
+        cells.append(f'<c r="{letters[c - 1]}{r}" s="{xf}" t="inlineStr"><is><t '
+                     f'xml:space="preserve">{escape(value)}</t></is></c>')
     return "".join(cells)
 
 
@@ -157,14 +140,10 @@ def _other_row(r: int, row: TabRow, style: _Styles, letters: list[str]) -> str:
 def _lines(values: list[str]) -> int:
     """Lines the tallest wrapped cell of a row needs, roughly (1.1 characters per unit of
     column width in the default font)."""
-    return max(
-        [1]
-        + [
-            math.ceil(len(values[c - 1]) / (TAB_WIDTHS[c - 1] * 1.1))
-            for c in WRAPPED
-            if c <= len(values) and values[c - 1]
-        ]
-    )
+    return max([1] + [
+        math.ceil(len(values[c - 1]) / (TAB_WIDTHS[c - 1] * 1.1))
+        for c in WRAPPED if c <= len(values) and values[c - 1]
+    ])
 
 
 def _page_setup() -> bytes:
@@ -207,14 +186,8 @@ class _Styles:
 
     def of(self, r: int, c: int, value: str, row: TabRow, body: bool) -> int:
         quote = value[:1] in RISKY_FIRST
-        kind = (
-            r if r <= HEADER_ROW else HEADER_ROW + 1,
-            c,
-            quote,
-            body,
-            row.fill if c == 1 else None,
-            bool(row.link),
-        )
+        kind = (r if r <= HEADER_ROW else HEADER_ROW + 1, c, quote, body,
+                row.fill if c == 1 else None, bool(row.link))
         if kind not in self.known:
             self.known[kind] = self.styles.xf(_style(r, c, value, row, body))
         return self.known[kind]
@@ -261,14 +234,8 @@ def read_tab(data: bytes, shared: Callable[[], list[str]]) -> list[list[Any]]:
     """The tab's values row by row from row 1, each row without its empty cells at the end."""
     grid: dict[int, dict[int, Any]] = {}
     row_no = 0
-    for _, el in etree.iterparse(
-        io.BytesIO(data),
-        events=("end",),
-        tag=(f"{M}c", f"{M}row"),
-        huge_tree=True,
-        resolve_entities=False,
-        no_network=True,
-    ):
+    for _, el in etree.iterparse(io.BytesIO(data), events=("end",), tag=(f"{M}c", f"{M}row"),
+                                 huge_tree=True, resolve_entities=False, no_network=True):
         if el.tag == f"{M}row":
             row_no = int(el.get("r") or row_no + 1)
             el.clear()
@@ -316,14 +283,8 @@ def shared_strings(data: bytes) -> list[str]:
 
 def first_cell(data: bytes, shared: Callable[[], list[str]]) -> Any:
     """A1 of a sheet part, without reading the rest of it."""
-    for _, el in etree.iterparse(
-        io.BytesIO(data),
-        events=("end",),
-        tag=f"{M}c",
-        huge_tree=True,
-        resolve_entities=False,
-        no_network=True,
-    ):
+    for _, el in etree.iterparse(io.BytesIO(data), events=("end",), tag=f"{M}c",
+                                 huge_tree=True, resolve_entities=False, no_network=True):
         if el.get("r") in (None, "A1"):
             return _value(el, shared)
         return None
