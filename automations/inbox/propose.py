@@ -131,7 +131,10 @@ def _match(
             why = f"{action.id} has no owner with an email address on the Members tab now"
             continue
         try:
-            return action, owner, tokens.verify(keys, token, s.board, action.id or "", owner, today)
+            checked = tokens.verify(
+                keys, token, s.board, action.id or "", owner, today, s.expiry_days
+            )
+            return action, owner, checked
         except tokens.TokenError as exc:
             why = f"{action.id}: {exc}"
     return why

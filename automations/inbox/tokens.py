@@ -20,8 +20,9 @@ can be read by whoever sees the address. 80 bits of MAC is what a forger has to 
 (RFC 2104 section 5 allows truncation to half the hash and no less than 80 bits).
 
 Rotation: the key source holds the current key on its first line and old keys below, each as
-``KEY retired YYYY-MM-DD``. New tokens use the current key; an old key is still accepted until
-its last tokens have expired (the retired day plus the longest expiry), then no longer.
+``KEY retired YYYY-MM-DD``. New tokens use the current key; an old key is still accepted for
+tokens expiring no later than its retired day plus the expiry (``expiry_days``): the ones it
+made before it was retired, and nothing that outlives them.
 """
 
 from __future__ import annotations
@@ -60,8 +61,11 @@ class Key:
     secret: bytes
     retired: dt.date | None = None  # None: the current key
 
-    def accepted_on(self, today: dt.date, longest_expiry: int = MAX_EXPIRY_DAYS) -> bool:
-        return self.retired is None or today <= self.retired + dt.timedelta(days=longest_expiry)
+    def signs(self, expires: dt.date, longest_expiry: int) -> bool:
+        """Whether a token expiring then can be this key's: a retired key made tokens only
+        until it was retired, so none of them expires later than that plus the longest
+        expiry. (A leaked old key forges nothing that outlives its own last tokens.)"""
+        return self.retired is None or expires <= self.retired + dt.timedelta(days=longest_expiry)
 
 
 @dataclass(frozen=True)
@@ -219,7 +223,13 @@ def read_token(token: str) -> Token:
 
 
 def verify(
-    keys: Keyring, token: str, board: str, action_id: str, owner: str, today: dt.date
+    keys: Keyring,
+    token: str,
+    board: str,
+    action_id: str,
+    owner: str,
+    today: dt.date,
+    longest_expiry: int = DEFAULT_EXPIRY_DAYS,
 ) -> Token:
     """The token's meaning when its signature matches this board, action and owner under an
     accepted key and it has not expired; TokenError saying why otherwise."""
@@ -230,7 +240,7 @@ def verify(
     good = any(
         hmac.compare_digest(_mac(k.secret, board, action_id, owner, t[1], t[2:6]), t[14:])
         for k in keys.keys
-        if k.accepted_on(today)
+        if k.signs(parsed.expires, longest_expiry)
     )
     if not good:
         raise TokenError(
