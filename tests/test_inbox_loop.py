@@ -429,3 +429,27 @@ def test_words_that_look_like_a_formula_stay_text(loop) -> None:
             for n in z.namelist()
             if n.startswith("xl/worksheets/")
         )
+
+
+def test_an_action_given_to_someone_else_since_is_not_applied(loop) -> None:
+    cfg, workbook = loop
+    reply, action_id = answer_from_reminder(cfg, "Done", "Done.")
+    (cfg.base_dir / "mailbox" / "answer.eml").write_bytes(reply.as_bytes())
+    validation = validate(cfg, SAMPLE_TODAY)
+    [p] = app.read_answers(cfg, validation, SAMPLE_NOW).proposals
+    app.apply_updates(cfg, validation, SAMPLE_NOW)
+    book = openpyxl.load_workbook(workbook)
+    ws = book["Actions"]
+    owner_col = [c.value for c in ws[1]].index("Owner") + 1
+    row = next(r for r in range(2, ws.max_row + 1) if ws.cell(r, 1).value == action_id)
+    others = {ws.cell(r, owner_col).value for r in range(2, ws.max_row + 1)}
+    ws.cell(row, owner_col).value = next(
+        o for o in sorted(others, key=str) if o and o != ws.cell(row, owner_col).value
+    )
+    book.save(workbook)
+    officer_chooses(workbook, 1, "Apply")
+    result = app.apply_updates(cfg, validate(cfg, SAMPLE_TODAY), SAMPLE_NOW)
+    assert result is not None and not result.applied
+    tab = openpyxl.load_workbook(workbook)[UPDATES_TAB]
+    assert tab["I4"].value == "Not applied: the action's owner has changed since the answer came"
+    assert p.sender not in UPDATES["officers"]
