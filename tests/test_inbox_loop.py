@@ -179,6 +179,17 @@ def test_answer_to_tracker_on_the_sample_board(loop) -> None:
     assert tab["I4"].value == f"Applied on {SAMPLE_TODAY.isoformat()}"
     assert tab["H4"].value == "Apply"
 
+    # `coprod updates` shows each cell written, old and new, and how it was approved.
+    [listed] = [s.as_json() for s in app.list_updates(cfg)]
+    assert {w["column"] for w in listed["written"]} == {
+        "Status",
+        "Completed on",
+        "Last update",
+        "Update",
+    }
+    status = next(w for w in listed["written"] if w["column"] == "Status")
+    assert (status["old"], status["new"]) == (before_row["Status"][0], "Done")
+
     # The state records each change (old and new) and who approved it.
     with Proposals(cfg) as book_state:
         changes = book_state.changes()

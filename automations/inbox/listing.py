@@ -54,4 +54,7 @@ def render(items: Iterable[Stored]) -> str:
     out: list[str] = []
     for s in items:
         out += describe(s.proposal, s.id)
+        for c in s.written:
+            old, new = clean(c["old"], 60) or "(blank)", clean(c["new"], 60)
+            out.append(f"    wrote {c['column']}: {old} -> {new} ({c['approved_by']})")
     return "\n".join(out) if out else "No answers recorded yet."

@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import sqlite3
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from automations.core import store
@@ -74,6 +74,7 @@ class Stored:
     id: int
     proposal: Proposal
     decided_at: str | None = None
+    written: tuple[dict[str, str], ...] = ()  # the cells it changed: column, old, new, ...
 
     def as_json(self) -> dict[str, Any]:
         p = self.proposal
@@ -98,6 +99,10 @@ class Stored:
             },
             "state": p.state,
             "reason": p.reason,
+            "written": [
+                {k: c[k] for k in ("column", "old", "new", "asked_by", "approved_by", "at")}
+                for c in self.written
+            ],
         }
 
 
@@ -254,7 +259,10 @@ class Proposals:
             self.conn.row_factory = sqlite3.Row
             rows = self.conn.execute(sql + " ORDER BY id", states).fetchall()
             self.conn.row_factory = None
-        return [_stored(r) for r in rows]
+        written: dict[int, list[dict[str, str]]] = {}
+        for change in self.changes():
+            written.setdefault(int(change["answer"]), []).append(change)
+        return [replace(_stored(r), written=tuple(written.get(int(r["id"]), ()))) for r in rows]
 
     def counts(self) -> dict[str, int]:
         with store.guarded(self.state_dir):
