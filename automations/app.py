@@ -265,9 +265,28 @@ def list_updates(cfg: Config) -> list[Stored]:
         return book.all()
 
 
-def _updates_path(cfg: Config) -> Path | None:
+def _updates_writer(cfg: Config, validation: Validation) -> tuple[Any, Any] | None:
+    """How this tracker's Updates tab is read and written: (read the tab, write a plan); None
+    for a tracker kind that has no writer yet (Microsoft 365)."""
+    if cfg.source.kind == "google":
+        from automations.backends.google.source import GoogleSheetSource
+        from automations.backends.google.values import read_updates_google, write_updates_google
+
+        source = validation.source
+        if not isinstance(source, GoogleSheetSource):
+            return None  # a board kept in several sheets: not yet
+
+        return (lambda: read_updates_google(source),
+                lambda plan, today: write_updates_google(source, plan, today))  # fmt: skip
+    if cfg.source.kind != "xlsx":
+        return None
+    from automations.backends.xlsx.values import read_updates_tab, write_updates
+
     tab = cfg.source.tabs.get("Actions")
-    return tab.path if tab is not None and tab.path else cfg.source.path
+    path = tab.path if tab is not None and tab.path else cfg.source.path
+    assert path is not None  # an xlsx source always has its path (config.py)
+    return (lambda: read_updates_tab(path),
+            lambda plan, today: write_updates(path, plan, cfg, today))  # fmt: skip
 
 
 def preview_updates(
@@ -276,19 +295,18 @@ def preview_updates(
     """What the next check would do with the recorded answers (nothing written): one line per
     answer it would write, reject or refuse."""
     from automations.backends.updates import decisions
-    from automations.backends.xlsx.values import read_updates_tab
     from automations.inbox.approve import decide
     from automations.inbox.listing import clean
     from automations.inbox.proposals import Proposals
     from automations.inbox.settings import update_settings
 
     s = update_settings(cfg)
-    path = _updates_path(cfg)
-    if not s.enabled or cfg.source.kind != "xlsx" or path is None:
+    writer = _updates_writer(cfg, validation)
+    if not s.enabled or writer is None:
         return []
     when = _on_day_checked(cfg, validation, now)
     with Proposals(cfg) as book:
-        plan = decide(book.all(), decisions(read_updates_tab(path)), validation.board, s,
+        plan = decide(book.all(), decisions(writer[0]()), validation.board, s,
                       when.date(), book.last_written)  # fmt: skip
     lines = []
     for rc in plan.changes:
@@ -313,21 +331,20 @@ def apply_updates(
     answer and its outcome, in one save; each outcome recorded in the state. None when
     [updates] is off. An .xlsx tracker only, for now (Google and Microsoft 365 to come)."""
     from automations.backends.updates import UpdatesPlan, decisions
-    from automations.backends.xlsx.values import read_updates_tab, write_updates
     from automations.inbox.approve import decide, tab_rows
     from automations.inbox.proposals import Proposals
     from automations.inbox.settings import update_settings
 
     s = update_settings(cfg)
-    if not s.enabled or cfg.source.kind != "xlsx":
+    writer = _updates_writer(cfg, validation)
+    if not s.enabled or writer is None:
         return None
-    path = _updates_path(cfg)
-    assert path is not None  # an xlsx source always has its path (config.py)
+    read_tab, write_tab = writer
     when = _on_day_checked(cfg, validation, now)
     board = validation.board
     with Proposals(cfg) as book:
         stored = book.all()
-        choices = decisions(read_updates_tab(path))
+        choices = decisions(read_tab())
         plan = decide(stored, choices, board, s, when.date(), book.last_written)
         for pid in plan.rejected:
             book.decide(pid, "rejected", "rejected by an officer in the Updates tab", when)
@@ -336,7 +353,7 @@ def apply_updates(
         stored = book.all()
         updates = UpdatesPlan(board.actions.title or "Actions", tab_rows(stored, choices),
                               plan.changes, when, choices)  # fmt: skip
-        result = write_updates(path, updates, cfg, when.date())
+        result = write_tab(updates, when.date())
         if result.stale:  # an officer saved other choices meanwhile: decide again next time
             for pid in (*plan.rejected, *plan.refused):
                 book.decide(pid, "waiting", "", when)

@@ -116,3 +116,20 @@ def fits_a_cell(text: str) -> str:
         return text
     tail = " […cut: too long for one cell]"
     return text[: MAX_CELL_CHARS - len(tail)] + tail
+
+
+def tab_values(rows: list[list[str]]) -> list[list[str]]:
+    """The whole tab, row by row: the title, how to use it, the header, then the answers."""
+    return [[UPDATES_TITLE], [HOW_TO], list(UPDATES_COLUMNS), *rows]
+
+
+def with_outcomes(plan: UpdatesPlan, result: UpdatesResult, today: dt.date) -> list[list[str]]:
+    """The plan's rows with the outcome of each answer written or refused in this save."""
+    rows = [list(r) for r in plan.rows]
+    for row in rows:
+        answer = int(row[0]) if row and str(row[0]).isdigit() else -1
+        if answer in result.applied:
+            row[-1] = f"Applied on {today.isoformat()}"
+        elif answer in result.refused:
+            row[-1] = f"Not applied: {result.refused[answer]}"
+    return rows

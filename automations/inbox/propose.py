@@ -163,6 +163,10 @@ def _changes(base: Proposal, msg: Incoming, action: Action, kind: str, today: dt
     # The cells as the sheet holds them (not as the check reads them: "Complete" stays
     # "Complete"), so that the writer can tell whether a person changed one meanwhile.
     seen = {f: display(action.raw.get(f)) or "" for f in SEEN_FIELDS}
+    # Dates as the day they mean (a Google Sheet stores a serial number, a workbook a date).
+    for f in ("due", "completed_on", "last_update"):
+        day = getattr(action, f)
+        seen[f] = day.isoformat() if day else seen[f]
     seen["row"] = str(action.row)
     p = _with(
         base,

@@ -25,7 +25,6 @@ from automations.backends.updates import (
     APPLY_COLUMN,
     CHOICES,
     HEADER_ROW,
-    HOW_TO,
     UPDATES_COLUMNS,
     UPDATES_TAB,
     UPDATES_TITLE,
@@ -35,6 +34,8 @@ from automations.backends.updates import (
     UpdatesResult,
     decisions,
     fits_a_cell,
+    tab_values,
+    with_outcomes,
 )
 from automations.backends.xlsx.package import (
     NS_MAIN,
@@ -299,8 +300,7 @@ def _apply_row(cells: Cells, rc: RowChanges) -> str | list[tuple[str, str, str]]
 
 
 def updates_part(rows: list[list[str]]) -> bytes:
-    head = [[UPDATES_TITLE], [HOW_TO], list(UPDATES_COLUMNS)]
-    all_rows = head + rows
+    all_rows = tab_values(rows)
     xml = [
         XML_DECLARATION.decode(),
         MARKER.decode(),
@@ -395,7 +395,7 @@ def write_updates(
                 result.applied[rc.answer] = done
         if cells is not None:
             cells.finish()
-        rows = _with_outcomes(plan, result, today)
+        rows = with_outcomes(plan, result, today)
         data = updates_part(rows)
         same_tab = tab is not None and pkg.read(tab.part) == data
         if not result.applied and same_tab:
@@ -453,17 +453,6 @@ def _cells(pkg: Package, part: str) -> Cells:
     pr = book.find(f"{M}workbookPr")
     date1904 = pr is not None and pr.get("date1904") in ("1", "true")
     return Cells(data, sheet.prefix, sheet.root_tag, _shared(pkg), date1904)
-
-
-def _with_outcomes(plan: UpdatesPlan, result: UpdatesResult, today: dt.date) -> list[list[str]]:
-    rows = [list(r) for r in plan.rows]
-    for row in rows:
-        answer = int(row[0]) if row and str(row[0]).isdigit() else -1
-        if answer in result.applied:
-            row[-1] = f"Applied on {today.isoformat()}"
-        elif answer in result.refused:
-            row[-1] = f"Not applied: {result.refused[answer]}"
-    return rows
 
 
 def _only_named_cells(
