@@ -267,7 +267,7 @@ def list_updates(cfg: Config) -> list[Stored]:
 
 def _updates_writer(cfg: Config, validation: Validation) -> tuple[Any, Any] | None:
     """How this tracker's Updates tab is read and written: (read the tab, write a plan); None
-    for a tracker kind that has no writer yet (Microsoft 365)."""
+    for a board kept in several sheets (no writer for it yet)."""
     if cfg.source.kind == "google":
         from automations.backends.google.source import GoogleSheetSource
         from automations.backends.google.values import read_updates_google, write_updates_google
@@ -278,6 +278,14 @@ def _updates_writer(cfg: Config, validation: Validation) -> tuple[Any, Any] | No
 
         return (lambda: read_updates_google(source),
                 lambda plan, today: write_updates_google(source, plan, today))  # fmt: skip
+    if cfg.source.kind == "microsoft365":
+        from automations.backends.microsoft365.source import Microsoft365Source
+        from automations.backends.microsoft365.values import M365Updates
+
+        if not isinstance(validation.source, Microsoft365Source):
+            return None
+        m365 = M365Updates(validation.source)
+        return m365.read_tab, m365.write
     if cfg.source.kind != "xlsx":
         return None
     from automations.backends.xlsx.values import read_updates_tab, write_updates
