@@ -16,6 +16,7 @@ from automations.inbox import tokens
 from automations.inbox.proposals import Proposals
 from automations.pipeline import validate
 from tests.digest_setup import LONDON, make_config
+from tests.inbox_helpers import drop, reply_from_reminder
 from tests.sheets_api_server import EMAIL, KEY, SheetsServer, google_config_data, tabs_from_tables
 from tests.test_reminders import WED, board_tables
 
@@ -34,6 +35,7 @@ def setup(tmp_path: Path, api: SheetsServer, key_file: Path, monkeypatch, **upda
     cfg = make_config(
         tmp_path, tmp_path / "unused.xlsx", WED, source=google["source"], google=google["google"],
         updates={"address": "board-updates@example.org", "board": "Test Board", **updates},
+        reminders={"officers_copy": "officers@example.org"},
     )  # fmt: skip
     return cfg
 
@@ -55,9 +57,16 @@ def choose(api: SheetsServer, choice: str) -> None:
 
 def test_the_loop_in_a_google_sheet(tmp_path, api, key_file, monkeypatch) -> None:
     cfg = setup(tmp_path, api, key_file, monkeypatch)
-    answer(cfg, words="20 March 2024 =SUM(1,2)")
     validation = validate(cfg, WED)
+    # Cara's reminder, her "I need more time" button on A1, her words above the ready text.
+    reply, action_id = reply_from_reminder(
+        cfg, validation, NOW, "M03", "I need more time", "20 March 2024 =SUM(1,2)"
+    )
+    assert action_id == "A1"
+    drop(cfg, reply)
     assert len(app.read_answers(cfg, validation, NOW).proposals) == 1
+    [thanks] = app.acknowledge_answers(cfg, validation, NOW)
+    assert thanks.status == "sent"
     first = app.apply_updates(cfg, validation, NOW)
     assert first is not None and first.changed and not first.applied
     tab = api.book(KEY).sheet(UPDATES_TAB)

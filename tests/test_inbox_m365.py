@@ -18,6 +18,7 @@ from automations.inbox import tokens
 from automations.pipeline import validate
 from tests.builders import write_workbook
 from tests.digest_setup import LONDON, make_config
+from tests.inbox_helpers import drop, reply_from_reminder
 from tests.m365_server import DRIVE, ITEM, GraphServer, m365_section
 from tests.test_reminders import WED, board_tables
 
@@ -35,6 +36,7 @@ def setup(tmp_path: Path, graph: GraphServer, monkeypatch):
         source={"kind": "microsoft365", "drive_id": DRIVE, "item_id": ITEM},
         microsoft365=m365_section(graph),
         updates={"address": "board-updates@example.org", "board": "Test Board"},
+        reminders={"officers_copy": "officers@example.org"},
     )  # fmt: skip
     code = tokens.make_token(tokens.parse_keys(KEY_TEXT, "k"), "Test Board", "A1",
                              "m03@example.org", "done", WED)  # fmt: skip
@@ -63,9 +65,16 @@ def status_of_a1(graph: GraphServer) -> str:
 
 def test_the_loop_in_a_microsoft_365_workbook(tmp_path, graph, monkeypatch) -> None:
     cfg = setup(tmp_path, graph, monkeypatch)
+    for path in (tmp_path / "mailbox").iterdir():
+        path.unlink()  # this test answers from a real reminder instead
     validation = validate(cfg, WED)
+    reply, action_id = reply_from_reminder(cfg, validation, NOW, "M03", "Done", "Sent them.")
+    assert action_id == "A1"
+    drop(cfg, reply)
     app.write_back(cfg, validation, NOW)  # the marks' upload spends the first download
     assert len(app.read_answers(cfg, validation, NOW).proposals) == 1
+    [thanks] = app.acknowledge_answers(cfg, validation, NOW)
+    assert thanks.status == "sent"
     first = app.apply_updates(cfg, validation, NOW)
     assert first is not None and first.changed and "Microsoft 365" in first.message
     assert book(graph)[UPDATES_TAB]["D4"].value == "A1"
