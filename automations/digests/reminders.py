@@ -49,7 +49,7 @@ from automations.digests.quiet_days import (
 from automations.digests.reminder_settings import ReminderSettings, reminder_settings
 from automations.digests.render import PICTURES, Pictures, _inline, _render, compose, template_env
 from automations.digests.settings import local
-from automations.inbox.buttons import Button, buttons
+from automations.inbox.buttons import Button, buttons, reply_address
 from automations.inbox.settings import update_settings
 from automations.mail.transport import (
     Transport,
@@ -316,7 +316,7 @@ def render(
     html = _inline(_render(env, f"{stem}.html.j2", variables))
     msg, seal = compose(
         text, html, pictures.used, subject=title, sender=mail.sender, to=r.owner.recipients,
-        reply_to=s.reply_to, date=local(now, s.timezone),
+        reply_to=reply_to(cfg, r, s.reply_to), date=local(now, s.timezone),
         # From the owner and the day only, so a resend after a crash carries the same id.
         message_id=f"<coprod-reminder.{r.day.isoformat()}.{r.owner.slug}@{mail.sender.domain}>",
     )
@@ -328,6 +328,16 @@ def render(
         content_hash=seal,
         pictures=dict(pictures.used),
     )
+
+
+def reply_to(cfg: Config, r: Reminder, officers: Address) -> Address | tuple[Address, ...]:
+    """The officers; with [updates], also the update address with the owner's reply code, so
+    that a plain reply reaches the service as well as the officers."""
+    u = update_settings(cfg)
+    if not u.enabled or r.owner.via_officers or not r.owner.recipients:
+        return officers
+    local, _, domain = reply_address(u, r.owner.recipients[0].addr_spec, r.day).rpartition("@")
+    return (Address("Board updates", local, domain), officers)
 
 
 def answer_buttons(cfg: Config, r: Reminder) -> dict[str, tuple[Button, ...]]:

@@ -93,3 +93,10 @@ def buttons(s: UpdateSettings, action_id: str, owner: str, today: dt.date) -> tu
         body = f"{a.body}\n-- \nPlease keep this line: ref {token}\n"
         out.append(Button(kind, a.label, a.easy, a.picture, a.alt, mailto(to, subject, body)))
     return tuple(out)
+
+
+def reply_address(s: UpdateSettings, owner: str, day: dt.date) -> str:
+    """The update address with the owner's reply code: a plain reply to the reminder reaches
+    the service too (its Reply-To), signed for this owner and no action in particular."""
+    token = tokens.make_token(s.keyring(), s.board, "", owner, "reply", day, s.expiry_days)
+    return tokens.plus_address(s.address.addr_spec, token)

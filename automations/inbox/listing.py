@@ -16,6 +16,7 @@ KINDS = {
     "started": "Started, on track",
     "more_time": "Needs more time",
     "help": "Needs help",
+    "reply": "Replied to the reminder",
 }
 
 

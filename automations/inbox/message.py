@@ -51,7 +51,7 @@ def parse_message(raw: bytes, trusted_auth_host: str | None = None) -> Incoming:
         _header(msg, "Subject"),
         _header(msg, "References"),
         _header(msg, "In-Reply-To"),
-        body,
+        unquoted(body),
     ]
     return Incoming(
         message_id=_header(msg, "Message-ID").strip() or "",
@@ -233,7 +233,22 @@ _OUTLOOK_HEADER = re.compile(
     r"^\s*(-- ?|-{2,}\s*Original Message\s*-{2,}|_{10,}|From:\s.+|Sent from my \w+.*)\s*$",
     re.IGNORECASE | re.MULTILINE,
 )
-_REF_LINE = re.compile(r"^.*\bref\s+1[dsmh][a-z2-7]{28}\b.*$", re.IGNORECASE | re.MULTILINE)
+_REF_LINE = re.compile(r"^.*\bref\s+1[dsmhr][a-z2-7]{28}\b.*$", re.IGNORECASE | re.MULTILINE)
+
+
+_QUOTE_HEAD = re.compile(
+    r"^\s*(On\b.{0,300}\bwrote:|-{2,}\s*Original Message\s*-{2,}|_{10,}|From:\s.+)\s*$",
+    re.IGNORECASE | re.MULTILINE,
+)
+
+
+def unquoted(body: str) -> str:
+    """The body down to where the message replied to is quoted, without ">" lines: codes are
+    looked for only there, so that a reply quoting a reminder never counts as pressing one
+    of the reminder's buttons (the ready email's own "ref" line comes before any quote)."""
+    cut = _QUOTE_HEAD.search(body)
+    text = body[: cut.start()] if cut else body
+    return "\n".join(line for line in text.splitlines() if not line.lstrip().startswith(">"))
 
 
 def person_words(body: str) -> str:

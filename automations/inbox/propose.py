@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import re
 from dataclasses import dataclass, field, replace
 
 from automations.core.errors import ConfigError
@@ -88,7 +89,11 @@ def propose(
     today = now.date()
     reasons = []
     for token in msg.tokens:
-        found = _match(token, board, s, keys, today, index)
+        found = (
+            _reply(token, msg, board, s, keys, today)
+            if token[1:2] == tokens.KIND_CODES["reply"]
+            else _match(token, board, s, keys, today, index)
+        )
         if isinstance(found, str):
             reasons.append(found)
             continue
@@ -106,6 +111,35 @@ def propose(
 
 def _with(p: Proposal, **changes: object) -> Proposal:
     return replace(p, **changes)  # type: ignore[arg-type]
+
+
+def _reply(
+    token: str,
+    msg: Incoming,
+    board: Board,
+    s: UpdateSettings,
+    keys: tokens.Keyring,
+    today: dt.date,
+) -> tuple[Action, str, tokens.Token] | str:
+    """A plain reply to a reminder: its code is the owner's (no action), so the action is the
+    owner's only open one, or the one of theirs the reply names by its id; else the officers
+    read it (the words are kept on the unmatched entry)."""
+    try:
+        checked = tokens.verify(keys, token, s.board, "", msg.sender, today, s.expiry_days)
+    except tokens.TokenError as exc:
+        return f"a reply to a reminder: {exc}"
+    theirs = [a for a in board.actions.records if a.is_open and a.id
+              and owner_address(board, a) == msg.sender]  # fmt: skip
+    if len(theirs) == 1:
+        return theirs[0], msg.sender, checked
+    text = f"{msg.subject}\n{msg.words}"
+    named = [a for a in theirs if re.search(rf"(?<!\w){re.escape(a.id or '')}(?!\w)", text, re.I)]
+    if len(named) == 1:
+        return named[0], msg.sender, checked
+    return (
+        f"a reply to a reminder that names {'none' if not named else 'several'} of the "
+        f"sender's {len(theirs)} open actions; the officers should read it: {msg.words[:300]}"
+    )
 
 
 def _match(
@@ -182,6 +216,7 @@ def _changes(base: Proposal, msg: Incoming, action: Action, kind: str, today: dt
         "started": "Started, on track",
         "more_time": "Needs more time",
         "help": "Needs help",
+        "reply": "Replied",
     }[kind]
     note = f"{said}: {words}" if words else said
     if kind == "done":
@@ -197,4 +232,6 @@ def _changes(base: Proposal, msg: Incoming, action: Action, kind: str, today: dt
                 reason="no date could be read from the words; the words are kept, no new due date",
             )
         return _with(p, due=new_due, note=note)
+    if kind == "reply":  # words only: an officer reads them and adds the note, or not
+        return _with(p, note=note, reason="a reply to the reminder: read it before applying")
     return _with(p, note=note, reason="asks for help: an officer should get in touch")

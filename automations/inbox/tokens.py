@@ -8,7 +8,7 @@ that it survives in an address's local part, which some mail servers fold to low
     board-updates+1dabcd1234567abcdefghijklmnop234@council.gov.uk   (30 characters)
 
     1        version
-    d        kind: d done, s started and on track, m more time, h help
+    d        kind: d done, s started and on track, m more time, h help, r a plain reply
     abcd     expiry, days since 2020-01-01 (base32, 4 characters: 2,800 years)
     1234567a the action id's fingerprint (40 bits of SHA-256): finds the candidate action
     bcdef... 80 bits of the HMAC
@@ -40,7 +40,8 @@ from pathlib import Path
 from automations.core.errors import ConfigError, CoprodError
 
 VERSION = "1"
-KINDS = {"d": "done", "s": "started", "m": "more_time", "h": "help"}
+# r: a plain reply to the reminder (its Reply-To carries a code for the owner, no action).
+KINDS = {"d": "done", "s": "started", "m": "more_time", "h": "help", "r": "reply"}
 KIND_CODES = {name: code for code, name in KINDS.items()}
 EPOCH = dt.date(2020, 1, 1)
 DEFAULT_EXPIRY_DAYS = 45
@@ -49,7 +50,7 @@ MIN_KEY_CHARS = 32  # 32 random characters: well over the 128 bits an HMAC key s
 _B32 = "abcdefghijklmnopqrstuvwxyz234567"
 TOKEN_LENGTH = 30
 # Anywhere in an address, a subject, a References line or a body: not inside a longer word.
-TOKEN_RE = re.compile(r"(?<![a-z0-9])1[dsmh][a-z2-7]{28}(?![a-z0-9])", re.IGNORECASE)
+TOKEN_RE = re.compile(r"(?<![a-z0-9])1[dsmhr][a-z2-7]{28}(?![a-z0-9])", re.IGNORECASE)
 
 
 class TokenError(CoprodError):
