@@ -337,7 +337,7 @@ def apply_updates(
     """The Updates tab and the approved answers ([updates]): read the officers' Apply / Reject
     choices, write what was approved into the Actions tab, and write the tab again with every
     answer and its outcome, in one save; each outcome recorded in the state. None when
-    [updates] is off. An .xlsx tracker only, for now (Google and Microsoft 365 to come)."""
+    [updates] is off, or for a board kept in several workbooks (not yet)."""
     from automations.backends.updates import UpdatesPlan, decisions
     from automations.inbox.approve import decide, tab_rows
     from automations.inbox.proposals import Proposals
