@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from automations.backends.access import check_access as _check_access
 from automations.backends.marks import WriteResult, plan_marks
@@ -20,6 +20,9 @@ from automations.rules import catalogue
 
 if TYPE_CHECKING:
     from automations.digests.send import SendOutcome
+    from automations.backends.updates import UpdatesResult
+    from automations.inbox.proposals import Stored
+    from automations.inbox.read import Reading
     from automations.record.report import BoardReport
 
 __all__ = ["check_access", "preview_digests", "send_digests", "validate", "write_back"]
@@ -265,3 +268,141 @@ def preview_pack(
         return preview_the_pack(cfg, validation, folder, board_now(cfg, now))
     except DigestError as exc:
         raise DigestError(f"could not write the pack: {exc}") from None
+
+
+def read_answers(
+    cfg: Config, validation: Validation, now: dt.datetime | None = None, record: bool = True
+) -> Reading:
+    """Read the answers mailbox ([updates]) into recorded proposals (``record=False``: only
+    say what the next pass would find; nothing recorded, nothing moved)."""
+    from automations.inbox.read import read_answers as read
+
+    return read(cfg, validation.board, _on_day_checked(cfg, validation, now), record)
+
+
+def list_updates(cfg: Config) -> list[Stored]:
+    """Every recorded answer, oldest first, with what became of it."""
+    from automations.inbox.proposals import Proposals
+
+    with Proposals(cfg) as book:
+        return book.all()
+
+
+def _updates_writer(cfg: Config, validation: Validation) -> tuple[Any, Any] | None:
+    """How this tracker's Updates tab is read and written: (read the tab, write a plan); None
+    for a board kept in several sheets (no writer for it yet)."""
+    if cfg.source.kind == "google":
+        from automations.backends.google.source import GoogleSheetSource
+        from automations.backends.google.values import read_updates_google, write_updates_google
+
+        source = validation.source
+        if not isinstance(source, GoogleSheetSource):
+            return None  # a board kept in several sheets: not yet
+
+        return (lambda: read_updates_google(source),
+                lambda plan, today: write_updates_google(source, plan, today))  # fmt: skip
+    if cfg.source.kind == "microsoft365":
+        from automations.backends.microsoft365.source import Microsoft365Source
+        from automations.backends.microsoft365.values import M365Updates
+
+        if not isinstance(validation.source, Microsoft365Source):
+            return None
+        m365 = M365Updates(validation.source)
+        return m365.read_tab, m365.write
+    if cfg.source.kind != "xlsx":
+        return None
+    from automations.backends.xlsx.values import read_updates_tab, write_updates
+
+    tab = cfg.source.tabs.get("Actions")
+    path = tab.path if tab is not None and tab.path else cfg.source.path
+    assert path is not None  # an xlsx source always has its path (config.py)
+    return (lambda: read_updates_tab(path),
+            lambda plan, today: write_updates(path, plan, cfg, today))  # fmt: skip
+
+
+def preview_updates(
+    cfg: Config, validation: Validation, now: dt.datetime | None = None
+) -> list[str]:
+    """What the next check would do with the recorded answers (nothing written): one line per
+    answer it would write, reject or refuse."""
+    from automations.backends.updates import decisions
+    from automations.inbox.approve import decide
+    from automations.inbox.listing import clean
+    from automations.inbox.proposals import Proposals
+    from automations.inbox.settings import update_settings
+
+    s = update_settings(cfg)
+    writer = _updates_writer(cfg, validation)
+    if not s.enabled or writer is None:
+        return []
+    when = _on_day_checked(cfg, validation, now)
+    with Proposals(cfg) as book:
+        plan = decide(book.all(), decisions(writer[0]()), validation.board, s,
+                      when.date(), book.last_written)  # fmt: skip
+    lines = []
+    for rc in plan.changes:
+        what = "; ".join(f"{c.header} -> {_shown(c.value, c.append)}" for c in rc.cells)
+        lines.append(f"Would write answer #{rc.answer} into {clean(rc.action_id, 40)}: {what}")
+    lines += [f"Would mark answer #{pid} rejected" for pid in plan.rejected]
+    lines += [f"Would not write answer #{pid}: {why}" for pid, why in plan.refused.items()]
+    return lines
+
+
+def _shown(value: object, append: bool) -> str:
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return "its note added" if append else str(value)
+
+
+def apply_updates(
+    cfg: Config, validation: Validation, now: dt.datetime | None = None
+) -> UpdatesResult | None:
+    """The Updates tab and the approved answers ([updates]): read the officers' Apply / Reject
+    choices, write what was approved into the Actions tab, and write the tab again with every
+    answer and its outcome, in one save; each outcome recorded in the state. None when
+    [updates] is off, or for a board kept in several workbooks (not yet)."""
+    from automations.backends.updates import UpdatesPlan, decisions
+    from automations.inbox.approve import decide, tab_rows
+    from automations.inbox.proposals import Proposals
+    from automations.inbox.settings import update_settings
+
+    s = update_settings(cfg)
+    writer = _updates_writer(cfg, validation)
+    if not s.enabled or writer is None:
+        return None
+    read_tab, write_tab = writer
+    when = _on_day_checked(cfg, validation, now)
+    board = validation.board
+    with Proposals(cfg) as book:
+        stored = book.all()
+        choices = decisions(read_tab())
+        plan = decide(stored, choices, board, s, when.date(), book.last_written)
+        for pid in plan.rejected:
+            book.decide(pid, "rejected", "rejected by an officer in the Updates tab", when)
+        for pid, why in plan.refused.items():
+            book.decide(pid, "refused", why, when)
+        stored = book.all()
+        updates = UpdatesPlan(board.actions.title or "Actions", tab_rows(stored, choices),
+                              plan.changes, when, choices)  # fmt: skip
+        result = write_tab(updates, when.date())
+        if result.stale:  # an officer saved other choices meanwhile: decide again next time
+            for pid in (*plan.rejected, *plan.refused):
+                book.decide(pid, "waiting", "", when)
+            return result
+        by_id = {item.id: item for item in stored}
+        how = "automatically ([updates] apply = auto)" if s.apply == "auto" else (
+            "by an officer in the Updates tab"
+        )  # fmt: skip
+        book.record_all([(by_id[pid], ch) for pid, ch in result.applied.items()], how, when)
+        for pid, why in result.refused.items():
+            book.decide(pid, "refused", why, when)
+    return result
+
+
+def acknowledge_answers(
+    cfg: Config, validation: Validation, now: dt.datetime | None = None
+) -> list[Any]:
+    """One short thank-you to each owner whose answer was matched, once (the send ledger)."""
+    from automations.digests.answers import send_acknowledgements
+
+    return send_acknowledgements(cfg, validation, _on_day_checked(cfg, validation, now))

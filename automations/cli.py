@@ -471,6 +471,65 @@ def pack_command(
     _report_sent(pack_by_hand(cfg, result), "No pack is due now, or everyone has it already.")
 
 
+@cli.command("updates")
+@config_options
+@click.option("--json", "as_json", is_flag=True, help="Print the answers as JSON.")
+@click.option(
+    "--preview",
+    is_flag=True,
+    help="Show what the next pass would read from the mailbox; record nothing.",
+)
+@click.option(
+    "--read",
+    is_flag=True,
+    help="Read the answers mailbox and write what officers approved, now (as a pass does).",
+)
+@friendly
+def updates_command(
+    config_path: Path, today: dt.date | None, as_json: bool, preview: bool, read: bool
+) -> None:
+    """Owners' answers to their reminders: each one, what it would change, what became of it."""
+    from automations.inbox import listing
+    from automations.service.loop import read_answers_by_hand
+
+    if preview and read:
+        raise click.UsageError("give --preview or --read, not both")
+    cfg = settings(config_path)
+    if preview or read:
+        result = app.validate(cfg, today)
+        reading = (
+            app.read_answers(cfg, result, record=False) if preview
+            else read_answers_by_hand(cfg, result)
+        )  # fmt: skip
+        would = app.preview_updates(cfg, result) if preview else []
+        if as_json:
+            click.echo(json.dumps([_json(p) for p in reading.proposals], indent=1))
+        else:
+            for p in reading.proposals:
+                click.echo("\n".join(listing.describe(p)))
+            click.echo(f"{len(reading.proposals)} new answers; {reading.repeated} already read.")
+            for line in would:
+                click.echo(line)
+        if reading.written is not None and reading.written.message:
+            click.echo(reading.written.message)
+        for outcome in reading.thanked:
+            click.echo(outcome.describe())
+        if reading.error:
+            _fail(f"the answers mailbox could not be read: {reading.error}", EXIT_FAILED)
+        return
+    stored = app.list_updates(cfg)
+    if as_json:
+        click.echo(json.dumps([s.as_json() for s in stored], indent=1))
+    else:
+        click.echo(listing.render(stored))
+
+
+def _json(p: Any) -> dict[str, Any]:
+    from automations.inbox.proposals import Stored
+
+    return Stored(0, p).as_json() | {"id": None}
+
+
 def _report_sent(outcomes: list[Any], nothing: str) -> None:
     """One line per email sent by hand; exit 4 when any was not sent."""
     for outcome in outcomes:

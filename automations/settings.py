@@ -20,6 +20,7 @@ from automations.core.log import configured_level
 from automations.digests.pack_settings import pack_settings
 from automations.digests.reminder_settings import reminder_settings
 from automations.digests.settings import digest_settings
+from automations.inbox.settings import update_settings
 from automations.mail.transport import mail_settings, make_transport
 from automations.mail.xoauth2 import oauth_mail_settings
 from automations.record.settings import report_settings
@@ -65,6 +66,7 @@ SECTIONS: dict[str, Callable[[Config], Any]] = {
     "rules": rule_settings,
     "reminders": reminder_settings,
     "pack": pack_settings,
+    "updates": update_settings,
 }
 TOP_LEVEL_KEYS = {"today"}
 

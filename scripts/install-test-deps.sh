@@ -8,6 +8,7 @@
 #   libpangoft2-1.0-0 WeasyPrint's text library: the co-chairs' pack as a PDF (the service too)
 #   fonts-dejavu-core a font for that PDF on a machine that has none
 #   default-jre-headless  Java for the W3C Nu HTML checker (vnu.jar) that checks the report
+#   dovecot-imapd     a real IMAP server on loopback for the answers mailbox (tests/dovecot.py)
 set -euo pipefail
 
 missing=()
@@ -19,6 +20,7 @@ command -v unshare >/dev/null 2>&1 || missing+=(util-linux)
 [[ "$(ldconfig -p 2>/dev/null)" == *libpangoft2-1.0.so.0* ]] || missing+=(libpangoft2-1.0-0)
 [ -e /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || missing+=(fonts-dejavu-core)
 command -v java >/dev/null 2>&1 || missing+=(default-jre-headless)
+[ -x /usr/sbin/dovecot ] || missing+=(dovecot-imapd)
 [ ${#missing[@]} -eq 0 ] && exit 0
 
 sudo=""

@@ -31,6 +31,22 @@ Graph v1.0 (evidence: the learn.microsoft.com/graph/api pages named beside each 
     POST /v1.0/users/{from}/sendMail               user-sendmail, MIME as base64 text/plain:
                                                    202, empty body
 
+Graph mail, reading a shared mailbox (Mail.ReadWrite application permission; a message id
+changes when it moves, as Graph's ids do unless ImmutableId is asked for):
+
+    GET  /v1.0/users/{u}/mailFolders/{f}/messages  mailfolder-list-messages: value[] with id,
+                                                   internetMessageId, from, isRead; $top and
+                                                   @odata.nextLink paging; $expand of the
+                                                   message size, PidTagMessageSize, as
+                                                   singleValueExtendedProperties [{"id":
+                                                   "Integer 0xe08", "value": "1234"}]
+                                                   (singlevaluelegacyextendedproperty-get)
+    GET  /v1.0/users/{u}/messages/{id}/$value      message-get "Get MIME content": the MIME
+    GET  /v1.0/users/{u}/mailFolders?$filter=displayName eq 'X'   user-list-mailfolders
+    POST /v1.0/users/{u}/mailFolders               user-post-mailfolders: 201 + the folder
+    POST /v1.0/users/{u}/messages/{id}/move        message-move {"destinationId"}: 201 + the
+                                                   message under its new id
+
 Errors have Graph's shape {"error": {"code", "message"}} (learn.microsoft.com/graph/errors);
 423 is "resourceLocked", 429 carries Retry-After (learn.microsoft.com/graph/throttling).
 Tests inject failures per kind of call (``fail``), count calls (``counts``), and play a person
@@ -164,6 +180,8 @@ class GraphServer:
         self.log: list[tuple[str, str, dict[str, str]]] = []  # kind, path, headers as sent
         self.failures: dict[str, list[Failure]] = {}
         self.lock = threading.Lock()
+        # Graph mail: mailbox -> folder id -> (display name, {message id: MIME bytes}).
+        self.mail: dict[str, dict[str, tuple[str, dict[str, bytes]]]] = {}
 
     # --- set-up and inspection
 
@@ -212,6 +230,19 @@ class GraphServer:
         """The next ``times`` calls of ``kind`` answer ``status`` (0: the connection drops)."""
         with self.lock:
             self.failures.setdefault(kind, []).append(Failure(status, times, retry_after))
+
+    def deliver(self, mailbox: str, raw: bytes, folder: str = "inbox") -> str:
+        """A message arriving in a mailbox's folder (well-known name or id); its Graph id."""
+        folders = self.mail.setdefault(mailbox.lower(), {"inbox": ("Inbox", {})})
+        mid = "AAMk" + secrets.token_urlsafe(24)
+        folders.setdefault(folder, (folder, {}))[1][mid] = raw
+        return mid
+
+    def folder_messages(self, mailbox: str, name: str) -> list[bytes]:
+        for display, messages in self.mail.get(mailbox.lower(), {}).values():
+            if display.lower() == name.lower():
+                return list(messages.values())
+        return []
 
     def reset_counts(self) -> None:
         with self.lock:
@@ -278,6 +309,17 @@ class GraphServer:
             return "shares", self._shares
         if method == "POST" and path.startswith("/v1.0/users/") and path.endswith("/sendMail"):
             return "sendMail", self._send_mail
+        if path.startswith("/v1.0/users/") and not path.endswith("/sendMail"):
+            parts = path[len("/v1.0/users/"):].split("/")
+            shape = (method, *parts[1:2], *(p if p in ("messages", "move", "$value") else "*"
+                                            for p in parts[2:]))
+            mail_kinds = {("GET", "mailFolders", "*", "messages"): "mail-list",
+                          ("GET", "messages", "*", "$value"): "mail-mime",
+                          ("GET", "mailFolders"): "mail-folders",
+                          ("POST", "mailFolders"): "mail-folder-create",
+                          ("POST", "messages", "*", "move"): "mail-move"}
+            if shape in mail_kinds:
+                return mail_kinds[shape], self._mail
         if path.startswith("/v1.0/drives/"):
             rest = path[len("/v1.0/drives/"):].split("/")
             if len(rest) >= 3 and rest[1] == "items":
@@ -512,6 +554,74 @@ class GraphServer:
         msg = email.message_from_bytes(raw, policy=email.policy.default)
         self.sent.append((mailbox, msg, raw))  # type: ignore[arg-type]
         return 202, {"Content-Length": "0"}, b""
+
+    def _mail(self, method: str, path: str, query: Any, headers: Any, body: bytes) \
+            -> tuple[int, dict[str, str], bytes]:
+        if "Mail.ReadWrite" not in self._roles(headers):
+            return _graph_error(403, "ErrorAccessDenied", "Access is denied. Check credentials "
+                                "and try again.")
+        parts = path[len("/v1.0/users/"):].split("/")
+        folders = self.mail.get(parts[0].lower())
+        if folders is None:
+            return _graph_error(404, "ErrorInvalidUser", "The requested user is invalid.")
+        if parts[1] == "mailFolders" and len(parts) == 2:
+            return self._folders(method, folders, query, body)
+        if parts[1] == "mailFolders":
+            return self._list(parts[0], folders, parts[2], query)
+        messages = next((msgs for _, msgs in folders.values() if parts[2] in msgs), None)
+        if messages is None:
+            return _graph_error(404, "ErrorItemNotFound", "The specified object was not found "
+                                "in the store.")
+        if parts[-1] == "$value":
+            return 200, {"Content-Type": "text/plain"}, messages[parts[2]]
+        target = json.loads(body or b"{}").get("destinationId", "")
+        if target not in folders:
+            return _graph_error(400, "ErrorInvalidIdMalformed", "Id is malformed.")
+        raw = messages.pop(parts[2])
+        new_id = "AAMk" + secrets.token_urlsafe(24)
+        folders[target][1][new_id] = raw
+        return _json(201, {"id": new_id, "parentFolderId": target})
+
+    def _folders(self, method: str, folders: dict[str, tuple[str, dict[str, bytes]]],
+                 query: Any, body: bytes) -> tuple[int, dict[str, str], bytes]:
+        if method == "POST":
+            name = json.loads(body or b"{}").get("displayName", "")
+            if any(d.lower() == name.lower() for d, _ in folders.values()):
+                return _graph_error(409, "ErrorFolderExists", "A folder with the specified "
+                                    "name already exists.")
+            fid = "AAMkF" + secrets.token_urlsafe(16)
+            folders[fid] = (name, {})
+            return _json(201, {"id": fid, "displayName": name})
+        wanted = (query.get("$filter") or [""])[0]
+        name = wanted.split("eq", 1)[1].strip().strip("'") if "eq" in wanted else None
+        value = [{"id": fid, "displayName": d} for fid, (d, _) in folders.items()
+                 if name is None or d.lower() == name.lower()]
+        return _json(200, {"value": value})
+
+    def _list(self, user: str, folders: dict[str, tuple[str, dict[str, bytes]]], folder: str,
+              query: Any) -> tuple[int, dict[str, str], bytes]:
+        if folder not in folders:
+            return _graph_error(404, "ErrorItemNotFound", "The specified folder was not found.")
+        top = int((query.get("$top") or ["10"])[0])
+        skip = int((query.get("$skip") or ["0"])[0])
+        items = list(folders[folder][1].items())
+        size = "0x0e08" in (query.get("$expand") or [""])[0].lower()
+        value = []
+        for mid, raw in items[skip:skip + top]:
+            msg = email.message_from_bytes(raw, policy=email.policy.default)
+            entry: Json = {"id": mid, "internetMessageId": str(msg.get("Message-ID", "")),
+                           "isRead": False,
+                           "from": {"emailAddress": {"address": str(msg.get("From", ""))}}}
+            if size:
+                entry["singleValueExtendedProperties"] = [
+                    {"id": "Integer 0xe08", "value": str(len(raw))}]
+            value.append(entry)
+        out: Json = {"value": value}
+        if skip + top < len(items):
+            out["@odata.nextLink"] = (f"{self.url}/v1.0/users/{user}/mailFolders/{folder}/"
+                                      f"messages?$top={top}&$skip={skip + top}"
+                                      + (f"&$expand={query['$expand'][0]}" if size else ""))
+        return _json(200, out)
 
     def _not_found(self, *_: Any) -> tuple[int, dict[str, str], bytes]:
         return _graph_error(400, "BadRequest", "Resource not found for the segment.")

@@ -6,7 +6,8 @@ and google-auth clients can talk to it over HTTP on 127.0.0.1:
     GET  /v4/spreadsheets/{id}                      spreadsheets.get (fields, includeGridData)
     POST /v4/spreadsheets/{id}:batchUpdate          addSheet, updateCells, repeatCell,
          add/update/deleteConditionalFormatRule, updateSheetProperties, setBasicFilter,
-         clearBasicFilter, updateSpreadsheetProperties (all or nothing, like the real API)
+         clearBasicFilter, updateSpreadsheetProperties, setDataValidation (all or nothing,
+         like the real API)
     GET  /v4/spreadsheets/{id}/values:batchGet      valueRenderOption, dateTimeRenderOption
     POST /v4/spreadsheets/{id}/values:batchUpdate   RAW / USER_ENTERED
     POST /v4/spreadsheets/{id}/values/{range}:clear
@@ -704,6 +705,20 @@ def _apply(book: Book, req: Json) -> Json:
         if not 0 <= index < len(sheet.conditional_formats):
             raise bad_request(f"No conditional format on sheet: {sheet.sheet_id} at index: {index}")
         return {"deleteConditionalFormatRule": {"rule": sheet.conditional_formats.pop(index)}}
+    if kind == "setDataValidation":
+        # SetDataValidationRequest (spreadsheets/request#setdatavalidationrequest): the rule on
+        # every cell of the range, or none when "rule" is left out; read back as the cell's
+        # dataValidation.
+        sheet, r0, r1, c0, c1 = _grid_range(book, body["range"])
+        for r in range(r0, r1):
+            for c in range(c0, c1):
+                _check_grid(sheet, r, c)
+                data = sheet.cells.setdefault((r, c), {})
+                if "rule" in body:
+                    data["dataValidation"] = copy.deepcopy(body["rule"])
+                else:
+                    data.pop("dataValidation", None)
+        return {}
     if kind == "updateSheetProperties":
         props = body["properties"]
         sheet = book.by_id(props.get("sheetId", 0))

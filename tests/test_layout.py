@@ -20,6 +20,7 @@ LAYERS: list[tuple[str, ...]] = [
     ("rules", "backends"),
     ("pipeline", "text_report"),
     ("mail",),
+    ("inbox",),
     ("charts",),
     ("record",),
     ("digests",),

@@ -57,6 +57,8 @@ from automations.digests.render import (
     template_env,
 )
 from automations.digests.settings import local
+from automations.inbox.buttons import Button, buttons, reply_address
+from automations.inbox.settings import update_settings
 from automations.mail.transport import (
     Transport,
     checked_address,
@@ -315,6 +317,7 @@ def render(
         "board_name": s.board_name,
         "large": r.owner.format == LARGE_PRINT,
         "cochairs": r.cochairs,
+        "answers": answer_buttons(cfg, r),
         "contact": {
             "name": s.reply_to.display_name or "the Board's officers",
             "address": s.reply_to.addr_spec,
@@ -330,7 +333,7 @@ def render(
         subject=title,
         sender=mail.sender,
         to=r.owner.recipients,
-        reply_to=s.reply_to,
+        reply_to=reply_to(cfg, r, s.reply_to),
         date=local(now, s.timezone),
         # From the owner and the day only, so a resend after a crash carries the same id.
         message_id=f"<coprod-reminder.{r.day.isoformat()}.{r.owner.slug}@{mail.sender.domain}>",
@@ -343,6 +346,26 @@ def render(
         content_hash=seal,
         pictures=dict(pictures.used),
     )
+
+
+def reply_to(cfg: Config, r: Reminder, officers: Address) -> Address | tuple[Address, ...]:
+    """The officers; with [updates], also the update address with the owner's reply code, so
+    that a plain reply reaches the service as well as the officers."""
+    u = update_settings(cfg)
+    if not u.enabled or r.owner.via_officers or not r.owner.recipients:
+        return officers
+    local, _, domain = reply_address(u, r.owner.recipients[0].addr_spec, r.day).rpartition("@")
+    return (Address("Board updates", local, domain), officers)
+
+
+def answer_buttons(cfg: Config, r: Reminder) -> dict[str, tuple[Button, ...]]:
+    """Each action's answer buttons ([updates]), by action id; none in an officers' copy (the
+    owner answers through the officers) nor when [updates] is off."""
+    u = update_settings(cfg)
+    if not u.enabled or r.owner.via_officers or not r.owner.recipients:
+        return {}
+    owner = r.owner.recipients[0].addr_spec
+    return {i.id: buttons(u, i.id, owner, r.day) for i in r.items if i.id}
 
 
 # ---------------------------------------------------------------- sending

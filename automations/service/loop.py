@@ -36,7 +36,7 @@ from automations.core.text import plural
 from automations.digests.send import SendOutcome
 from automations.pipeline import Validation, validate
 from automations.record import history
-from automations.service import alerts
+from automations.service import alerts, answer_alerts
 from automations.service.due import (
     CHECK,
     DIGESTS,
@@ -125,6 +125,7 @@ def run_once(cfg: Config, now: dt.datetime | None = None) -> PassResult:
         event(log, logging.INFO, "pass.started", at=sc.local(now), jobs=",".join(j for j, _ in due))
         outcomes = tuple(_run_jobs(cfg, sc, state, due, now))
         alerts.sending_problems(cfg, now, sc.tz)
+        answer_alerts.tell_officers(cfg, now, sc.tz)
         finished = now + dt.timedelta(seconds=time.monotonic() - began)
         result = PassResult(now, finished, outcomes)
         state.finish_pass(pass_id, finished, result.outcome, result.summary(), result.error)
@@ -215,7 +216,42 @@ def check_job(
         f"{plural(counts['warnings'], 'warning')}, {counts['info']} for information. "
         f"{written.message}"
     )
-    return JobOutcome(CHECK, slot, True, summary.strip(), counts)
+    try:
+        answers = _answers(cfg, validation, now, counts)
+    except StateError:
+        raise
+    except CoprodError as exc:  # the sheet is marked: the answers' problem is said, not fatal
+        counts["answers_failed"] = 1
+        answers = f"Owners' answers were not handled: {exc}"
+    return JobOutcome(CHECK, slot, True, f"{summary.strip()} {answers}".strip(), counts)
+
+
+def _answers(cfg: Config, validation: Validation, now: dt.datetime, counts: dict) -> str:
+    """Read the owners' answers ([updates]) after marking, write the Updates tab and what was
+    approved, thank the owners; a mailbox that cannot be read is said in the summary."""
+    reading = app.read_answers(cfg, validation, now)
+    counts["answers_read"] = len(reading.proposals)
+    said = f"{plural(len(reading.proposals), 'answer')} read." if reading.proposals else ""
+    if reading.error:
+        said = f"The answers mailbox could not be read: {reading.error}"
+    written = app.apply_updates(cfg, validation, now)
+    if written is not None:
+        counts["answers_applied"] = len(written.applied)
+        counts["answers_refused"] = len(written.refused)
+        said = f"{said} {written.message if written.changed else ''}".strip()
+    thanked = app.acknowledge_answers(cfg, validation, now)
+    counts["answers_thanked"] = sum(o.status == "sent" for o in thanked)
+    return said
+
+
+def read_answers_by_hand(cfg: Config, validation: Validation) -> Any:
+    """`coprod updates --read`: read the mailbox, then write the Updates tab and what officers
+    approved, as a pass does; under the service's lock, so a pass never does it meanwhile."""
+    with hold_lock(cfg.state_dir, command_line()):
+        reading = app.read_answers(cfg, validation)
+        reading.written = app.apply_updates(cfg, validation)
+        reading.thanked = app.acknowledge_answers(cfg, validation)
+        return reading
 
 
 def digests_job(

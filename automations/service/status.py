@@ -82,15 +82,28 @@ def status(cfg: Config, now: dt.datetime | None = None) -> dict[str, Any]:
             "last_error": health.last_error,
             "last_error_at": local(health.last_error_at),
             "lock": {"held": held, "holder": holder.__dict__ if holder else None},
+            "answers": _answers(cfg),
         }
+
+
+def _answers(cfg: Config) -> dict[str, int] | None:
+    """Owners' answers by what became of them ([updates]; None when it is off)."""
+    from automations.inbox.proposals import Proposals
+    from automations.inbox.settings import update_settings
+
+    if not update_settings(cfg).enabled:
+        return None
+    with Proposals(cfg) as book:
+        return book.counts()
 
 
 def _other_problems(cfg: Config, local: Any) -> list[dict[str, Any]]:
     """Owner reminders and co-chairs' packs (their own ledger tables) not surely delivered."""
+    from automations.digests.answers import ANSWERS
     from automations.digests.pack import TABLE as PACKS
 
     found = []
-    for table in (ledger.REMINDERS, PACKS):
+    for table in (ledger.REMINDERS, PACKS, ANSWERS):
         book = ledger.connect(cfg, table)
         try:
             found += [_problem(r, local) for r in book.problems()]
@@ -202,6 +215,10 @@ def render_status(s: dict[str, Any]) -> str:
     lines += _problem_lines(
         s.get("reminder_problems", []), "Reminders and packs that did not surely arrive:"
     )
+    if s.get("answers") is not None:
+        counts = s["answers"]
+        words = ", ".join(f"{n} {state}" for state, n in sorted(counts.items())) or "none yet"
+        lines += ["", f"Owners' answers (coprod updates lists them): {words}."]
     return "\n".join(lines)
 
 

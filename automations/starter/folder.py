@@ -6,6 +6,7 @@ import datetime as dt
 from pathlib import Path
 
 from automations.core.paths import data_path
+from automations.starter.answer import demo_answer, switch_on
 from automations.starter.sample import build_sample
 
 
@@ -18,6 +19,7 @@ def init_directory(directory: Path, force: bool, today: dt.date) -> list[str]:
     if force or not config.exists():
         config.write_text(data_path("config.example.toml").read_text(encoding="utf-8"),
                           encoding="utf-8")
+        switch_on(config)
         lines.append(f"Wrote {config}.")
     else:
         lines.append(f"Kept the existing {config} (use --force to replace it).")
@@ -26,6 +28,7 @@ def init_directory(directory: Path, force: bool, today: dt.date) -> list[str]:
         lines.append(f"Wrote a sample workbook {workbook} for a fictional board.")
     else:
         lines.append(f"Kept the existing {workbook} (use --force to replace it).")
+    lines += demo_answer(directory, today)
     lines.append(
         f"Next: coprod validate --config {config}  (check, print findings)\n"
         f"  or: coprod run --once --config {config}  (check, mark the workbook, send digests"

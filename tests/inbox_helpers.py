@@ -1,0 +1,57 @@
+"""The owner's side of the answers loop, for the tests of each backend: the reminder the service
+writes, the button pressed, and the email the mail app sends from its mailto: link (the
+person's words above the ready text)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+from email.message import EmailMessage
+from html.parser import HTMLParser
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, unquote, urlsplit
+
+from automations.digests import reminders
+from tests.digest_setup import parse, parts
+
+
+class Links(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.hrefs: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        href = dict(attrs).get("href") or ""
+        if tag == "a" and href.startswith("mailto:board-updates"):
+            self.hrefs.append(href)
+
+
+def reply_from_reminder(
+    cfg: Any, validation: Any, now: dt.datetime, owner: str, label: str, words: str
+) -> tuple[EmailMessage, str]:
+    """The reply ``owner`` (a Member ID) sends by pressing ``label`` on their first action;
+    and that action's id."""
+    folder = cfg.base_dir / f"reminders-{secrets.token_hex(3)}"
+    written = reminders.preview(cfg, validation, folder, now, everyone=True)
+    day = validation.report.today.isoformat()
+    msg = parse(next(p for p in written if p.name == f"reminder-{day}-{owner.lower()}.eml")
+                .read_bytes())  # fmt: skip
+    links = Links()
+    links.feed(parts(msg)[1])
+    href = next(h for h in links.hrefs if unquote(h).split("subject=")[1].startswith(label))
+    url = urlsplit(href)
+    query = parse_qs(url.query)
+    reply = EmailMessage()
+    reply["From"] = msg["To"]
+    reply["To"] = unquote(url.path)
+    reply["Subject"] = query["subject"][0]
+    reply["Message-ID"] = f"<{secrets.token_hex(8)}@example.org>"
+    reply.set_content(f"{words}\n\n{query['body'][0]}")
+    return reply, query["subject"][0].split(": ", 1)[1].split(" (ref")[0]
+
+
+def drop(cfg: Any, reply: EmailMessage) -> Path:
+    path = cfg.base_dir / "mailbox" / f"{secrets.token_hex(4)}.eml"
+    path.write_bytes(reply.as_bytes())
+    return path
