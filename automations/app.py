@@ -19,8 +19,8 @@ from automations.pipeline import Validation, validate
 from automations.rules import catalogue
 
 if TYPE_CHECKING:
-    from automations.digests.send import SendOutcome
     from automations.backends.updates import UpdatesResult
+    from automations.digests.send import SendOutcome
     from automations.inbox.proposals import Stored
     from automations.inbox.read import Reading
     from automations.record.report import BoardReport

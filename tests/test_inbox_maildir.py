@@ -35,9 +35,13 @@ def board(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("COPROD_UPDATES_KEY", KEY)
     write_workbook(tmp_path / "board.xlsx", board_tables())
     example = data_path("config.example.toml").read_text(encoding="utf-8")
+    # The sample's [reminders] section is on; its officers' copy is one line to fill in.
+    commented = '# officers_copy = "Board officers <board-officers@example.org>"'
+    assert commented in example
+    example = example.replace(commented, 'officers_copy = "officers@example.org"')
     config = (
-        f'today = "{WED.isoformat()}"\n{example}\n[reminders]\nofficers_copy = '
-        '"officers@example.org"\n\n[updates]\naddress = "board-updates@example.org"\n'
+        f'today = "{WED.isoformat()}"\n{example}\n'
+        '[updates]\naddress = "board-updates@example.org"\n'
         'officers = ["officer@example.org"]\n'
     )
     (tmp_path / "config.toml").write_text(config, encoding="utf-8")
