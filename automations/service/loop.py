@@ -47,7 +47,7 @@ from automations.service.due import (
     due_slot,
     load_schedule,
 )
-from automations.service.lock import command_line, hold_lock
+from automations.service.lock import board_lock, command_line
 from automations.service.state import State, open_state
 
 log = get("service")
@@ -301,7 +301,7 @@ def serve(cfg: Config, stop: threading.Event | None = None) -> int:
     load_schedule(cfg)
     alerts.alert_settings(cfg)
     stop = stop or threading.Event()
-    with hold_lock(cfg.state_dir, command_line()) as me:
+    with board_lock(cfg, command_line()) as me:
         restore = _on_stop_signals(stop)
         try:
             event(log, logging.INFO, "serve.started", pid=me.pid, state=cfg.state_dir)
@@ -342,14 +342,14 @@ def send_by_hand(
 ) -> list[SendOutcome]:
     """`coprod digest --send`: under the service's lock, so a hand send never races a
     scheduled one (raises LockHeld when the service is busy)."""
-    with hold_lock(cfg.state_dir, command_line()):
+    with board_lock(cfg, command_line()):
         return app.send_digests(cfg, validation, meeting, audience)
 
 
 def run_once_locked(cfg: Config, now: dt.datetime | None = None) -> PassResult:
     """`coprod run --once`: one pass under the lock (raises LockHeld if another copy runs)."""
     load_schedule(cfg)
-    with hold_lock(cfg.state_dir, command_line()):
+    with board_lock(cfg, command_line()):
         return run_once(cfg, now)
 
 
@@ -358,11 +358,11 @@ def remind_by_hand(
 ) -> list[Any]:
     """`coprod remind --send`: under the service's lock, like `coprod digest --send`, and like
     it trying again the addresses a mail server refused (a person asked: it may be fixed)."""
-    with hold_lock(cfg.state_dir, command_line()):
+    with board_lock(cfg, command_line()):
         return app.send_reminders(cfg, validation, now, by_hand=True)
 
 
 def pack_by_hand(cfg: Config, validation: Validation, now: dt.datetime | None = None) -> list[Any]:
     """`coprod pack --send`: under the service's lock, like `coprod remind --send`."""
-    with hold_lock(cfg.state_dir, command_line()):
+    with board_lock(cfg, command_line()):
         return app.send_pack(cfg, validation, now)
