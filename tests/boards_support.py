@@ -11,11 +11,18 @@ from tests.builders import write_workbook
 from tests.test_service_support import board_tables
 
 
-def board_toml(name: str, state: str = "", workbook: str | None = None, extra: str = "") -> str:
+def board_toml(name: str, state: str = "", extra: str = "", smtp_port: int | None = None) -> str:
+    # Each board sends from a domain of its own, so its Message-IDs are its own too.
+    mail = (
+        f'transport = "smtp"\nhost = "127.0.0.1"\nport = {smtp_port}\nsecurity = "none"\n'
+        "retries = 1\ntimeout = 20\n"
+        if smtp_port
+        else f'transport = "outbox"\noutbox = "outbox-{name}"\n'
+    )
     return f"""
 [source]
 kind = "xlsx"
-path = "{workbook or name + ".xlsx"}"
+path = "{name}.xlsx"
 
 [schedule]
 timezone = "Europe/London"
@@ -35,10 +42,8 @@ name = "Senior Head"
 recipients = ["head.{name}@example.org"]
 
 [mail]
-from = "{name} <{name}@example.org>"
-transport = "outbox"
-outbox = "outbox-{name}"
-
+from = "{name} <board@{name}.example.org>"
+{mail}
 [alerts]
 to = ["officer@example.org"]
 {state}
@@ -46,7 +51,8 @@ to = ["officer@example.org"]
 
 
 def add_board(folder: Path, name: str, meeting: dt.date, state: str | None = None,
-              nested: bool = False, extra: str = "") -> Path:  # fmt: skip
+              nested: bool = False, extra: str = "", smtp_port: int | None = None,
+              ) -> Path:  # fmt: skip
     """One board: ``folder/<name>.toml`` (or ``folder/<name>/config.toml`` when nested). A board
     file beside others names its own state folder (state/<name>) unless ``state`` is given."""
     if state is None:
@@ -55,7 +61,7 @@ def add_board(folder: Path, name: str, meeting: dt.date, state: str | None = Non
     home.mkdir(parents=True, exist_ok=True)
     write_workbook(home / f"{name}.xlsx", board_tables(meeting))
     path = home / "config.toml" if nested else home / f"{name}.toml"
-    path.write_text(board_toml(name, state, extra=extra), encoding="utf-8")
+    path.write_text(board_toml(name, state, extra, smtp_port), encoding="utf-8")
     return path
 
 
