@@ -7,6 +7,9 @@
 #   util-linux        unshare(1): the read-only state folder test mounts it read-only
 #   libpangoft2-1.0-0 WeasyPrint's text library: the co-chairs' pack as a PDF (the service too)
 #   fonts-dejavu-core a font for that PDF on a machine that has none
+#   postgresql        a real PostgreSQL server for the state tests; they start their own in a
+#                     temporary folder (initdb, pg_ctl from /usr/lib/postgresql/<version>/bin)
+#                     as the unprivileged `postgres` account through runuser, never the system's
 set -euo pipefail
 
 missing=()
@@ -17,6 +20,7 @@ command -v unshare >/dev/null 2>&1 || missing+=(util-linux)
 # (not `ldconfig -p | grep -q`: with pipefail, grep quitting early fails the pipe)
 [[ "$(ldconfig -p 2>/dev/null)" == *libpangoft2-1.0.so.0* ]] || missing+=(libpangoft2-1.0-0)
 [ -e /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || missing+=(fonts-dejavu-core)
+compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null || missing+=(postgresql)
 [ ${#missing[@]} -eq 0 ] && exit 0
 
 sudo=""
