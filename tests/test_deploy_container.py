@@ -20,7 +20,7 @@ from automations.core.store.postgres import check_url
 from automations.settings import load_settings
 
 ROOT = Path(__file__).resolve().parent.parent
-CONTAINERFILE = ROOT / "Containerfile"
+CONTAINERFILE = ROOT / "deploy" / "Containerfile"
 SECRETISH = re.compile(r"PASSWORD|SECRET|TOKEN|KEY", re.I)
 
 
@@ -75,7 +75,7 @@ def _docs(path: str) -> list[dict[str, Any]]:
 
 
 def test_the_cronjob_runs_one_pass_at_a_time_on_a_read_only_root(tmp_path: Path) -> None:
-    config_map, secret, cron = _docs("kubernetes/coprod.yaml")
+    config_map, secret, cron = _docs("kubernetes-cronjob.yaml")
     assert cron["spec"]["concurrencyPolicy"] == "Forbid"
     pod = cron["spec"]["jobTemplate"]["spec"]["template"]["spec"]
     [box] = pod["containers"]
@@ -101,7 +101,7 @@ def test_the_cronjob_runs_one_pass_at_a_time_on_a_read_only_root(tmp_path: Path)
 
 
 def test_the_azure_job_is_scheduled_and_reads_its_secrets_by_reference() -> None:
-    [job] = _docs("azure/coprod-job.yaml")
+    [job] = _docs("azure-containerapps-job.yaml")
     conf = job["properties"]["configuration"]
     assert conf["triggerType"] == "Schedule" and conf["scheduleTriggerConfig"]["parallelism"] == 1
     [box] = job["properties"]["template"]["containers"]
