@@ -137,3 +137,32 @@ def test_a_database_newer_than_this_copy_is_left_alone(pg_server, pg_url, tmp_pa
         conn.execute("INSERT INTO coprod_jpb.coprod_schema VALUES (99, 'from the future', 'x')")
     with pytest.raises(StateError, match="newer than this copy of coprod knows"):
         store_for(cfg).check_writable()
+
+
+def test_serve_on_postgresql_takes_the_lock_per_pass_and_leaves_a_busy_board(
+    pg_url: str, tmp_path: Path
+) -> None:
+    import threading
+
+    from automations.service.lock import board_holder, board_lock
+    from automations.service.loop import serve
+
+    cfg = make_board(tmp_path, MEETING, extra=_state(pg_url, "cpb"))
+    stop = threading.Event()
+    outcome: list[int] = []
+    with board_lock(cfg, "coprod serve (on another machine)"):
+        runner = threading.Thread(target=lambda: outcome.append(serve(cfg, stop)))
+        runner.start()
+        stop.wait(2)  # its first pass finds the board busy and leaves it
+        with open_state(cfg) as state:
+            assert state.time_of("last_tick_at") is None
+    ticked = threading.Event()
+    while runner.is_alive() and not ticked.is_set():  # the next minute's pass does the board
+        with open_state(cfg) as state:
+            if state.time_of("last_tick_at") is not None:
+                ticked.set()
+        ticked.wait(0.5)
+    stop.set()
+    runner.join(timeout=120)
+    assert outcome == [0] and ticked.is_set()
+    assert board_holder(cfg) == (False, None)  # not held between passes, nor after

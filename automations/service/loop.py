@@ -30,8 +30,9 @@ import schedule
 
 from automations import app
 from automations.core.config import Config
-from automations.core.errors import CoprodError, StateError
+from automations.core.errors import CoprodError, LockHeld, StateError
 from automations.core.log import event, get
+from automations.core.store import store_for
 from automations.digests.send import SendOutcome
 from automations.pipeline import Validation, validate
 from automations.record import history
@@ -301,6 +302,8 @@ def serve(cfg: Config, stop: threading.Event | None = None) -> int:
     load_schedule(cfg)
     alerts.alert_settings(cfg)
     stop = stop or threading.Event()
+    if store_for(cfg).kind != "sqlite":
+        return _serve_shared(cfg, stop)
     with board_lock(cfg, command_line()) as me:
         restore = _on_stop_signals(stop)
         try:
@@ -317,6 +320,38 @@ def serve(cfg: Config, stop: threading.Event | None = None) -> int:
             restore()
     event(log, logging.INFO, "serve.stopped", pid=me.pid)
     return 0
+
+
+def _serve_shared(cfg: Config, stop: threading.Event) -> int:
+    """`serve` on PostgreSQL state: other machines may serve the same board, so the lock is
+    taken for each pass, not held between them, and a lost database connection costs one pass,
+    not the rest of the service's life."""
+    scheduler = schedule.Scheduler()
+    scheduler.every().minute.at(":00").do(locked_tick, cfg)
+    restore = _on_stop_signals(stop)
+    try:
+        event(log, logging.INFO, "serve.started", state=store_for(cfg).where())
+        locked_tick(cfg)
+        while not stop.is_set():
+            scheduler.run_pending()
+            idle = scheduler.idle_seconds
+            stop.wait(timeout=min(max(idle if idle is not None else 1.0, 0.05), 1.0))
+    finally:
+        restore()
+    event(log, logging.INFO, "serve.stopped")
+    return 0
+
+
+def locked_tick(cfg: Config) -> PassResult | None:
+    """One pass under the board's lock; a board another copy is doing is left to it."""
+    try:
+        with board_lock(cfg, command_line()):
+            return tick(cfg)
+    except LockHeld as exc:
+        event(log, logging.DEBUG, "pass.skipped", reason=str(exc))
+    except Exception as exc:  # the lock could not be taken (the database is down): next minute
+        event(log, logging.ERROR, "pass.crashed", error=_describe(exc, "taking the lock"))
+    return None
 
 
 def _on_stop_signals(stop: threading.Event) -> Callable[[], None]:

@@ -1,0 +1,150 @@
+"""Many boards in one pass (issue 32): 100 sample boards (`coprod init`'s board and config, the
+mail going to each board's outbox), on SQLite and on PostgreSQL.
+
+    python bench/boards.py                 # 1 and 100 boards, SQLite and PostgreSQL: ~3 minutes
+    python bench/boards.py --boards 20     # a quick look
+
+Each figure is one `run --once --boards DIR` pass in a child process (so its peak memory is its
+own), timed inside the process around the pass only, after a warm-up pass over a board of its
+own (the first pass of a process imports the mail, template and PDF libraries: a fixed cost
+that would flatter the per-board figure). Two passes per case: the first of the day, when the
+check and the digests are due on every board, then one a minute later with nothing due.
+PostgreSQL is a real server started here (tests/pg_server.py: Debian's postgresql, loopback,
+fsync off as in the tests). Prints a markdown table and writes it to bench/BOARDS.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import platform
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+LONDON = ZoneInfo("Europe/London")
+TODAY = dt.date(2024, 3, 1)  # a Friday; the sample board is dated around it
+FIRST = dt.datetime(2024, 3, 1, 10, 5, tzinfo=LONDON)  # the check and the digests are due
+PASSWORD_ENV = "COPROD_BENCH_PG_PASSWORD"
+
+
+def make_boards(folder: Path, count: int, state_for, prefix: str) -> None:
+    """``count`` sample boards, ``folder/bNNN/config.toml`` each, with ``state_for(name)``
+    appended (the board's name in PostgreSQL: unique per case, so each starts empty)."""
+    from automations.starter.folder import init_directory
+
+    for n in range(count):
+        home = folder / f"b{n:03d}"
+        init_directory(home, force=True, today=TODAY)
+        config = home / "config.toml"
+        extra = state_for(f"{prefix}_b{n:03d}")
+        config.write_text(config.read_text(encoding="utf-8") + extra, encoding="utf-8")
+
+
+def child(folder: Path, warm: Path) -> None:
+    """In the child process: a warm-up pass, then the two timed passes; JSON on stdout."""
+    from automations.core.log import setup_logging
+    from automations.service.boards import load_boards, run_boards
+    from automations.settings import load_settings
+
+    setup_logging(None)
+    run_boards(load_boards(warm, load_settings), FIRST)
+    out = {}
+    for name, when in (("first", FIRST), ("nothing_due", FIRST + dt.timedelta(minutes=1))):
+        began = time.perf_counter()
+        passes = run_boards(load_boards(folder, load_settings), when)
+        out[name] = time.perf_counter() - began
+        bad = [p.line() for p in passes if not p.ok]
+        assert not bad, bad
+    out["sent"] = sum(len(list(p.glob("*.eml"))) for p in folder.glob("*/outbox"))
+    out["peak_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
+    print(json.dumps(out))
+
+
+def measure(folder: Path, warm: Path) -> dict[str, float]:
+    done = subprocess.run(
+        [sys.executable, __file__, "--child", str(folder), str(warm)],
+        capture_output=True, text=True, check=True, env=os.environ.copy(),
+    )  # fmt: skip
+    return json.loads(done.stdout.splitlines()[-1])
+
+
+def run_case(root: Path, backend: str, count: int, state_for) -> dict[str, float]:
+    folder = root / f"{backend}-{count}"
+    warm = root / f"{backend}-{count}-warm"
+    make_boards(folder, count, state_for, f"{backend}{count}")
+    make_boards(warm, 1, state_for, f"{backend}{count}warm")
+    return measure(folder, warm)
+
+
+def table(rows: dict[tuple[str, int], dict[str, float]], count: int) -> str:
+    lines = [
+        "| state | boards | first pass (check + digests) | per board | per board vs one board "
+        "| nothing due | peak memory | emails written |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for (backend, n), r in sorted(rows.items()):
+        one = rows[(backend, 1)]["first"]
+        per = r["first"] / n
+        lines.append(
+            f"| {backend} | {n} | {r['first']:.2f} s | {per * 1000:.0f} ms | {per / one:.2f}x "
+            f"| {r['nothing_due']:.2f} s | {r['peak_mb']:.0f} MB | {int(r['sent'])} |"
+        )
+    sq, pg = rows[("SQLite", count)], rows[("PostgreSQL", count)]
+    lines += [
+        "",
+        f"PostgreSQL over SQLite, {count} boards: first pass "
+        f"{(pg['first'] / sq['first'] - 1) * 100:+.0f}%, nothing-due pass "
+        f"{(pg['nothing_due'] / sq['nothing_due'] - 1) * 100:+.0f}%.",
+    ]
+    return "\n".join(lines)
+
+
+def main(argv: list[str]) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--boards", type=int, default=100)
+    parser.add_argument("--child", nargs=2, type=Path, help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.child:
+        child(*args.child)
+        return
+    from tests.pg_server import PgServer
+
+    server = PgServer().init()
+    os.environ[PASSWORD_ENV] = server.password
+    url = server.create_database("bench")
+    rows: dict[tuple[str, int], dict[str, float]] = {}
+    try:
+        with tempfile.TemporaryDirectory() as tmp:
+            root = Path(tmp)
+            for count in (1, args.boards):
+                rows[("SQLite", count)] = run_case(root, "sqlite", count, lambda _: "")
+                rows[("PostgreSQL", count)] = run_case(
+                    root, "pg", count,
+                    lambda name: f'\n[state]\nurl = "{url}"\npassword_env = "{PASSWORD_ENV}"\n'
+                    f'board = "{name}"\n',
+                )  # fmt: skip
+                print(f"{count} boards done", file=sys.stderr, flush=True)
+    finally:
+        server.close()
+    text = table(rows, args.boards)
+    head = (
+        f"# Many boards in one pass\n\n`python bench/boards.py --boards {args.boards}` on "
+        f"{platform.python_implementation()} {platform.python_version()}, "
+        f"{os.cpu_count()} CPUs (shared), PostgreSQL from Debian on loopback.\n\n"
+    )
+    print(text)
+    (REPO / "bench" / "BOARDS.md").write_text(head + text + "\n", encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
