@@ -32,7 +32,8 @@ START = dt.date(2024, 3, 1)
 PASSWORD_ENV = "COPROD_TEST_PG_PASSWORD"  # the name tests/boards_support's configs use
 
 
-def run(boards: int, days: int, processes: int, url: str, port: int, root: Path) -> list[str]:
+def run(boards: int, days: int, processes: int, url: str, port: int, root: Path,
+        start: dt.date) -> list[str]:  # fmt: skip
     from tests.boards_support import add_board
 
     folder = root / f"p{processes}"
@@ -43,7 +44,7 @@ def run(boards: int, days: int, processes: int, url: str, port: int, root: Path)
                   extra="[reminders]\n\n[pack]\n", smtp_port=port)  # fmt: skip
     problems = []
     for day in range(days):
-        when = dt.datetime.combine(START + dt.timedelta(days=day), dt.time(10, 5), LONDON)
+        when = dt.datetime.combine(start + dt.timedelta(days=day), dt.time(10, 5), LONDON)
         procs = [
             subprocess.Popen(
                 [sys.executable, "-m", "tests.boards_driver", str(folder), when.isoformat()],
@@ -66,6 +67,8 @@ def main(argv: list[str]) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--boards", type=int, default=20)
     parser.add_argument("--days", type=int, default=30)
+    parser.add_argument("--start", type=dt.date.fromisoformat, default=START)
+    parser.add_argument("--processes", type=int, nargs="+", default=[1, 2, 4])
     args = parser.parse_args(argv)
     from tests.pg_server import PgServer
     from tests.smtp_server import FaultServer
@@ -74,18 +77,22 @@ def main(argv: list[str]) -> None:
     os.environ[PASSWORD_ENV] = server.password
     lines = [
         f"# Many processes, many boards\n\n`python bench/boards_faults.py --boards {args.boards} "
-        f"--days {args.days}`: real processes, one PostgreSQL, one SMTP server counting copies.\n",
+        f"--days {args.days} --start {args.start} --processes "
+        f"{' '.join(map(str, args.processes))}`: real processes, one PostgreSQL, one SMTP "
+        "server counting copies.\n",
         "| processes | boards | days | emails (message x recipient) | sent twice | kinds | "
         "failed runs | minutes |",
         "|---|---|---|---|---|---|---|---|",
     ]
     try:
         with tempfile.TemporaryDirectory() as tmp:
-            for processes in (1, 2, 4):  # one process: the reference
+            for processes in args.processes:  # one process: the reference
                 url = server.create_database(f"faults{processes}")
                 began = time.monotonic()
                 with FaultServer() as smtp:
-                    problems = run(args.boards, args.days, processes, url, smtp.port, Path(tmp))
+                    problems = run(
+                        args.boards, args.days, processes, url, smtp.port, Path(tmp), args.start
+                    )
                     copies = smtp.handler.copies()
                 kinds: dict[str, int] = {}
                 for mid, _ in copies:

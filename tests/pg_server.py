@@ -49,7 +49,10 @@ def _account() -> str | None:
 
 
 class PgServer:
-    def __init__(self) -> None:
+    def __init__(self, fsync: bool = False) -> None:
+        # fsync off for the tests (they kill clients and restart the server cleanly, never the
+        # machine); bench/boards.py turns it on, as a real server has it.
+        self.fsync = "on" if fsync else "off"
         self.folder = Path(tempfile.mkdtemp(prefix="coprod-pg-"))
         self.data = self.folder / "data"
         self.port = _free_port()
@@ -78,14 +81,15 @@ class PgServer:
         pwfile.unlink()
         return self.start()
 
-    def start(self) -> PgServer:
-        # fsync off: the tests kill clients and restart the server cleanly, never the machine.
-        options = (
-            f"-p {self.port} -k {self.folder} -c listen_addresses=127.0.0.1 -c fsync=off "
-            "-c max_connections=200"
+    def _options(self) -> str:
+        return (
+            f"-p {self.port} -k {self.folder} -c listen_addresses=127.0.0.1 "
+            f"-c fsync={self.fsync} -c max_connections=200"
         )
+
+    def start(self) -> PgServer:
         self._run(_bin("pg_ctl"), "-D", str(self.data), "-l", str(self.folder / "log"),
-                  "-o", options, "-w", "-t", "60", "start")  # fmt: skip
+                  "-o", self._options(), "-w", "-t", "60", "start")  # fmt: skip
         return self
 
     def stop(self) -> None:
@@ -93,8 +97,7 @@ class PgServer:
 
     def restart(self) -> None:
         self._run(_bin("pg_ctl"), "-D", str(self.data), "-m", "fast", "-w", "-t", "60",
-                  "-o", f"-p {self.port} -k {self.folder} -c listen_addresses=127.0.0.1 "
-                  "-c fsync=off -c max_connections=200", "restart")  # fmt: skip
+                  "-o", self._options(), "restart")  # fmt: skip
 
     def url(self, database: str = "postgres") -> str:
         """The address as a config gives it: no password (that is in the environment)."""
