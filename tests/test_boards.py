@@ -149,3 +149,29 @@ def test_moving_a_board_from_sqlite_to_postgresql_and_back_sends_nothing_twice(
     [p] = run_boards(load_boards(folder, load_settings), london(2024, 3, 4, 8, 5))
     assert p.outcome == OK and len(sent(folder, "cpb")) == 2
     assert (folder / "state-again" / "coprod.sqlite3").exists()
+
+
+def test_serve_does_every_board_and_stops_when_asked(tmp_path: Path) -> None:
+    import threading
+
+    from automations.service.boards import serve_boards
+
+    yesterday = dt.datetime.now(ZoneInfo("Europe/London")).date() - dt.timedelta(days=1)
+    folder = tmp_path / "boards"
+    add_board(folder, "cpb", yesterday)
+    add_board(folder, "jpb", yesterday, nested=True)
+    stop, outcome = threading.Event(), []
+    runner = threading.Thread(
+        target=lambda: outcome.append(serve_boards(folder, load_settings, stop))
+    )
+    runner.start()
+    try:
+        for _ in range(240):  # its first pass starts at once
+            if len(sent(folder, "cpb")) == 2 and len(sent(folder, "jpb", nested=True)) == 2:
+                break
+            stop.wait(0.5)
+    finally:
+        stop.set()
+        runner.join(timeout=120)
+    assert outcome == [0]
+    assert len(sent(folder, "cpb")) == len(sent(folder, "jpb", nested=True)) == 2
