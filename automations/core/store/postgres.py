@@ -317,20 +317,24 @@ class PostgresStore:
                     dt.datetime.now().astimezone().isoformat(timespec="seconds"),
                     command,
                 )
-                conn.execute(
-                    "INSERT INTO coprod_lock (id, pid, host, started_at, command) "
-                    "VALUES (1, %s, %s, %s, %s) ON CONFLICT (id) DO UPDATE SET pid = excluded.pid,"
-                    " host = excluded.host, started_at = excluded.started_at, "
-                    "command = excluded.command",
-                    (me.pid, me.host, me.started_at, me.command),
-                )
+                with conn.transaction():
+                    _relaxed(conn)
+                    conn.execute(
+                        "INSERT INTO coprod_lock (id, pid, host, started_at, command) VALUES "
+                        "(1, %s, %s, %s, %s) ON CONFLICT (id) DO UPDATE SET pid = excluded.pid, "
+                        "host = excluded.host, started_at = excluded.started_at, "
+                        "command = excluded.command",
+                        (me.pid, me.host, me.started_at, me.command),
+                    )
             self._session = conn
             try:
                 yield me
             finally:
                 self._session = None
                 with suppress(Exception):  # a lost server has freed the lock already
-                    conn.execute("DELETE FROM coprod_lock")
+                    with conn.transaction():
+                        _relaxed(conn)
+                        conn.execute("DELETE FROM coprod_lock")
                     conn.execute("SELECT pg_advisory_unlock(%s)", (_key(self.schema),))
         finally:
             with suppress(Exception):
@@ -356,6 +360,12 @@ class PostgresStore:
                 return True, self._holder(conn)
         finally:
             conn.close()
+
+
+def _relaxed(conn: psycopg.Connection) -> None:
+    """This transaction's commit need not wait for the disk: who holds the lock is told for
+    people only, and lost harmlessly on a crash (the lock itself goes with the connection)."""
+    conn.execute("SET LOCAL synchronous_commit = off")
 
 
 # ---------------------------------------------------------------- migrations
