@@ -3,7 +3,7 @@ reference), then two, then four `run --once --boards` processes started together
 simulated day, on the same 20 boards and the same PostgreSQL, for 30 days; a real SMTP server
 counts every copy.
 
-    python bench/boards_faults.py                       # 20 boards x 30 days: about an hour
+    python bench/boards_faults.py                       # 20 boards x 30 days: ~6 minutes
     python bench/boards_faults.py --boards 5 --days 10  # a quick look
 
 Each day's pass is at 10:05 London time, when the check, the digests, the reminders and the
