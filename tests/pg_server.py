@@ -96,8 +96,9 @@ class PgServer:
         self._run(_bin("pg_ctl"), "-D", str(self.data), "-m", "fast", "-w", "stop")
 
     def restart(self) -> None:
-        self._run(_bin("pg_ctl"), "-D", str(self.data), "-m", "fast", "-w", "-t", "60",
-                  "-o", self._options(), "restart")  # fmt: skip
+        # -l as in start: without it the server writes to our pipe, and run() waits on it.
+        self._run(_bin("pg_ctl"), "-D", str(self.data), "-l", str(self.folder / "log"),
+                  "-m", "fast", "-w", "-t", "60", "-o", self._options(), "restart")  # fmt: skip
 
     def url(self, database: str = "postgres") -> str:
         """The address as a config gives it: no password (that is in the environment)."""

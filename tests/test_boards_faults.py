@@ -2,11 +2,12 @@
 (tests/boards_driver.py, at simulated times) and a real SMTP server counting every copy:
 
 - two, then four processes started together each simulated day: every digest, reminder and pack
-  exactly once (3 boards over 5 days here; the issue's 20 boards x 30 days is bench/boards.py);
+  exactly once (3 boards over 5 days here; the issue's 20 boards x 30 days is
+  bench/boards_faults.py);
 - a process SIGKILLed in the middle of a pass: the next process finishes the work (the one
   message that was with the server unanswered is sent once more, as the ledger allows);
-- PostgreSQL stopped in the middle of a pass: that pass fails for the boards it had not finished
-  and says so, the next one completes them.
+- PostgreSQL restarted (or stopped) in the middle of a pass: that pass fails for the boards it
+  had not finished and says so, the next one completes them.
 """
 
 from __future__ import annotations
@@ -107,8 +108,9 @@ def test_a_process_killed_mid_pass_is_finished_by_the_next(tmp_path: Path, pg_ur
         assert _kinds(copies, board) == {"digest": 2}
 
 
+@pytest.mark.parametrize("fault", ["restarted", "stopped"])
 def test_postgresql_lost_mid_pass_fails_the_unfinished_boards_then_the_next_pass_completes(
-    tmp_path: Path, pg_url: str, pg_server
+    tmp_path: Path, pg_url: str, pg_server, fault: str
 ) -> None:
     arrived = threading.Event()
     with FaultServer() as server:
@@ -119,15 +121,21 @@ def test_postgresql_lost_mid_pass_fails_the_unfinished_boards_then_the_next_pass
         proc = _start(tmp_path, DAYS[3])
         try:
             assert arrived.wait(120)
-            pg_server.stop()  # while cpb's first digest awaits its answer
+            # While cpb's first digest awaits its answer: restarted (back before jpb's turn),
+            # or stopped until the pass is over.
+            pg_server.restart() if fault == "restarted" else pg_server.stop()
             code, out, err = _finish(proc)
         finally:
-            pg_server.start()
+            if fault == "stopped":
+                pg_server.start()
         assert code == 4, out + err
         said = dict(line.split(": ", 1) for line in out.splitlines())
         assert said["cpb"].startswith("BROKEN") and "terminating connection" in said["cpb"]
         assert f"{pg_url} (board cpb) failed" in said["cpb"]
-        assert said["jpb"].startswith("BROKEN") and "Cannot connect" in said["jpb"]
+        if fault == "stopped":  # not finished either: it could not start
+            assert said["jpb"].startswith("BROKEN") and "Cannot connect" in said["jpb"]
+        else:  # the server was back for it
+            assert said["jpb"].startswith("ok")
         assert pg_server.password not in out + err  # the variable is named, never its value
         code, out, _ = _finish(_start(tmp_path, DAYS[3]))
         copies = server.handler.copies()
