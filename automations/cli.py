@@ -382,8 +382,10 @@ def _board_status(boards_dir: Path | None, config_path: Path, verbose: int, chec
         setup_logging(None, verbose)
         boards = load_boards(boards_dir, load_settings)
     else:
+        from automations.core.store import board_name
+
         cfg = settings(config_path, verbose)
-        boards = [Board(config_path.stem, config_path, cfg)]
+        boards = [Board(board_name(cfg), config_path, cfg)]
     healths = [board_health(b) for b in boards]
     for h in healths:
         click.echo(h.line)
