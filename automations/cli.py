@@ -64,6 +64,15 @@ today_option = click.option(
 )
 
 
+boards_option = click.option(
+    "--boards",
+    "boards_dir",
+    type=click.Path(path_type=Path, file_okay=False),
+    help="A folder of board configs (<board>.toml or <board>/config.toml): every board, "
+    "each with its own lock, state and schedule, instead of --config.",
+)
+
+
 def config_options(fn: Callable[..., Any]) -> Callable[..., Any]:
     """--config and --today, shared by every command that reads the board."""
     return config_option(today_option(fn))
@@ -214,18 +223,23 @@ def rules_markdown() -> str:
 @cli.command("run")
 @click.option("--once", is_flag=True, help="Do everything that is due now, then exit.")
 @service_options
+@boards_option
 @friendly
-def run_command(once: bool, config_path: Path, verbose: int) -> None:
+def run_command(once: bool, config_path: Path, verbose: int, boards_dir: Path | None) -> None:
     """Do one pass of everything due now (for cron or a systemd timer).
 
     Exit status: 0 done (or nothing was due), 2 the config is wrong, 3 another copy is running
-    (nothing was done), 4 a job failed (the next pass tries it again).
+    (nothing was done), 4 a job failed (the next pass tries it again). With --boards: one line
+    per board; 2 when a board's config or state could not be used, else 4 when a job failed (a
+    board another copy is doing is left to it).
     """
     from automations.service.loop import run_once_locked
     from automations.service.status import render_pass
 
     if not once:
         _fail("say `coprod run --once`; use `coprod serve` to keep running", EXIT_FAILED)
+    if boards_dir:
+        sys.exit(_run_boards(boards_dir, verbose))
     cfg = settings(config_path, verbose)
     result = run_once_locked(cfg)
     click.echo(render_pass(cfg, result))
@@ -234,15 +248,22 @@ def run_command(once: bool, config_path: Path, verbose: int) -> None:
 
 @cli.command("serve")
 @service_options
+@boards_option
 @friendly
-def serve_command(config_path: Path, verbose: int) -> None:
+def serve_command(config_path: Path, verbose: int, boards_dir: Path | None) -> None:
     """Keep running: check and mark the sheet and send digests on the [schedule] in config.
 
     Stops cleanly on SIGTERM or Ctrl-C (the pass under way finishes first). Exit status 3 when
-    another copy is running.
+    another copy is running. With --boards: every board each minute, each under its own lock
+    (other copies may serve the same boards).
     """
     from automations.service.loop import serve
 
+    if boards_dir:
+        from automations.service.boards import serve_boards
+
+        setup_logging(None, verbose)
+        sys.exit(serve_boards(boards_dir, load_settings))
     sys.exit(serve(settings(config_path, verbose)))
 
 
@@ -251,11 +272,25 @@ def serve_command(config_path: Path, verbose: int) -> None:
 @click.option(
     "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
 )
+@boards_option
+@click.option(
+    "--check",
+    is_flag=True,
+    help="Exit 0 when the last pass (of every board) succeeded, else 4: a health check.",
+)
 @friendly
-def status_command(config_path: Path, verbose: int, fmt: str) -> None:
-    """What the service last did, what is due next, the last error and who holds the lock."""
+def status_command(
+    config_path: Path, verbose: int, fmt: str, boards_dir: Path | None, check: bool
+) -> None:
+    """What the service last did, what is due next, the last error and who holds the lock.
+
+    With --boards: one line per board. With --check: exit 0 when the last pass of every board
+    succeeded, 4 when one did not (or has not run yet).
+    """
     from automations.service.status import render_status, status
 
+    if boards_dir or check:
+        sys.exit(_board_status(boards_dir, config_path, verbose, check))
     data = status(settings(config_path, verbose))
     click.echo(json.dumps(data, indent=2) if fmt == "json" else render_status(data))
 
@@ -324,6 +359,81 @@ def check_access_command(config_path: Path) -> None:
     can_write, line = app.check_access(settings(config_path))
     click.echo(line)
     sys.exit(EXIT_OK if can_write else EXIT_READ_ONLY)
+
+
+def _run_boards(boards_dir: Path, verbose: int) -> int:
+    """`coprod run --once --boards DIR`: every board's pass, one line each."""
+    from automations.service.boards import BROKEN, load_boards, run_boards
+
+    setup_logging(None, verbose)
+    passes = run_boards(load_boards(boards_dir, load_settings))
+    for p in passes:
+        click.echo(p.line())
+    if any(p.outcome == BROKEN for p in passes):
+        return EXIT_FAILED
+    return EXIT_OK if all(p.ok for p in passes) else EXIT_NOT_SENT
+
+
+def _board_status(boards_dir: Path | None, config_path: Path, verbose: int, check: bool) -> int:
+    """`coprod status --boards DIR` (one line per board) and `coprod status --check`."""
+    from automations.service.boards import Board, board_health, load_boards
+
+    if boards_dir:
+        setup_logging(None, verbose)
+        boards = load_boards(boards_dir, load_settings)
+    else:
+        from automations.core.store import board_name
+
+        cfg = settings(config_path, verbose)
+        boards = [Board(board_name(cfg), config_path, cfg)]
+    healths = [board_health(b) for b in boards]
+    for h in healths:
+        click.echo(h.line)
+    return EXIT_OK if all(h.ok for h in healths) or not check else EXIT_NOT_SENT
+
+
+# ---------------------------------------------------------------- moving the state (issue 32)
+
+
+@cli.group("state")
+def state_group() -> None:
+    """Move a board's state (ledgers, history, the service's record) between SQLite and
+    PostgreSQL: export from the old config, import with the new one."""
+
+
+@state_group.command("export")
+@config_option
+@click.option(
+    "--out",
+    type=click.Path(path_type=Path, dir_okay=False),
+    required=True,
+    metavar="FILE.json",
+    help="The file to write the board's whole state to.",
+)
+@friendly
+def state_export_command(config_path: Path, out: Path) -> None:
+    """Write the board's state to FILE.json, under the board's lock (no pass runs meanwhile)."""
+    from automations.service.transfer import export_state
+
+    counts = export_state(settings(config_path), out)
+    click.echo(f"Wrote {out}: {_rows(counts)}.")
+
+
+@state_group.command("import")
+@config_option
+@click.argument("file", type=click.Path(path_type=Path, dir_okay=False))
+@friendly
+def state_import_command(config_path: Path, file: Path) -> None:
+    """Load FILE.json (from `coprod state export`) into this config's state, which must be
+    new: all of it in one transaction. What was sent stays sent; nothing falls due again."""
+    from automations.service.transfer import import_state
+
+    counts = import_state(settings(config_path), file)
+    click.echo(f"Imported {file}: {_rows(counts)}.")
+
+
+def _rows(counts: dict[str, int]) -> str:
+    return ", ".join(f"{table} {n}" for table, n in counts.items() if n) or "no rows"
 
 
 def main() -> None:

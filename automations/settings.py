@@ -17,6 +17,7 @@ from automations.backends.xlsx.sniff import ZipLimits
 from automations.core.config import Config, board_timezone, load_config
 from automations.core.errors import ConfigError
 from automations.core.log import configured_level
+from automations.core.store import state_settings
 from automations.digests.pack_settings import pack_settings
 from automations.digests.reminder_settings import reminder_settings
 from automations.digests.settings import digest_settings
@@ -67,6 +68,7 @@ SECTIONS: dict[str, Callable[[Config], Any]] = {
     "reminders": reminder_settings,
     "pack": pack_settings,
     "updates": update_settings,
+    "state": state_settings,
 }
 TOP_LEVEL_KEYS = {"today"}
 

@@ -9,6 +9,9 @@
 #   fonts-dejavu-core a font for that PDF on a machine that has none
 #   default-jre-headless  Java for the W3C Nu HTML checker (vnu.jar) that checks the report
 #   dovecot-imapd     a real IMAP server on loopback for the answers mailbox (tests/dovecot.py)
+#   postgresql        a real PostgreSQL server for the state tests; they start their own in a
+#                     temporary folder (initdb, pg_ctl from /usr/lib/postgresql/<version>/bin)
+#                     as the unprivileged `postgres` account through runuser, never the system's
 set -euo pipefail
 
 missing=()
@@ -21,6 +24,7 @@ command -v unshare >/dev/null 2>&1 || missing+=(util-linux)
 [ -e /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || missing+=(fonts-dejavu-core)
 command -v java >/dev/null 2>&1 || missing+=(default-jre-headless)
 [ -x /usr/sbin/dovecot ] || missing+=(dovecot-imapd)
+compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null || missing+=(postgresql)
 [ ${#missing[@]} -eq 0 ] && exit 0
 
 sudo=""

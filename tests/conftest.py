@@ -42,3 +42,43 @@ def graph(graph_ca, tmp_path, monkeypatch):
         server.add_app()
         yield server
     forget_tokens()
+
+
+# ---------------------------------------------------------------- PostgreSQL state (issue 32)
+
+PG_PASSWORD_ENV = "COPROD_TEST_PG_PASSWORD"
+
+
+@pytest.fixture(scope="session")
+def pg_server():
+    """One real PostgreSQL server for the session (tests/pg_server.py); each test that uses it
+    gets a database of its own (pg_url)."""
+    from tests.pg_server import PgServer
+
+    server = PgServer().init()
+    yield server
+    server.close()
+
+
+@pytest.fixture
+def pg_url(pg_server, request, monkeypatch) -> str:
+    """A fresh database for this test; its password in the environment, as a council's would."""
+    import re
+
+    from automations.core import store
+
+    name = "t_" + re.sub(r"[^a-z0-9]+", "_", request.node.name.lower())[-50:]
+    monkeypatch.setenv(PG_PASSWORD_ENV, pg_server.password)
+    store.forget()
+    yield pg_server.create_database(name)
+    store.forget()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def state_toml(request, tmp_path) -> str:
+    """The [state] section for each backend ("" for SQLite, the embedded default), so a test
+    runs on both."""
+    if request.param == "sqlite":
+        return ""
+    url = request.getfixturevalue("pg_url")
+    return f'\n[state]\nurl = "{url}"\npassword_env = "{PG_PASSWORD_ENV}"\n'

@@ -69,7 +69,7 @@ class PermanentMailError(MailError):
 class LockHeld(CoprodError):
     """Another copy holds the lock; the message names it. Nothing was done."""
 
-    def __init__(self, path: Path, holder: Any, who: str) -> None:
+    def __init__(self, path: Path | str, holder: Any, who: str) -> None:
         self.path, self.holder = path, holder
         super().__init__(
             f"Another copy of the service is already running: {who}. "

@@ -1,4 +1,4 @@
-"""The send ledger: this module owns the ``digest_`` tables of the state file (core/store.py).
+"""The send ledger: this module owns the ``digest_`` tables of the state (core/store/).
 
 One row per audience, meeting and recipient address, so "once per recipient per meeting" holds
 across restarts and crashes. A row's state:
@@ -20,10 +20,9 @@ import datetime as dt
 import sqlite3
 from collections.abc import Iterable
 from dataclasses import dataclass
-from pathlib import Path
 
-from automations.core import store
 from automations.core.config import Config
+from automations.core.store import Connection, Store, store_for
 
 SENDING, SENT, UNCERTAIN, DEFERRED, REFUSED = "sending", "sent", "uncertain", "deferred", "refused"
 # An uncertain send is repeated once (the first try plus one), then left to a person.
@@ -102,8 +101,8 @@ REMINDERS = "reminder_recipients"
 class Ledger:
     """The ledger over one connection; every write is its own synced transaction."""
 
-    def __init__(self, conn: sqlite3.Connection, state_dir: Path, table: str = DIGESTS) -> None:
-        self.conn, self.state_dir, self.table = conn, state_dir, table
+    def __init__(self, conn: Connection, store: Store, table: str = DIGESTS) -> None:
+        self.conn, self.store, self.table = conn, store, table
 
     def _sql(self, sql: str) -> str:
         return sql.replace(DIGESTS, self.table)
@@ -112,7 +111,7 @@ class Ledger:
         self.conn.close()
 
     def _write(self, sql: str, rows: Iterable[tuple[object, ...]]) -> None:
-        with store.guarded(self.state_dir), self.conn:
+        with self.store.guarded(), self.conn:
             self.conn.executemany(self._sql(sql), list(rows))
 
     # ---------------------------------------------------------------- reading
@@ -129,7 +128,7 @@ class Ledger:
         sql = f"SELECT {_COLUMNS} FROM digest_recipients"
         if where:
             sql += " WHERE " + " AND ".join(where)
-        with store.guarded(self.state_dir):
+        with self.store.guarded():
             rows = self.conn.execute(self._sql(sql) + " ORDER BY meeting, audience, address", args)
             return [_record(r) for r in rows.fetchall()]
 
@@ -139,9 +138,10 @@ class Ledger:
     def problems(self, unreported_only: bool = False) -> list[RecipientRecord]:
         """Rows a person should hear about: refused, uncertain, or still to be retried, for the
         latest meeting the ledger knows (older ones are past the digests' catch-up)."""
-        latest = self.conn.execute(
-            self._sql("SELECT max(meeting) FROM digest_recipients")
-        ).fetchone()[0]
+        with self.store.guarded():
+            latest = self.conn.execute(
+                self._sql("SELECT max(meeting) FROM digest_recipients")
+            ).fetchone()[0]
         if latest is None:
             return []
         rows = [r for r in self.records(meeting=dt.date.fromisoformat(latest)) if r.state != SENT]
@@ -157,7 +157,7 @@ class Ledger:
             f"SELECT {_COLUMNS} FROM digest_recipients WHERE reported_at IS NULL AND state IN "
             "(?, ?) ORDER BY meeting, audience, address"
         )
-        with store.guarded(self.state_dir):
+        with self.store.guarded():
             rows = self.conn.execute(self._sql(sql), (REFUSED, UNCERTAIN)).fetchall()
         return [_record(r) for r in rows]
 
@@ -165,7 +165,7 @@ class Ledger:
     def settle_interrupted(self, now: dt.datetime) -> None:
         """A ``sending`` row left by an earlier run: the message may have gone. Only call this
         under the service's lock, where no other run can be mid-send."""
-        with store.guarded(self.state_dir):
+        with self.store.guarded():
             left = self.conn.execute(
                 self._sql("SELECT 1 FROM digest_recipients WHERE state = ? LIMIT 1"), (SENDING,)
             ).fetchone()
@@ -209,14 +209,15 @@ class Ledger:
         self._write(
             f"INSERT INTO digest_recipients ({_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?,?,?,NULL,?) "
             "ON CONFLICT(audience, meeting, address) DO UPDATE SET state = excluded.state, "
-            "tries = tries + excluded.tries, message_id = excluded.message_id, "
+            "tries = digest_recipients.tries + excluded.tries, "
+            "message_id = excluded.message_id, "
             "reply = excluded.reply, updated_at = excluded.updated_at, "
-            "sent_at = coalesce(excluded.sent_at, sent_at), "
+            "sent_at = coalesce(excluded.sent_at, digest_recipients.sent_at), "
             "content_hash = excluded.content_hash, transport = excluded.transport, "
             "who = excluded.who, "
             # A new problem is told to the officers again; a state that did not change is not.
-            "reported_at = CASE WHEN state = excluded.state AND excluded.state != 'uncertain' "
-            "THEN reported_at END",
+            "reported_at = CASE WHEN digest_recipients.state = excluded.state "
+            "AND excluded.state != 'uncertain' THEN digest_recipients.reported_at END",
             [
                 (
                     a.audience,
@@ -263,21 +264,23 @@ def _record(row: tuple) -> RecipientRecord:
 
 
 def connect(cfg: Config, table: str = DIGESTS) -> Ledger:
-    """The state file with the send ledger's table (every commit synced: store.connect)."""
-    conn = store.connect(cfg.state_dir)
+    """The state with the send ledger's table (SQLite: every commit synced, see store.connect)."""
+    store = store_for(cfg)
+    conn = store.connect()
     try:
-        with store.guarded(cfg.state_dir), conn:
-            conn.execute(_SCHEMA.replace(DIGESTS, table))
-            _add_who(conn, table)
-            if table == DIGESTS:
-                _upgrade(conn)
+        if store.kind == "sqlite":  # PostgreSQL's tables come from its migrations
+            with store.guarded(), conn:
+                conn.execute(_SCHEMA.replace(DIGESTS, table))
+                _add_who(conn, table)
+                if table == DIGESTS:
+                    _upgrade(conn)
     except BaseException:
         conn.close()
         raise
-    return Ledger(conn, cfg.state_dir, table)
+    return Ledger(conn, store, table)
 
 
-def _add_who(conn: sqlite3.Connection, table: str) -> None:
+def _add_who(conn: Connection, table: str) -> None:
     """A state file from before the ``who`` column: add it (old rows name nobody)."""
     columns = {row[1] for row in conn.execute(f"PRAGMA table_info({table})")}
     if "who" in columns:
@@ -289,7 +292,7 @@ def _add_who(conn: sqlite3.Connection, table: str) -> None:
             raise
 
 
-def _upgrade(conn: sqlite3.Connection) -> None:
+def _upgrade(conn: Connection) -> None:
     """The first ledger kept one row per audience (``digest_sent``, with the addresses the
     server accepted): carry those over as sent, then drop it."""
     old = conn.execute(

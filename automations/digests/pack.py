@@ -16,10 +16,10 @@ from email.headerregistry import Address
 from pathlib import Path
 from typing import Any
 
-from automations.core import store
 from automations.core.config import Config
 from automations.core.errors import ConfigError, DigestError
 from automations.core.findings import Finding, Severity
+from automations.core.store import store_for
 from automations.core.text import add_months, long_date
 from automations.digests import ledger
 from automations.digests.pack_chart import PackTrend, chart_source, pack_trend
@@ -325,7 +325,7 @@ def send_due(
     s, board = pack_settings(cfg), validation.board
     today = local(now, reminder_settings(cfg).timezone).date()
     people = recipients(board, meeting, today)
-    store.check_writable(cfg.state_dir)
+    store_for(cfg).check_writable()
     book = ledger.connect(cfg, TABLE)
     try:
         book.settle_interrupted(now)

@@ -29,7 +29,6 @@ from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
 
-from automations.core import store
 from automations.core.config import Config
 from automations.core.errors import (
     ConfigError,
@@ -38,6 +37,7 @@ from automations.core.errors import (
     StateError,
     TemporaryMailError,
 )
+from automations.core.store import store_for
 from automations.core.text import long_date, plural
 from automations.digests import ledger
 from automations.digests.quiet_days import (
@@ -397,15 +397,14 @@ class _Book:
 
     def __init__(self, cfg: Config) -> None:
         self.ledger = ledger.connect(cfg, ledger.REMINDERS)
-        self.conn, self.state_dir = self.ledger.conn, cfg.state_dir
-        with store.guarded(self.state_dir), self.conn:
-            self.conn.execute(_TRIGGERS)
+        self.conn, self.store = self.ledger.conn, self.ledger.store
+        self.store.create_tables(self.conn, _TRIGGERS)
 
     def close(self) -> None:
         self.ledger.close()
 
     def days(self, t: Trigger) -> str | None:
-        with store.guarded(self.state_dir):
+        with self.store.guarded():
             row = self.conn.execute(
                 "SELECT day FROM reminder_actions WHERE action_id = ? AND reason = ? AND due = ? "
                 "AND owner = ?",
@@ -414,7 +413,7 @@ class _Book:
         return row[0] if row else None
 
     def owner_days(self, owner: str, since: dt.date) -> dict[dt.date, list[tuple[str, str]]]:
-        with store.guarded(self.state_dir):
+        with self.store.guarded():
             rows = self.conn.execute(
                 "SELECT day, action_id, reason FROM reminder_actions WHERE owner = ? AND day >= ?",
                 (owner, since.isoformat()),
@@ -425,9 +424,9 @@ class _Book:
         return out
 
     def assign(self, triggers: list[Trigger], day: dt.date) -> None:
-        with store.guarded(self.state_dir), self.conn:
+        with self.store.guarded(), self.conn:
             self.conn.executemany(
-                "INSERT OR IGNORE INTO reminder_actions VALUES (?,?,?,?,?)",
+                "INSERT INTO reminder_actions VALUES (?,?,?,?,?) ON CONFLICT DO NOTHING",
                 [
                     (t.action_id, t.reason, t.due.isoformat(), t.owner, day.isoformat())
                     for t in triggers
@@ -501,7 +500,7 @@ def send_due(
     s = reminder_settings(cfg)
     if not s.enabled:
         return []
-    store.check_writable(cfg.state_dir)
+    store_for(cfg).check_writable()
     book = _Book(cfg)
     try:
         book.ledger.settle_interrupted(now)

@@ -24,7 +24,6 @@ from typing import Any
 
 import jinja2
 
-from automations.core import store
 from automations.core.config import Config
 from automations.core.errors import (
     ConfigError,
@@ -33,6 +32,7 @@ from automations.core.errors import (
     StateError,
     TemporaryMailError,
 )
+from automations.core.store import store_for
 from automations.core.text import long_date, shown_time
 from automations.digests import ledger
 from automations.digests.render import RenderedDigest, render_digest, template_env
@@ -141,7 +141,7 @@ def send_jobs(
     transport = make_transport(cfg)
     env = template_env(cfg.templates_dir)
     # Before anything goes out: a read-only folder or a full disk stops the run here.
-    store.check_writable(cfg.state_dir)
+    store_for(cfg).check_writable()
     book = ledger.connect(cfg)
     # Sends an earlier run left between "about to send" and the reply become uncertain.
     book.settle_interrupted(now)

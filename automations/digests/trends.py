@@ -12,8 +12,8 @@ import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from automations.core import store
 from automations.core.config import Config
+from automations.core.store import store_for
 from automations.core.text import add_months, plural
 from automations.pipeline import Validation
 from automations.record import history
@@ -79,7 +79,7 @@ def trends_for(
     cfg: Config, validation: Validation, meeting: dt.date, sections: tuple[str, ...]
 ) -> Trends | None:
     """None until the service has recorded a check (and never creates the state file)."""
-    if not (cfg.state_dir / store.STATE_FILE).exists():
+    if not store_for(cfg).has_state():
         return None
     past = history.load(cfg, until=validation.report.today)
     if not past:

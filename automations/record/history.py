@@ -1,5 +1,5 @@
 """The daily history of what the checks found. This module owns the ``history_`` tables of the
-state file (core/store.py).
+state (core/store/).
 
 One record per day at most (the first check of the day writes it; later checks that day find it
 there and write nothing), each written in one transaction, so a crash or a power cut leaves
@@ -22,10 +22,10 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from automations.core import store
 from automations.core.config import Config
 from automations.core.errors import StateError
 from automations.core.findings import Report
+from automations.core.store import Connection, store_for
 from automations.model.board import STAGES, Action, Board
 from automations.model.schema import is_blank
 from automations.model.tor import STAFF
@@ -139,17 +139,18 @@ def _actions(records: list[Action], today: dt.date) -> dict[str, int]:
 # ---------------------------------------------------------------- the state file
 
 
-def connect(cfg: Config) -> sqlite3.Connection:
-    """The state file with the history tables."""
+def connect(cfg: Config) -> Connection:
+    """The state with the history tables."""
+    store = store_for(cfg)
     try:
-        conn = store.connect(cfg.state_dir)
-        conn.executescript(_SCHEMA)
+        conn = store.connect()
+        store.create_tables(conn, _SCHEMA)
     except (sqlite3.Error, OSError) as exc:
-        raise StateError(f"the state folder {cfg.state_dir} cannot be used: {exc}") from None
+        raise StateError(f"{store.where()} cannot be used: {exc}") from None
     return conn
 
 
-def write(conn: sqlite3.Connection, snap: Snapshot, now: dt.datetime) -> bool:
+def write(conn: Connection, snap: Snapshot, now: dt.datetime) -> bool:
     """Record ``snap`` unless its day already has a record: one transaction, all or nothing.
     True when this call wrote the day."""
     rows = [
@@ -182,7 +183,8 @@ def record_check(cfg: Config, board: Board, report: Report, now: dt.datetime | N
         return write(conn, snapshot(board, report), now or dt.datetime.now(dt.UTC))
     except sqlite3.Error as exc:
         raise StateError(
-            f"could not record today's check in {cfg.state_dir}: {exc}. The check itself was "
+            f"could not record today's check in {store_for(cfg).where()}: {exc}. The check "
+            "itself was "
             "done; the next check tries again."
         ) from None
     finally:
@@ -191,9 +193,10 @@ def record_check(cfg: Config, board: Board, report: Report, now: dt.datetime | N
 
 def load(cfg: Config, since: dt.date | None = None, until: dt.date | None = None) -> list[Snapshot]:
     """The recorded days from ``since`` to ``until`` (both included), oldest first."""
-    if cfg.state_dir.exists() and not cfg.state_dir.is_dir():
+    store = store_for(cfg)
+    if store.kind == "sqlite" and cfg.state_dir.exists() and not cfg.state_dir.is_dir():
         raise StateError(f"the state folder {cfg.state_dir} is a file, not a folder")
-    if not (cfg.state_dir / store.STATE_FILE).exists():
+    if not store.has_state():
         return []  # nothing recorded yet; reading makes no state file
     low = (since or dt.date.min).isoformat()
     high = (until or dt.date.max).isoformat()
@@ -208,7 +211,7 @@ def load(cfg: Config, since: dt.date | None = None, until: dt.date | None = None
             "SELECT day, kind, name, n FROM history_counts WHERE day BETWEEN ? AND ?", (low, high)
         ).fetchall()
     except sqlite3.Error as exc:
-        raise StateError(f"could not read the history in {cfg.state_dir}: {exc}") from None
+        raise StateError(f"could not read the history in {store.where()}: {exc}") from None
     finally:
         conn.close()
     return _snapshots(days, counts)

@@ -1,135 +1,46 @@
-"""One copy at a time: an exclusive file lock beside the state file.
+"""One pass per board at a time: the board's lock, wherever its state is kept.
 
-The kernel holds the lock (fcntl.flock), so it is released however the holder ends, even on a
-crash or `kill -9`; the file's text only says who holds it, so a second copy can name them.
-The file is never deleted: deleting a lock file lets two processes lock two different files.
+SQLite state: an exclusive file lock beside the state file (core/store/filelock.py). PostgreSQL
+state: an advisory lock on the board's session (core/store/postgres.py), so any number of
+machines can run the same boards and each board's pass runs on one of them at a time.
 """
 
 from __future__ import annotations
 
-import datetime as dt
-import fcntl
-import json
-import os
-import socket
 import sys
-import time
-from collections.abc import Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass
-from pathlib import Path
-from typing import IO
+from contextlib import AbstractContextManager
 
-from automations.core.errors import LockHeld
-from automations.core.store import guarded
+from automations.core.config import Config
+from automations.core.store import Holder, store_for
+from automations.core.store.filelock import (
+    LOCK_NAME,
+    RETRY_SECONDS,
+    current_holder,
+    hold_lock,
+    lock_path,
+)
 
-LOCK_NAME = "coprod.lock"
-# A `coprod status` probe holds the lock for microseconds; one short retry lets a real run win.
-RETRY_SECONDS = 0.2
-
-
-@dataclass(frozen=True)
-class Holder:
-    pid: int
-    host: str
-    started_at: str  # ISO 8601 with offset
-    command: str
-
-    def describe(self) -> str:
-        return f"{self.command} (process {self.pid} on {self.host}, since {self.started_at})"
-
-
-def lock_path(state_dir: Path) -> Path:
-    return state_dir / LOCK_NAME
+__all__ = [
+    "LOCK_NAME",
+    "RETRY_SECONDS",
+    "Holder",
+    "board_holder",
+    "board_lock",
+    "command_line",
+    "current_holder",
+    "hold_lock",
+    "lock_path",
+]
 
 
-def _read_holder(f: IO[str]) -> Holder | None:
-    f.seek(0)
-    text = f.read().strip()
-    if not text:
-        return None
-    try:
-        data = json.loads(text)
-        return Holder(
-            int(data["pid"]), str(data["host"]), str(data["started_at"]), str(data["command"])
-        )
-    except (ValueError, KeyError, TypeError):
-        return None
+def board_lock(cfg: Config, command: str) -> AbstractContextManager[Holder]:
+    """The board's lock for the `with` block, or LockHeld at once."""
+    return store_for(cfg).lock(command)
 
 
-def _try_lock(f: IO[str], mode: int) -> bool:
-    try:
-        fcntl.flock(f.fileno(), mode | fcntl.LOCK_NB)
-    except BlockingIOError:
-        return False
-    return True
-
-
-def _open(path: Path) -> IO[str]:
-    # A read-only or full state folder is a StateError naming the folder, not a crash.
-    with guarded(path.parent):
-        path.parent.mkdir(parents=True, exist_ok=True)
-        # "a+" creates the file if needed without emptying another holder's record.
-        return open(path, "a+", encoding="utf-8")  # closed by the callers
-
-
-@contextmanager
-def hold_lock(state_dir: Path, command: str) -> Iterator[Holder]:
-    """Hold the single-instance lock for the `with` block, or raise LockHeld at once."""
-    path = lock_path(state_dir)
-    f = _open(path)
-    try:
-        if not (_try_lock(f, fcntl.LOCK_EX) or _retry(f)):
-            holder = _holder_soon(f)
-            who = holder.describe() if holder else "another copy (it has not said who yet)"
-            raise LockHeld(path, holder, who)
-        me = Holder(
-            os.getpid(),
-            socket.gethostname(),
-            dt.datetime.now().astimezone().isoformat(timespec="seconds"),
-            command,
-        )
-        with guarded(path.parent):
-            f.seek(0)
-            f.truncate()
-            f.write(json.dumps(me.__dict__))
-            f.flush()
-        try:
-            yield me
-        finally:
-            f.seek(0)
-            f.truncate()
-            f.flush()
-            fcntl.flock(f.fileno(), fcntl.LOCK_UN)
-    finally:
-        f.close()
-
-
-def _retry(f: IO[str]) -> bool:
-    time.sleep(RETRY_SECONDS)
-    return _try_lock(f, fcntl.LOCK_EX)
-
-
-def _holder_soon(f: IO[str]) -> Holder | None:
-    # The holder writes its record just after locking; give it a moment to do so.
-    for _ in range(5):
-        holder = _read_holder(f)
-        if holder:
-            return holder
-        time.sleep(0.05)
-    return None
-
-
-def current_holder(state_dir: Path) -> tuple[bool, Holder | None]:
-    """(held, holder) as the kernel sees it now, without disturbing a running copy for long."""
-    path = lock_path(state_dir)
-    if not path.exists():
-        return False, None
-    with open(path, encoding="utf-8") as f:
-        if _try_lock(f, fcntl.LOCK_SH):
-            fcntl.flock(f.fileno(), fcntl.LOCK_UN)
-            return False, None
-        return True, _read_holder(f)
+def board_holder(cfg: Config) -> tuple[bool, Holder | None]:
+    """(held, holder) of the board's lock, without disturbing a running copy for long."""
+    return store_for(cfg).current_holder()
 
 
 def command_line() -> str:

@@ -30,8 +30,9 @@ import schedule
 
 from automations import app
 from automations.core.config import Config
-from automations.core.errors import CoprodError, StateError
+from automations.core.errors import CoprodError, LockHeld, StateError
 from automations.core.log import event, get
+from automations.core.store import store_for
 from automations.core.text import plural
 from automations.digests.send import SendOutcome
 from automations.pipeline import Validation, validate
@@ -48,7 +49,7 @@ from automations.service.due import (
     due_slot,
     load_schedule,
 )
-from automations.service.lock import command_line, hold_lock
+from automations.service.lock import board_lock, command_line
 from automations.service.state import State, open_state
 
 log = get("service")
@@ -247,7 +248,7 @@ def _answers(cfg: Config, validation: Validation, now: dt.datetime, counts: dict
 def read_answers_by_hand(cfg: Config, validation: Validation) -> Any:
     """`coprod updates --read`: read the mailbox, then write the Updates tab and what officers
     approved, as a pass does; under the service's lock, so a pass never does it meanwhile."""
-    with hold_lock(cfg.state_dir, command_line()):
+    with board_lock(cfg, command_line()):
         reading = app.read_answers(cfg, validation)
         reading.written = app.apply_updates(cfg, validation)
         reading.thanked = app.acknowledge_answers(cfg, validation)
@@ -340,7 +341,9 @@ def serve(cfg: Config, stop: threading.Event | None = None) -> int:
     alerts.alert_settings(cfg)
     _say_today_is_ignored(cfg)
     stop = stop or threading.Event()
-    with hold_lock(cfg.state_dir, command_line()) as me:
+    if store_for(cfg).kind != "sqlite":
+        return _serve_shared(cfg, stop)
+    with board_lock(cfg, command_line()) as me:
         restore = _on_stop_signals(stop)
         try:
             event(log, logging.INFO, "serve.started", pid=me.pid, state=cfg.state_dir)
@@ -356,6 +359,38 @@ def serve(cfg: Config, stop: threading.Event | None = None) -> int:
             restore()
     event(log, logging.INFO, "serve.stopped", pid=me.pid)
     return 0
+
+
+def _serve_shared(cfg: Config, stop: threading.Event) -> int:
+    """`serve` on PostgreSQL state: other machines may serve the same board, so the lock is
+    taken for each pass, not held between them, and a lost database connection costs one pass,
+    not the rest of the service's life."""
+    scheduler = schedule.Scheduler()
+    scheduler.every().minute.at(":00").do(locked_tick, cfg)
+    restore = _on_stop_signals(stop)
+    try:
+        event(log, logging.INFO, "serve.started", state=store_for(cfg).where())
+        locked_tick(cfg)
+        while not stop.is_set():
+            scheduler.run_pending()
+            idle = scheduler.idle_seconds
+            stop.wait(timeout=min(max(idle if idle is not None else 1.0, 0.05), 1.0))
+    finally:
+        restore()
+    event(log, logging.INFO, "serve.stopped")
+    return 0
+
+
+def locked_tick(cfg: Config) -> PassResult | None:
+    """One pass under the board's lock; a board another copy is doing is left to it."""
+    try:
+        with board_lock(cfg, command_line()):
+            return tick(cfg)
+    except LockHeld as exc:
+        event(log, logging.DEBUG, "pass.skipped", reason=str(exc))
+    except Exception as exc:  # the lock could not be taken (the database is down): next minute
+        event(log, logging.ERROR, "pass.crashed", error=_describe(exc, "taking the lock"))
+    return None
 
 
 def _on_stop_signals(stop: threading.Event) -> Callable[[], None]:
@@ -381,7 +416,7 @@ def send_by_hand(
 ) -> list[SendOutcome]:
     """`coprod digest --send`: under the service's lock, so a hand send never races a
     scheduled one (raises LockHeld when the service is busy)."""
-    with hold_lock(cfg.state_dir, command_line()):
+    with board_lock(cfg, command_line()):
         return app.send_digests(cfg, validation, meeting, audience)
 
 
@@ -406,7 +441,7 @@ def run_once_locked(cfg: Config, now: dt.datetime | None = None) -> PassResult:
     """`coprod run --once`: one pass under the lock (raises LockHeld if another copy runs)."""
     load_schedule(cfg)
     _say_today_is_ignored(cfg)
-    with hold_lock(cfg.state_dir, command_line()):
+    with board_lock(cfg, command_line()):
         return run_once(cfg, now)
 
 
@@ -415,11 +450,11 @@ def remind_by_hand(
 ) -> list[Any]:
     """`coprod remind --send`: under the service's lock, like `coprod digest --send`, and like
     it trying again the addresses a mail server refused (a person asked: it may be fixed)."""
-    with hold_lock(cfg.state_dir, command_line()):
+    with board_lock(cfg, command_line()):
         return app.send_reminders(cfg, validation, now, by_hand=True)
 
 
 def pack_by_hand(cfg: Config, validation: Validation, now: dt.datetime | None = None) -> list[Any]:
     """`coprod pack --send`: under the service's lock, like `coprod remind --send`."""
-    with hold_lock(cfg.state_dir, command_line()):
+    with board_lock(cfg, command_line()):
         return app.send_pack(cfg, validation, now)

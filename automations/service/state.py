@@ -1,4 +1,4 @@
-"""The service's memory, in the same SQLite file as the send ledger (tables prefixed `service_`).
+"""The service's memory, in the same state as the send ledger (tables prefixed `service_`).
 
 What is kept: every pass and what it did, the slot each job last completed, the run of
 consecutive failed passes, the last error, and the alert and recovery emails sent. `coprod status`
@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from automations.core.config import Config
-from automations.core.store import connect, state_error
+from automations.core.store import Connection, state_error, store_for
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS service_passes (
@@ -104,15 +104,15 @@ class AlertRecord:
 
 @dataclass
 class State:
-    conn: sqlite3.Connection
+    conn: Connection
 
     # ---------------------------------------------------------------- passes
     def begin_pass(self, now: dt.datetime) -> int:
         with self.conn:
-            cur = self.conn.execute(
-                "INSERT INTO service_passes (started_at) VALUES (?)", (_iso(now),)
-            )
-        return int(cur.lastrowid or 0)
+            row = self.conn.execute(
+                "INSERT INTO service_passes (started_at) VALUES (?) RETURNING id", (_iso(now),)
+            ).fetchone()
+        return int(row[0])
 
     def finish_pass(
         self,
@@ -161,7 +161,9 @@ class State:
         """Remember a time (the last tick), so status can tell a live service from a dead one."""
         with self.conn:
             self.conn.execute(
-                "INSERT OR REPLACE INTO service_meta (key, value) VALUES (?, ?)", (key, _iso(now))
+                "INSERT INTO service_meta (key, value) VALUES (?, ?) "
+                "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                (key, _iso(now)),
             )
 
     def time_of(self, key: str) -> dt.datetime | None:
@@ -212,8 +214,12 @@ class State:
     def _save_health(self, h: Health) -> None:
         with self.conn:
             self.conn.execute(
-                "INSERT OR REPLACE INTO service_health (id, consecutive_failures, failing_since, "
-                "last_error, last_error_at, alert_sent_at) VALUES (1, ?, ?, ?, ?, ?)",
+                "INSERT INTO service_health (id, consecutive_failures, failing_since, "
+                "last_error, last_error_at, alert_sent_at) VALUES (1, ?, ?, ?, ?, ?) "
+                "ON CONFLICT (id) DO UPDATE SET "
+                "consecutive_failures = excluded.consecutive_failures, "
+                "failing_since = excluded.failing_since, last_error = excluded.last_error, "
+                "last_error_at = excluded.last_error_at, alert_sent_at = excluded.alert_sent_at",
                 (
                     h.consecutive_failures,
                     _iso(h.failing_since),
@@ -261,13 +267,15 @@ class State:
 
 @contextmanager
 def open_state(cfg: Config) -> Iterator[State]:
-    """The state tables in the shared state file (created on first use)."""
-    conn = connect(cfg.state_dir)
+    """The state tables in the board's state (created on first use)."""
+    store = store_for(cfg)
+    conn = store.connect()
     try:
-        # Our rows (ticks, pass records) may lose the last moment's writes on a power cut, but
-        # need no disk flush on every tick; the send ledger keeps synchronous=FULL.
-        conn.execute("PRAGMA synchronous=NORMAL")
-        conn.executescript(_SCHEMA)
+        if store.kind == "sqlite":
+            # Our rows (ticks, pass records) may lose the last moment's writes on a power cut,
+            # but need no disk flush on every tick; the send ledger keeps synchronous=FULL.
+            conn.execute("PRAGMA synchronous=NORMAL")
+        store.create_tables(conn, _SCHEMA)
         yield State(conn)
     except sqlite3.OperationalError as exc:
         # A write that failed mid-pass (the disk filled up) is a StateError naming the folder.

@@ -14,7 +14,7 @@ from automations.core.text import shown_time
 from automations.digests import ledger
 from automations.service.alerts import alert_settings
 from automations.service.due import JOBS, due_slot, load_schedule, next_slot
-from automations.service.lock import current_holder
+from automations.service.lock import board_holder
 from automations.service.state import open_state
 
 JOB_NAMES = {
@@ -35,7 +35,7 @@ def status(cfg: Config, now: dt.datetime | None = None) -> dict[str, Any]:
     def local(t: dt.datetime | None) -> str | None:
         return sc.local(t).isoformat(timespec="seconds") if t else None
 
-    held, holder = current_holder(cfg.state_dir)
+    held, holder = board_holder(cfg)
     with open_state(cfg) as state:
         last = state.last_pass(with_work=True)
         health = state.health()
