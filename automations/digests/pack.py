@@ -22,6 +22,7 @@ from automations.core.findings import Finding, Severity
 from automations.core.store import store_for
 from automations.core.text import add_months, long_date
 from automations.digests import ledger
+from automations.digests.pack_answers import WaitingAnswer, waiting_answers
 from automations.digests.pack_chart import PackTrend, chart_source, pack_trend
 from automations.digests.pack_easy import easy_decisions, year_ending
 from automations.digests.pack_pdf import write_pdf
@@ -119,6 +120,7 @@ class Pack:
     easy_decisions: tuple[tuple[str, tuple[str, ...]], ...] = ()  # the same, in easy read
     trend: PackTrend | None = None  # open and overdue actions at the last meetings (a chart)
     record: PackRecord | None = None  # to tell back, sub-groups to report (pack_record.py)
+    answers: tuple[WaitingAnswer, ...] = ()  # owners' answers waiting (pack_answers.py)
 
     @property
     def open_count(self) -> int:
@@ -162,6 +164,7 @@ def build_pack(
         easy_decisions(board, cfg.tor, validation.report.findings, meeting, today),
         pack_trend(cfg, validation),
         pack_record(validation, meeting, cfg.tor),
+        waiting_answers(cfg, board, today),
     )
 
 
