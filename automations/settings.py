@@ -17,7 +17,6 @@ from automations.backends.xlsx.sniff import ZipLimits
 from automations.core.config import Config, board_timezone, load_config
 from automations.core.errors import ConfigError
 from automations.core.log import configured_level
-from automations.core.store import state_settings
 from automations.digests.pack_settings import pack_settings
 from automations.digests.reminder_settings import reminder_settings
 from automations.digests.settings import digest_settings
@@ -50,6 +49,14 @@ def _microsoft365(cfg: Config) -> None:
         m365_settings(cfg)
 
 
+def _state(cfg: Config) -> None:
+    """[state]: checked by the store, imported only here (its package pulls in sqlite3, which
+    `coprod --help` and a command with nothing to record need not load)."""
+    from automations.core.store import state_settings
+
+    state_settings(cfg)
+
+
 SECTIONS: dict[str, Callable[[Config], Any]] = {
     "source": _built_in,
     "tor": _built_in,
@@ -68,7 +75,7 @@ SECTIONS: dict[str, Callable[[Config], Any]] = {
     "reminders": reminder_settings,
     "pack": pack_settings,
     "updates": update_settings,
-    "state": state_settings,
+    "state": _state,
 }
 TOP_LEVEL_KEYS = {"today"}
 

@@ -13,7 +13,6 @@ from dataclasses import dataclass
 
 from automations.core.config import Config
 from automations.core.text import long_date
-from automations.inbox.listing import KINDS, clean
 from automations.inbox.settings import update_settings
 from automations.model.board import Board
 
@@ -30,7 +29,9 @@ def waiting_answers(cfg: Config, board: Board, today: dt.date) -> tuple[WaitingA
     settings = update_settings(cfg)
     if not settings.enabled:
         return ()
-    from automations.inbox.proposals import Proposals  # the state, only when answers are on
+    # The state and its listing, only when answers are on (the help imports no database).
+    from automations.inbox.listing import KINDS, clean
+    from automations.inbox.proposals import Proposals
 
     with Proposals(cfg) as book:
         stored = book.all(("waiting",))
