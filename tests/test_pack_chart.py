@@ -114,3 +114,23 @@ def test_one_point_or_no_history_is_one_sentence(tmp_path: Path) -> None:
     for shown in (text, html, page):
         assert "only one point so far, 25 March 2024 (today), so there is no chart yet" in shown
     assert not [p for p in parse(emails[0].read_bytes()).walk() if p["Content-ID"] == f"<{CID}>"]
+
+
+def test_the_chart_reads_a_history_kept_in_postgresql(tmp_path: Path, pg_url: str) -> None:
+    """With `[state] url` there is no state file: the chart asks the store, not the folder."""
+    from automations.core.store import STATE_FILE
+    from automations.digests.pack_chart import pack_trend
+    from tests.conftest import PG_PASSWORD_ENV
+
+    state = {"url": pg_url, "password_env": PG_PASSWORD_ENV, "board": "cpb"}
+    cfg, _ = sample(tmp_path, pack={"days_before": 5}, state=state)
+    meetings = (dt.date(2024, 1, 10), dt.date(2024, 2, 7), dt.date(2024, 3, 6))
+    for d in meetings:
+        v = validate(cfg, d)
+        history.record_check(cfg, v.board, v.report)
+    trend = pack_trend(cfg, validate(cfg, PACK_DAY))
+    assert not trend.none_yet and [r[0] for r in trend.rows] == [
+        *(f"{d.day} {d:%B %Y}" for d in meetings),
+        "25 March 2024 (today)",
+    ]
+    assert not (cfg.state_dir / STATE_FILE).exists()

@@ -107,7 +107,7 @@ def test_the_previous_schema_version_with_real_rows_is_carried_forward(
         assert [p.outcome for p in first] == ["ok"] and new > first[0].id
     with _raw(pg_server, pg_url) as conn:
         versions = conn.execute("SELECT version FROM coprod_ld.coprod_schema ORDER BY 1")
-        assert [v[0] for v in versions] == [1, 2, 3]
+        assert [v[0] for v in versions] == list(range(1, postgres.LATEST + 1))
 
 
 def test_a_migration_that_cannot_run_changes_nothing(pg_server, pg_url, tmp_path) -> None:

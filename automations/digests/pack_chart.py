@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from markupsafe import Markup
 
 from automations.charts.plot import Chart, Plot, plot
-from automations.core import store
 from automations.core.config import Config
+from automations.core.store import store_for
 from automations.core.text import long_date
 from automations.digests.render import Pictures
 from automations.digests.trends import WINDOW_DAYS
@@ -54,7 +54,7 @@ class PackTrend:
 
 def pack_trend(cfg: Config, validation: Validation) -> PackTrend:
     """The record at (or up to a week before) each of the last few meetings, and today's."""
-    if not (cfg.state_dir / store.STATE_FILE).exists():
+    if not store_for(cfg).has_state():
         return PackTrend((), none_yet=True)  # reading makes no state file
     today = validation.report.today
     past = history.load(cfg, until=today)

@@ -2,9 +2,11 @@
 it between SQLite and PostgreSQL (either way) without a digest being sent twice.
 
 Everything moves: the send ledgers (so what was sent stays sent), the reminders' triggers, the
-history, and the service's passes, jobs (each job's last slot done, so nothing falls due again),
-health and alerts. Both ends run under the board's lock, so no pass writes half way through;
-an import goes into an empty state only, in one transaction (all of it, or nothing).
+history, the service's passes, jobs (each job's last slot done, so nothing falls due again),
+health and alerts, and the owners' answers (waiting proposals stay waiting, a message read stays
+read, the cells written stay recorded, a thank-you sent stays sent). Both ends run under the
+board's lock, so no pass writes half way through; an import goes into an empty state only, in
+one transaction (all of it, or nothing).
 """
 
 from __future__ import annotations
@@ -26,18 +28,22 @@ from automations.service.state import open_state
 FORMAT = "coprod-state"
 VERSION = 1
 # Rows here mean the state is in use: an import would mix two boards' records.
-IN_USE = ("digest_recipients", "reminder_recipients", "pack_recipients", "history_days",
-          "service_passes", "service_jobs")  # fmt: skip
+IN_USE = ("digest_recipients", "reminder_recipients", "pack_recipients", "answer_recipients",
+          "history_days", "service_passes", "service_jobs", "update_proposals",
+          "update_messages")  # fmt: skip
 
 
 def _ensure_tables(cfg: Config) -> None:
     """Every owner's tables exist (SQLite makes them on first use; PostgreSQL migrates)."""
+    from automations.digests.answers import ANSWERS
     from automations.digests.reminders import _Book
+    from automations.inbox.proposals import Proposals
 
-    for table in (ledger.DIGESTS, PACKS):
+    for table in (ledger.DIGESTS, PACKS, ANSWERS):
         ledger.connect(cfg, table).close()
     _Book(cfg).close()  # the reminders' ledger and triggers
     history.connect(cfg).close()
+    Proposals(cfg).close()  # the answers' tables
     with open_state(cfg):
         pass
 
@@ -143,6 +149,6 @@ def _load(conn: Connection, table: str, columns: list[str], rows: list[list[Any]
     if not set(columns) <= known:  # the file's column names go into SQL: only ours
         extra = ", ".join(sorted(set(columns) - known))
         raise ConfigError(f"the export's table {table} has columns this state lacks: {extra}")
-    names = ", ".join(columns)
+    names = ", ".join(f'"{c}"' for c in columns)  # quoted: `column` is reserved in PostgreSQL
     marks = ", ".join("?" for _ in columns)
     conn.executemany(f"INSERT INTO {table} ({names}) VALUES ({marks})", rows)

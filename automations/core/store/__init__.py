@@ -6,7 +6,8 @@
   several machines: each board's tables in a PostgreSQL schema of its own, a per-board advisory
   lock, versioned migrations.
 
-Each owner (the send ledger, the service's state, the history, the reminders' triggers) writes
+Each owner (the send ledger, the service's state, the history, the reminders' triggers, the
+answers' proposals in inbox/proposals.py) writes
 its own SQL once, in the dialect both backends share: ``?`` placeholders, ``ON CONFLICT ... DO``
 upserts, ``RETURNING id`` for new ids. The PostgreSQL connection turns ``?`` into ``%s``; the
 owners' ``CREATE TABLE`` scripts run on SQLite only (PostgreSQL's tables come from its numbered
@@ -51,6 +52,7 @@ TABLES = (
     "digest_recipients",
     "reminder_recipients",
     "pack_recipients",
+    "answer_recipients",
     "reminder_actions",
     "history_days",
     "history_counts",
@@ -59,6 +61,11 @@ TABLES = (
     "service_health",
     "service_meta",
     "service_alerts",
+    "update_proposals",
+    "update_messages",
+    "update_changes",
+    "update_told",
+    "update_mailbox",
 )
 
 
