@@ -69,8 +69,16 @@ def _mail(cfg: Config) -> Any:
     return mail_settings(cfg), oauth_mail_settings(cfg), _transport(cfg)
 
 
+def _source(cfg: Config) -> None:
+    """[source] is checked as the Config is built; a Google or Microsoft 365 source also has
+    its connection section checked here, so `coprod validate` (which checks only the sections
+    a check reads) names a wrong key there before it reads the sheet."""
+    if cfg.source.kind in ("google", "microsoft365"):
+        SECTIONS[cfg.source.kind](cfg)
+
+
 SECTIONS: dict[str, Callable[[Config], Any]] = {
-    "source": _built_in,
+    "source": _source,
     "tor": _built_in,
     "paths": _built_in,
     "schedule": _schedule,
@@ -89,9 +97,10 @@ SECTIONS: dict[str, Callable[[Config], Any]] = {
     "updates": _lazy("automations.inbox.settings", "update_settings"),
     "state": _lazy("automations.core.store", "state_settings"),
 }
-# What a check of the workbook reads (`coprod validate`): the source and its schema, the Terms
-# of Reference, the rules and own checks, the zip limits, the marks and the clock they are
-# stamped with, and the log level. Its other sections are checked by the commands that use them.
+# What a check of the workbook reads (`coprod validate`): the source (with [google] or
+# [microsoft365] when it is there) and its schema, the Terms of Reference, the rules and own
+# checks, the zip limits, the marks (and, when it writes them, the clock they are stamped with)
+# and the log level. Its other sections are checked by the commands that use them.
 CHECK_SECTIONS = ("source", "tor", "paths", "rules", "limits", "marks", "logging")
 TOP_LEVEL_KEYS = {"today"}
 

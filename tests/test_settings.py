@@ -128,3 +128,18 @@ def test_a_wrong_type_in_any_section_is_named(
         return
     assert status == EXIT_FAILED, output
     assert f"{section}.{key}: expected" in output
+
+
+def test_validate_on_a_google_sheet_checks_the_google_section(board: Path, tmp_path: Path) -> None:
+    """`coprod validate` skips the keys of sections a check does not read, but a Google
+    source's connection settings are read: a wrong key there is named before anything runs."""
+    text = (board / "config.toml").read_text(encoding="utf-8")
+    text = text.replace(
+        'kind = "xlsx"\npath = "board.xlsx"\n', 'kind = "google"\nspreadsheet = "k"\n'
+    )
+    text = text.replace("\n[google]\n", "\n[google]\nretry_atempts = 3\n", 1)
+    config = tmp_path / "config.toml"
+    config.write_text(text, encoding="utf-8")
+    status, output = coprod(config, ["validate"])
+    assert status == EXIT_FAILED, output
+    assert "google.retry_atempts: not a setting" in output
