@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-import json
 import os
 import sys
 from collections.abc import Callable
@@ -18,7 +17,7 @@ from automations import app
 from automations.core.config import Config
 from automations.core.errors import CoprodError, LockHeld
 from automations.core.log import capture_library_warnings, setup_logging
-from automations.settings import load_settings
+from automations.settings import CHECK_SECTIONS, load_settings
 
 # Exit statuses: one meaning each (README "Exit statuses"; `coprod --help`).
 EXIT_OK = 0  # done; nothing needs attention
@@ -116,9 +115,12 @@ def _fail(message: object, status: int) -> NoReturn:
     sys.exit(status)
 
 
-def settings(config_path: Path, verbose: int = 0) -> Config:
-    """Every command starts here: the whole config is checked before any work is done."""
-    cfg = load_settings(config_path)
+def settings(
+    config_path: Path, verbose: int = 0, sections: tuple[str, ...] | None = None
+) -> Config:
+    """Every command starts here: the config is checked before any work is done (all of it, or
+    the ``sections`` a command reads, every section's name included)."""
+    cfg = load_settings(config_path, sections)
     setup_logging(cfg, verbose)
     return cfg
 
@@ -174,7 +176,9 @@ def validate(
 
     if write_back and report_path:
         raise click.UsageError("Use either --write-back or --report FILE.xlsx, not both.")
-    cfg = settings(config_path)
+    # A check reads only its own sections; --write-back stamps the marks in [schedule]'s zone.
+    writes = ("schedule",) if write_back or report_path else ()
+    cfg = settings(config_path, sections=CHECK_SECTIONS + writes)
     result = app.validate(cfg, today)
     click.echo(result.report.dumps() if fmt == "json" else render_table(result.report))
     if write_back or report_path:
@@ -292,6 +296,8 @@ def status_command(
     if boards_dir or check:
         sys.exit(_board_status(boards_dir, config_path, verbose, check))
     data = status(settings(config_path, verbose))
+    import json  # only here: `coprod validate` starts without it
+
     click.echo(json.dumps(data, indent=2) if fmt == "json" else render_status(data))
 
 
@@ -474,7 +480,10 @@ def adopt_command(workbook: Path, out_dir: Path | None, explain: bool) -> None:
 @cli.command("history")
 @config_option
 @click.option(
-    "--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table",
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "csv", "json"]),
+    default="table",
     show_default=True,
 )
 @click.option("--since", callback=_date, metavar="YYYY-MM-DD", help="Only days from this one.")
@@ -491,7 +500,9 @@ def history_command(config_path: Path, fmt: str, since: dt.date | None) -> None:
 @click.option("--from", "start", callback=_date, required=True, metavar="YYYY-MM-DD")
 @click.option("--to", "end", callback=_date, required=True, metavar="YYYY-MM-DD")
 @click.option(
-    "--out", type=click.Path(path_type=Path, dir_okay=False), metavar="FILE.xlsx",
+    "--out",
+    type=click.Path(path_type=Path, dir_okay=False),
+    metavar="FILE.xlsx",
     help="The workbook to write; the HTML page is written beside it (FILE.html). "
     "Default: report-FROM-TO.xlsx in [report] folder.",
 )
@@ -508,7 +519,10 @@ def report_command(
 @cli.command("publish")
 @config_options
 @click.option(
-    "--out", type=click.Path(path_type=Path, file_okay=False), required=True, metavar="DIR",
+    "--out",
+    type=click.Path(path_type=Path, file_okay=False),
+    required=True,
+    metavar="DIR",
     help="The folder to write the two pages into (made if missing).",
 )
 @friendly
@@ -524,10 +538,18 @@ def publish_command(config_path: Path, today: dt.date | None, out: Path) -> None
 
 @cli.command("remind")
 @config_options
-@click.option("--preview", "preview_dir", type=click.Path(path_type=Path, file_okay=False),
-              help="Write the reminders as .eml and .html files here instead of sending.")
-@click.option("--all", "everyone", is_flag=True,
-              help="With --preview: one for every owner of an open action, due or not.")
+@click.option(
+    "--preview",
+    "preview_dir",
+    type=click.Path(path_type=Path, file_okay=False),
+    help="Write the reminders as .eml and .html files here instead of sending.",
+)
+@click.option(
+    "--all",
+    "everyone",
+    is_flag=True,
+    help="With --preview: one for every owner of an open action, due or not.",
+)
 @click.option("--send", is_flag=True, help="Send the reminders due today (each only once).")
 @friendly
 def remind_command(
@@ -555,10 +577,15 @@ def remind_command(
 
 @cli.command("pack")
 @config_options
-@click.option("--preview", "preview_dir", type=click.Path(path_type=Path, file_okay=False),
-              help="Write the pack (printable page and emails) here; nothing is sent.")
-@click.option("--send", is_flag=True,
-              help="Send the pack now, if it is due, to whoever does not have it yet.")
+@click.option(
+    "--preview",
+    "preview_dir",
+    type=click.Path(path_type=Path, file_okay=False),
+    help="Write the pack (printable page and emails) here; nothing is sent.",
+)
+@click.option(
+    "--send", is_flag=True, help="Send the pack now, if it is due, to whoever does not have it yet."
+)
 @friendly
 def pack_command(
     config_path: Path, today: dt.date | None, preview_dir: Path | None, send: bool
@@ -599,6 +626,8 @@ def updates_command(
     config_path: Path, today: dt.date | None, as_json: bool, preview: bool, read: bool
 ) -> None:
     """Owners' answers to their reminders: each one, what it would change, what became of it."""
+    import json
+
     from automations.inbox import listing
     from automations.service.loop import read_answers_by_hand
 

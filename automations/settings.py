@@ -1,32 +1,36 @@
-"""The one settings load: read config.toml and check every section and key up front, for every
-command, so a misspelt key is named before any work is done rather than when it is first used.
+"""The one settings load: read config.toml and check its sections and keys up front, so a
+misspelt key is named before any work is done rather than when it is first used.
 
 Each section is checked by the module that owns it; this table is the only list of sections.
+Every command checks every section's name; `coprod validate` checks the keys of the sections a
+check reads (CHECK_SECTIONS), every other command all of them. Each check imports its module
+when it runs, so a check of the workbook starts without the digests, mail or service.
 """
 
 from __future__ import annotations
 
 import difflib
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from importlib import import_module
 from pathlib import Path
 from typing import Any
 
-from automations.backends.google.settings import connection_settings
-from automations.backends.xlsx.safety import WriteSettings
-from automations.backends.xlsx.sniff import ZipLimits
-from automations.core.config import Config, board_timezone, load_config
+from automations.core.config import Config, load_config
 from automations.core.errors import ConfigError
-from automations.core.log import configured_level
-from automations.digests.pack_settings import pack_settings
-from automations.digests.reminder_settings import reminder_settings
-from automations.digests.settings import digest_settings
-from automations.inbox.settings import update_settings
-from automations.mail.transport import mail_settings, make_transport
-from automations.mail.xoauth2 import oauth_mail_settings
-from automations.record.settings import report_settings
-from automations.rules.settings import rule_settings
-from automations.service.alerts import alert_settings
-from automations.service.due import load_schedule
+
+
+def _lazy(module: str, name: str) -> Callable[[Config], Any]:
+    """A section's check, its module imported on first use: `coprod validate` checks only the
+    sections it reads, so it never imports the digests, mail, inbox or service (issue 27)."""
+
+    def check(cfg: Config) -> Any:
+        found: Any = import_module(module)
+        for part in name.split("."):  # a class's method, e.g. "ZipLimits.from_config"
+            found = getattr(found, part)
+        return found(cfg)
+
+    check.__qualname__ = f"{module}.{name}"
+    return check
 
 
 def _built_in(cfg: Config) -> None:
@@ -38,6 +42,8 @@ def _transport(cfg: Config) -> None:
     by oauth_mail_settings and [microsoft365] instead: building it would ask for a token."""
     mail = cfg.section("mail").data
     if mail.get("transport", "outbox") != "graph" and mail.get("auth", "password") == "password":
+        from automations.mail.transport import make_transport
+
         make_transport(cfg)
 
 
@@ -49,43 +55,64 @@ def _microsoft365(cfg: Config) -> None:
         m365_settings(cfg)
 
 
-def _state(cfg: Config) -> None:
-    """[state]: checked by the store, imported only here (its package pulls in sqlite3, which
-    `coprod --help` and a command with nothing to record need not load)."""
-    from automations.core.store import state_settings
+def _schedule(cfg: Config) -> Any:
+    from automations.core.config import board_timezone
+    from automations.service.due import load_schedule
 
-    state_settings(cfg)
+    return board_timezone(cfg), load_schedule(cfg)
+
+
+def _mail(cfg: Config) -> Any:
+    from automations.mail.transport import mail_settings
+    from automations.mail.xoauth2 import oauth_mail_settings
+
+    return mail_settings(cfg), oauth_mail_settings(cfg), _transport(cfg)
+
+
+def _source(cfg: Config) -> None:
+    """[source] is checked as the Config is built; a Google or Microsoft 365 source also has
+    its connection section checked here, so `coprod validate` (which checks only the sections
+    a check reads) names a wrong key there before it reads the sheet."""
+    if cfg.source.kind in ("google", "microsoft365"):
+        SECTIONS[cfg.source.kind](cfg)
 
 
 SECTIONS: dict[str, Callable[[Config], Any]] = {
-    "source": _built_in,
+    "source": _source,
     "tor": _built_in,
     "paths": _built_in,
-    "schedule": lambda cfg: (board_timezone(cfg), load_schedule(cfg)),
-    "digest": digest_settings,
-    "mail": lambda cfg: (mail_settings(cfg), oauth_mail_settings(cfg), _transport(cfg)),
-    "alerts": alert_settings,
-    "google": connection_settings,
+    "schedule": _schedule,
+    "digest": _lazy("automations.digests.settings", "digest_settings"),
+    "mail": _mail,
+    "alerts": _lazy("automations.service.alerts", "alert_settings"),
+    "google": _lazy("automations.backends.google.settings", "connection_settings"),
     "microsoft365": _microsoft365,
-    "marks": WriteSettings.from_config,
-    "limits": ZipLimits.from_config,
-    "logging": configured_level,
-    "report": report_settings,
-    "rules": rule_settings,
-    "reminders": reminder_settings,
-    "pack": pack_settings,
-    "updates": update_settings,
-    "state": _state,
+    "marks": _lazy("automations.backends.xlsx.safety", "WriteSettings.from_config"),
+    "limits": _lazy("automations.backends.xlsx.sniff", "ZipLimits.from_config"),
+    "logging": _lazy("automations.core.log", "configured_level"),
+    "report": _lazy("automations.record.settings", "report_settings"),
+    "rules": _lazy("automations.rules.settings", "rule_settings"),
+    "reminders": _lazy("automations.digests.reminder_settings", "reminder_settings"),
+    "pack": _lazy("automations.digests.pack_settings", "pack_settings"),
+    "updates": _lazy("automations.inbox.settings", "update_settings"),
+    "state": _lazy("automations.core.store", "state_settings"),
 }
+# What a check of the workbook reads (`coprod validate`): the source (with [google] or
+# [microsoft365] when it is there) and its schema, the Terms of Reference, the rules and own
+# checks, the zip limits, the marks (and, when it writes them, the clock they are stamped with)
+# and the log level. Its other sections are checked by the commands that use them.
+CHECK_SECTIONS = ("source", "tor", "paths", "rules", "limits", "marks", "logging")
 TOP_LEVEL_KEYS = {"today"}
 
 
-def load_settings(path: Path) -> Config:
-    """The checked Config, or ConfigError naming the first wrong section or key."""
+def load_settings(path: Path, sections: Iterable[str] | None = None) -> Config:
+    """The checked Config, or ConfigError naming the first wrong section or key. Every
+    section's name is checked; its keys too, unless ``sections`` names the ones a command reads."""
     cfg = load_config(path)
     check_names(cfg.raw)
-    for check in SECTIONS.values():
-        check(cfg)
+    wanted = SECTIONS if sections is None else sections
+    for name in wanted:
+        SECTIONS[name](cfg)
     return cfg
 
 

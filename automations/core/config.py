@@ -8,12 +8,14 @@ import math
 import tomllib
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
-from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from typing import TYPE_CHECKING, Any
 
 from automations.core.errors import ConfigError
 from automations.core.findings import TAB_ORDER
 from automations.core.paths import data_path
+
+if TYPE_CHECKING:
+    from zoneinfo import ZoneInfo
 
 
 @dataclass(frozen=True)
@@ -211,6 +213,8 @@ class Section:
 
 def board_timezone(cfg: Config) -> ZoneInfo:
     """[schedule] timezone (default Europe/London): the clock of every time the Board sees."""
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError  # only a command that tells the time
+
     name = cfg.section("schedule").text("timezone", "Europe/London")
     try:
         return ZoneInfo(name)
@@ -293,6 +297,8 @@ def _microsoft365_source(section: Section) -> SourceConfig:
             "sharing_url (a link to it from SharePoint's Share, Copy link)"
         )
     return SourceConfig(kind="microsoft365", drive_id=drive_id.strip(), item_id=item_id.strip())
+
+
 # [source.tabs.<Tab>] keys by source kind (a kind not listed takes only tab and header_row).
 TAB_KEYS = {
     "xlsx": {"path", "tab", "header_row", "tabs"},

@@ -6,7 +6,6 @@ listed once per tab (one information finding), never changed."""
 from __future__ import annotations
 
 import re
-import statistics
 from collections.abc import Collection, Sequence
 from functools import lru_cache
 
@@ -104,6 +103,15 @@ def _normalized(text: str) -> str:
     return normalize(text)
 
 
+def _median(values: list[int]) -> float:
+    """statistics.median, without importing statistics (and random, fractions) at every start."""
+    ordered = sorted(values)
+    middle = len(ordered) // 2
+    if len(ordered) % 2:
+        return ordered[middle]
+    return (ordered[middle - 1] + ordered[middle]) / 2
+
+
 def split_rows(
     rows: Rows, header: Sequence[object], name_at: int | None, keys: Collection[str] = ()
 ) -> tuple[Rows, list[tuple[int, str]]]:
@@ -112,7 +120,7 @@ def split_rows(
     # one cell each, would pull it down on a short tab); on a long tab, on a sample of rows.
     step = max(1, len(rows) // 1000)
     counts = [n for _, v in rows[::step] if (n := len(_filled(v))) > 1]
-    typical = statistics.median(counts) if counts else 0
+    typical = _median(counts) if counts else 0
     heads = [normalize(h) if h is not None else "" for h in header]
     kept: Rows = []
     left: list[tuple[int, str]] = []

@@ -40,11 +40,19 @@ TAB_FILES = ("members", "projects", "actions", "meetings")
 RECORD_TAB_FILES = ("subgroups", "engagement", "you_said_we_did", "recognition")
 
 
+_PLURAL_MARK = re.compile(r"\(s\)\s*$")
+_NOT_WORD = re.compile(r"[\W_]+")
+
+
 def normalize(text: object) -> str:
     """Lower case, no spaces or punctuation, no trailing "(s)": "E-mail (s) " -> "email"."""
-    s = str(text).strip().lower()
-    s = re.sub(r"\(s\)\s*$", "", s)
-    return re.sub(r"[\W_]+", "", s)
+    return _normalized_text(str(text))
+
+
+@lru_cache(maxsize=4096)
+def _normalized_text(text: str) -> str:
+    """normalize's work, once per distinct text: headers and names are matched many times."""
+    return _NOT_WORD.sub("", _PLURAL_MARK.sub("", text.strip().lower()))
 
 
 @dataclass(frozen=True)

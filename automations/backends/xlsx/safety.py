@@ -8,7 +8,6 @@ import datetime as dt
 import os
 import re
 import shutil
-import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,6 +22,7 @@ REPORT_HINT = (
     "To see the marks without changing the workbook, write a marked copy instead: "
     "coprod validate --report FILE.xlsx"
 )
+
 
 @dataclass(frozen=True)
 class WriteSettings:
@@ -91,6 +91,8 @@ def save_verified(
     """``write`` a temporary file beside ``target``, run ``verify`` on it, then rename it over
     ``target`` in one step. On any failure the temporary file goes and ``target`` is untouched.
     The new file keeps the old one's mode, and its owner and group where allowed."""
+    import tempfile  # only when writing: a check starts without it
+
     tmp: Path | None = None
     try:
         fd, name = tempfile.mkstemp(
