@@ -46,12 +46,9 @@ from automations.backends.marks import (
 from automations.backends.xlsx.notes import SheetNotes, change_notes, read_notes, write_notes
 from automations.backends.xlsx.package import (
     NS_MAIN,
-    NS_R,
     REL_SHARED_STRINGS,
     REL_STYLES,
-    REL_WORKSHEET,
     TYPE_STYLES,
-    TYPE_WORKSHEET,
     Package,
     parse,
     serialise,
@@ -598,16 +595,7 @@ def _write_tab(book: Book, plan: MarkPlan, styles: Styles) -> str:
         pkg.put(book.tab.part, data)
         _repeat_header_row(pkg)
         return book.tab.part
-    part = pkg.free_name("xl/worksheets/sheet{}.xml")
-    pkg.put(part, data)
-    pkg.declare(part, TYPE_WORKSHEET)
-    rid = pkg.add_rel(pkg.workbook_part, REL_WORKSHEET, part)
-    sheets = pkg.workbook.find(f"{M}sheets")
-    ids = [int(s.get("sheetId", "0")) for s in sheets.iter(f"{M}sheet")]
-    el = etree.SubElement(sheets, f"{M}sheet")
-    el.set("name", VALIDATION_TAB)
-    el.set("sheetId", str(max(ids, default=0) + 1))
-    el.set(f"{{{NS_R}}}id", rid)
+    part = pkg.add_worksheet(VALIDATION_TAB, data)
     _repeat_header_row(pkg, changed=True)
     _list_in_app_properties(pkg)
     return part

@@ -284,6 +284,22 @@ class Package:
         self._rels.pop(part, None)
         return f"rId{n}"
 
+    def add_worksheet(self, name: str, data: bytes) -> str:
+        """A new tab called ``name`` after the others, holding ``data``: its part, content
+        type, relationship and entry in this object's workbook tree. The caller puts
+        workbook.xml once it has changed all it changes there."""
+        part = self.free_name("xl/worksheets/sheet{}.xml")
+        self.put(part, data)
+        self.declare(part, TYPE_WORKSHEET)
+        rid = self.add_rel(self.workbook_part, REL_WORKSHEET, part)
+        sheets = self.workbook.find(f"{{{NS_MAIN}}}sheets")
+        ids = [int(s.get("sheetId", "0")) for s in sheets.iter(f"{{{NS_MAIN}}}sheet")]
+        el = etree.SubElement(sheets, f"{{{NS_MAIN}}}sheet")
+        el.set("name", name)
+        el.set("sheetId", str(max(ids, default=0) + 1))
+        el.set(f"{{{NS_R}}}id", rid)
+        return part
+
     def remove_rel(self, part: str, rel_id: str) -> None:
         name = rels_name(part)
         root = parse(self.read(name))

@@ -41,8 +41,6 @@ from automations.backends.xlsx.package import (
     NS_MAIN,
     NS_R,
     REL_SHARED_STRINGS,
-    REL_WORKSHEET,
-    TYPE_WORKSHEET,
     XML_DECLARATION,
     Package,
     parse,
@@ -341,16 +339,7 @@ def updates_part(rows: list[list[str]]) -> bytes:
 
 
 def _add_tab(pkg: Package, data: bytes) -> str:
-    part = pkg.free_name("xl/worksheets/sheet{}.xml")
-    pkg.put(part, data)
-    pkg.declare(part, TYPE_WORKSHEET)
-    rid = pkg.add_rel(pkg.workbook_part, REL_WORKSHEET, part)
-    sheets = pkg.workbook.find(f"{M}sheets")
-    ids = [int(s.get("sheetId", "0")) for s in sheets.iter(f"{M}sheet")]
-    el = etree.SubElement(sheets, f"{M}sheet")
-    el.set("name", UPDATES_TAB)
-    el.set("sheetId", str(max(ids, default=0) + 1))
-    el.set(f"{{{NS_R}}}id", rid)
+    part = pkg.add_worksheet(UPDATES_TAB, data)
     pkg.put(pkg.workbook_part, serialise(pkg.workbook))
     return part
 
