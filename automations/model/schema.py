@@ -194,8 +194,11 @@ def load_schemas(directory: Path) -> dict[str, TableSchema]:
     schemas = {t: load_table_schema(directory / f"{t}.toml") for t in TAB_FILES}
     for t in RECORD_TAB_FILES:
         own = directory / f"{t}.toml"
-        shipped = data_path("sheets_schema") / f"{t}.toml"
-        schemas[t] = load_table_schema(own if own.exists() else shipped)
+        # The shipped copy only when the folder has none (one made before these tabs): a
+        # checkout this user cannot enter is no reason to stop a board whose folder has them.
+        schemas[t] = load_table_schema(
+            own if own.exists() else data_path("sheets_schema") / f"{t}.toml"
+        )
     return schemas
 
 
