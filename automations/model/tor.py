@@ -12,6 +12,7 @@ from automations.model.board import (  # noqa: F401 (RESIDENT_VOICES, STAFF: rul
     RESIDENT_CHAIR,
     RESIDENT_VOICES,
     STAFF,
+    Board,
     Member,
 )
 
@@ -36,3 +37,16 @@ def balance_counts(active: list[Member]) -> tuple[int, int, int]:
     residents = sum(m.category == "Resident" for m in active)
     carers = sum(m.category == "Carer or advocate" for m in active)
     return residents, carers, sum(m.category in STAFF for m in active)
+
+
+def lead_problem(board: Board, ref: str | None, today: dt.date, missing: str) -> str | None:
+    """What is wrong with a sub-group's lead (the ToR: an active Board member leads each one),
+    or None: `missing` says the empty case ("has no lead")."""
+    member = board.member(ref)
+    if member is not None and member.active_on(today):
+        return None
+    if not ref:
+        return missing
+    if member is None:
+        return f"has {ref!r} as lead, who is not on the Members tab"
+    return f"is led by {member.label}, who has left the Board"

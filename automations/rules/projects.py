@@ -10,7 +10,7 @@ from automations.core.findings import Finding, Severity
 from automations.core.text import long_date
 from automations.model.board import STAGES, Board, Project
 from automations.model.schema import is_blank
-from automations.model.tor import RESIDENT_VOICES
+from automations.model.tor import RESIDENT_VOICES, lead_problem
 from automations.rules import rule
 
 E, W, INFO = Severity.ERROR, Severity.WARNING, Severity.INFO
@@ -169,15 +169,9 @@ def subgroup_lead(board: Board, tor: TorConfig, today: dt.date) -> Iterator[Find
     for p in board.projects.records:
         if not p.sub_group:
             continue
-        lead = board.member(p.sub_group_lead)
-        if lead is not None and lead.active_on(today):
+        problem = lead_problem(board, p.sub_group_lead, today, "has no Sub-group lead")
+        if problem is None:
             continue
-        if not p.sub_group_lead:
-            problem = "has no Sub-group lead"
-        elif lead is None:
-            problem = f"has {p.sub_group_lead!r} as lead, who is not on the Members tab"
-        else:
-            problem = f"is led by {lead.label}, who has left the Board"
         yield board.projects.finding(
             W,
             f"The sub-group {p.sub_group!r} of {p.label} {problem}. Sub-groups are set up by "

@@ -12,7 +12,7 @@ from automations.core.text import long_date, plural
 from automations.model.board import Board
 from automations.model.record_tabs import SubGroup, category_of
 from automations.model.schema import closest
-from automations.model.tor import RESIDENT_VOICES
+from automations.model.tor import RESIDENT_VOICES, lead_problem
 from automations.rules import rule
 
 E, W = Severity.ERROR, Severity.WARNING
@@ -30,15 +30,9 @@ def _open(board: Board) -> Iterator[SubGroup]:
 )
 def lead(board: Board, tor: TorConfig, today: dt.date) -> Iterator[Finding]:
     for g in _open(board):
-        member = board.member(g.lead)
-        if member is not None and member.active_on(today):
+        problem = lead_problem(board, g.lead, today, "has no lead")
+        if problem is None:
             continue
-        if not g.lead:
-            problem = "has no lead"
-        elif member is None:
-            problem = f"has {g.lead!r} as lead, who is not on the Members tab"
-        else:
-            problem = f"is led by {member.label}, who has left the Board"
         yield board.subgroups.finding(
             W,
             f"The sub-group {g.label} {problem}. Sub-groups answer to the Board, so an active "
