@@ -1,6 +1,6 @@
 """python -m automations: the same as the coprod command."""
 
-from automations.cli import main
+from automations.launch import main
 
 if __name__ == "__main__":
     main()

@@ -15,27 +15,19 @@ import click
 
 from automations import app
 from automations.core.config import Config
-from automations.core.errors import CoprodError, LockHeld
 from automations.core.log import capture_library_warnings, setup_logging
+from automations.exits import (  # the statuses are named here too, as tests and scripts use them
+    EXIT_BUG,  # noqa: F401
+    EXIT_FAILED,
+    EXIT_FINDINGS,
+    EXIT_LOCKED,  # noqa: F401
+    EXIT_NOT_SENT,
+    EXIT_OK,
+    EXIT_READ_ONLY,
+    EXIT_STATUSES,
+    failure,
+)
 from automations.settings import CHECK_SECTIONS, load_settings
-
-# Exit statuses: one meaning each (README "Exit statuses"; `coprod --help`).
-EXIT_OK = 0  # done; nothing needs attention
-EXIT_FINDINGS = 1  # validate: the workbook has at least one error finding
-EXIT_FAILED = 2  # the config, workbook or state could not be used; the message says what to fix
-EXIT_LOCKED = 3  # another copy of the service is running; nothing was done
-EXIT_NOT_SENT = 4  # some digests could not be sent, or a scheduled job failed
-EXIT_READ_ONLY = 5  # check-access: the sheet can be read but not written
-EXIT_BUG = 70  # an unexpected error (a bug); the message says how to report it
-EXIT_STATUSES = f"""\b
-Exit statuses:
-  {EXIT_OK}   done; nothing needs attention
-  {EXIT_FINDINGS}   validate found at least one error in the workbook
-  {EXIT_FAILED}   the config, workbook or state folder could not be used (the message says why)
-  {EXIT_LOCKED}   another copy of the service is running; nothing was done
-  {EXIT_NOT_SENT}   some digests could not be sent, or a scheduled job failed
-  {EXIT_READ_ONLY}   check-access: the sheet can be read but not written
-  {EXIT_BUG}  an unexpected error: please report it"""
 
 
 def _date(ctx: click.Context, param: click.Parameter, value: str | None) -> dt.date | None:
@@ -90,22 +82,16 @@ def friendly(fn: Callable[..., Any]) -> Callable[..., Any]:
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
             return fn(*args, **kwargs)
-        except LockHeld as exc:
-            _fail(exc, EXIT_LOCKED)
-        except CoprodError as exc:
-            _fail(exc, EXIT_FAILED)
         except (click.ClickException, click.exceptions.Exit):
             raise  # click's own usage messages (exit 2) and exits
-        except KeyboardInterrupt:
-            sys.exit(130)
-        except Exception as exc:  # a bug: say so in one line; COPROD_DEBUG=1 shows the traceback
-            if os.environ.get("COPROD_DEBUG"):
+        except (Exception, KeyboardInterrupt) as exc:
+            said = failure(exc)
+            if said is None:
                 raise
-            _fail(
-                f"unexpected error ({type(exc).__name__}: {exc}). "
-                "Run again with COPROD_DEBUG=1 for details, and please report it.",
-                EXIT_BUG,
-            )
+            message, status = said
+            if message is None:
+                sys.exit(status)
+            _fail(message, status)
 
     return wrapper
 

@@ -99,6 +99,7 @@ def test_validate_on_an_xlsx_board_imports_no_heavy_library(tmp_path: Path) -> N
     assert status == 1  # the sample board has errors to find: the check really ran
     assert "python_calamine" in loaded  # and read the workbook
     assert sorted(set(ABSENT) & loaded) == []
+    assert "click" not in loaded  # a plain check comes in by the quick door (launch.py)
 
 
 def test_validate_leaves_out_the_parts_a_check_does_not_use(tmp_path: Path) -> None:
