@@ -11,7 +11,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from automations.backends.access import check_access as _check_access
-from automations.backends.marks import WriteResult, plan_marks
 from automations.core.config import Config, board_timezone
 from automations.core.errors import ConfigError, DigestError, SourceError
 from automations.core.text import add_months
@@ -19,6 +18,7 @@ from automations.pipeline import Validation, validate
 from automations.rules import catalogue
 
 if TYPE_CHECKING:
+    from automations.backends.marks import WriteResult
     from automations.backends.updates import UpdatesResult
     from automations.digests.send import SendOutcome
     from automations.inbox.proposals import Stored
@@ -42,6 +42,8 @@ def write_back(
 ) -> WriteResult:
     """Mark the source (or, given ``report``, write a marked .xlsx copy and leave the source
     alone), stamped in the Board's time zone. The one write path of the CLI and the service."""
+    from automations.backends.marks import plan_marks
+
     about = {rule.id: rule.summary for rule in catalogue()}  # plain words for the Validation tab
     plan = plan_marks(validation.report, board_now(cfg, now), about)
     if report is None:

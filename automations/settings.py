@@ -9,7 +9,6 @@ when it runs, so a check of the workbook starts without the digests, mail or ser
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Callable, Iterable
 from importlib import import_module
 from pathlib import Path
@@ -17,6 +16,7 @@ from typing import Any
 
 from automations.core.config import Config, load_config
 from automations.core.errors import ConfigError
+from automations.core.text import close_matches
 
 
 def _lazy(module: str, name: str) -> Callable[[Config], Any]:
@@ -120,7 +120,7 @@ def check_names(data: dict[str, Any]) -> None:
     for name, value in data.items():
         if name in SECTIONS or name in TOP_LEVEL_KEYS:
             continue
-        close = difflib.get_close_matches(name, sorted(SECTIONS), n=1)
+        close = close_matches(name, sorted(SECTIONS))
         if isinstance(value, dict):
             hint = f"; did you mean [{close[0]}]?" if close else ""
             raise ConfigError(f"[{name}]: not a section{hint}")

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
-from automations.backends.marks import MarkPlan, WriteResult
 from automations.model.raw import RawWorkbook
+
+if TYPE_CHECKING:  # a check that writes nothing does not load the marks
+    from automations.backends.marks import MarkPlan, WriteResult
 
 
 class Source(Protocol):

@@ -16,11 +16,10 @@ from pathlib import Path
 from typing import NamedTuple
 
 from automations.core.errors import SourceError
-from automations.core.findings import Finding, Report, Severity
+from automations.core.findings import VALIDATION_TAB, Finding, Report, Severity
 from automations.core.findings import counts as severity_counts
 from automations.core.text import plural, shown_time
 
-VALIDATION_TAB = "Validation"
 NOTE_BEGIN = "[Co-Production Board check]"
 NOTE_END = "[end of check]"
 

@@ -11,13 +11,16 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING
 
 from automations.backends.base import Source
-from automations.backends.marks import VALIDATION_TAB, MarkPlan, WriteResult, plan_for
 from automations.core.config import TabSource
 from automations.core.errors import ConfigError
-from automations.core.findings import Finding
+from automations.core.findings import VALIDATION_TAB, Finding
 from automations.model.raw import RawWorkbook
+
+if TYPE_CHECKING:  # a check that writes nothing does not load the marks
+    from automations.backends.marks import MarkPlan, WriteResult
 
 MAIN = ""  # the id of the workbook named in [source]
 
@@ -60,9 +63,13 @@ class BoardSource:
         return self._homes.get(finding.tab or "", MAIN)
 
     def plan_for(self, plan: MarkPlan, part: Part) -> MarkPlan:
+        from automations.backends.marks import plan_for
+
         return plan_for(plan, part.source.name, lambda f: self.owner(f) == part.id)
 
     def write_marks(self, plan: MarkPlan) -> WriteResult:
+        from automations.backends.marks import WriteResult
+
         results = [p.source.write_marks(self.plan_for(plan, p)) for p in self.parts]
         return WriteResult(
             changed=any(r.changed for r in results),

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import difflib
 import math
 import tomllib
 from dataclasses import dataclass, field, fields, replace
@@ -13,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 from automations.core.errors import ConfigError
 from automations.core.findings import TAB_ORDER
 from automations.core.paths import data_path
+from automations.core.text import close_matches
 
 if TYPE_CHECKING:
     from zoneinfo import ZoneInfo
@@ -205,7 +205,7 @@ class Section:
     def reject_unknown(self, known: set[str], where: str = "") -> None:
         for key in self.data:
             if key not in known:
-                close = difflib.get_close_matches(key, sorted(known), n=1)
+                close = close_matches(key, sorted(known))
                 hint = f"; did you mean {close[0]!r}?" if close else ""
                 context = f" {where}" if where else ""
                 raise ConfigError(f"{self.key(key)}: not a setting{context}{hint}")
@@ -317,7 +317,7 @@ def _with_tabs(source: SourceConfig, section: Section) -> SourceConfig:
 def _tab_source(section: Section, kind: str, name: str, value: Any) -> TabSource:
     where = f"source.tabs.{name}"
     if name not in TAB_ORDER:
-        close = difflib.get_close_matches(name, TAB_ORDER, n=1, cutoff=0.5)
+        close = close_matches(name, TAB_ORDER, cutoff=0.5)
         hint = f"; did you mean [source.tabs.{close[0]}]?" if close else ""
         raise ConfigError(f"[{where}]: not a tab; the tabs are {', '.join(TAB_ORDER)}{hint}")
     if not isinstance(value, dict):

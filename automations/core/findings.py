@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass
@@ -21,6 +20,9 @@ class Severity(StrEnum):
 
 
 _RANK = {Severity.ERROR: 0, Severity.WARNING: 1, Severity.INFO: 2}
+
+# The tab the check writes its findings into (backends/marks.py); reading leaves it out.
+VALIDATION_TAB = "Validation"
 
 # Findings sort in the order of the tabs in the workbook, not alphabetically.
 TAB_ORDER = (
@@ -91,4 +93,6 @@ class Report:
         }
 
     def dumps(self) -> str:
+        import json  # only for --format json
+
         return json.dumps(self.to_json(), indent=2, ensure_ascii=False)

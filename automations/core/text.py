@@ -5,6 +5,16 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 import re
+from collections.abc import Iterable
+
+
+def close_matches(word: str, options: Iterable[str], cutoff: float = 0.6) -> list[str]:
+    """The one option most like ``word``, as a list (empty when none is close), for a "did you
+    mean" hint. difflib is loaded here, only when a hint is wanted: a check that goes well never
+    needs one."""
+    import difflib
+
+    return difflib.get_close_matches(word, list(options), n=1, cutoff=cutoff)
 
 
 def add_months(day: dt.date, months: int) -> dt.date:

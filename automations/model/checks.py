@@ -11,7 +11,6 @@ check's id and what to fix): nothing is half-applied.
 from __future__ import annotations
 
 import datetime as dt
-import difflib
 import re
 import tomllib
 from dataclasses import dataclass
@@ -19,7 +18,9 @@ from pathlib import Path
 from typing import Any
 
 from automations.core.errors import ConfigError
+from automations.core.filecache import parsed
 from automations.core.findings import Severity
+from automations.core.text import close_matches
 from automations.model.schema import (
     CellProblem,
     Column,
@@ -122,7 +123,7 @@ def value_key(value: Any) -> Any:
 
 def load_checks(path: Path, schemas: dict[str, TableSchema]) -> tuple[LocalCheck, ...]:
     """Every check in ``path``, or ConfigError for the first problem (nothing half-loaded)."""
-    data = _read(path)
+    data = parsed(path, _read)
     extra = sorted(set(data) - {"check"})
     if extra:
         raise ConfigError(
@@ -222,7 +223,7 @@ class _Loader:
     def _keys(self) -> None:
         for key in self.data:
             if key not in KEYS:
-                close = difflib.get_close_matches(key, sorted(KEYS), n=1)
+                close = close_matches(key, sorted(KEYS))
                 hint = f"; did you mean {close[0]!r}?" if close else ""
                 raise self.fail(f"{key!r} is not a key of a check{hint}")
 
@@ -264,7 +265,7 @@ class _Loader:
         if found is not None:
             return found
         names = [c.name for c in self.schema.columns]
-        close = difflib.get_close_matches(header, names, n=1, cutoff=0.5)
+        close = close_matches(header, names, cutoff=0.5)
         hint = f" Did you mean {close[0]!r}?" if close else f" Its columns: {', '.join(names)}."
         raise self.fail(f"{where}: {header!r} is not a column of the {self.schema.name} tab.{hint}")
 

@@ -6,7 +6,6 @@ Parsing never changes what a person typed: it returns a typed value or a plain-E
 from __future__ import annotations
 
 import datetime as dt
-import difflib
 import math
 import re
 import tomllib
@@ -16,8 +15,9 @@ from pathlib import Path
 from typing import Any
 
 from automations.core.errors import CoprodError, SchemaError
+from automations.core.filecache import parsed
 from automations.core.paths import data_path, readable_folder
-from automations.core.text import email_problem
+from automations.core.text import close_matches, email_problem
 from automations.model.dates import Written, is_quarter, no_date, read_words
 from automations.model.raw import UNCALCULATED
 
@@ -151,10 +151,7 @@ def _column(tab: str, data: dict[str, Any]) -> Column:
 
 
 def load_table_schema(path: Path) -> TableSchema:
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, tomllib.TOMLDecodeError) as exc:
-        raise SchemaError(f"{path}: {exc}") from None
+    data = parsed(path, _read_schema)
     tab = data.get("tab", {})
     columns = tuple(_column(path.stem, c) for c in data.get("column", []))
     fields_ = [c.field for c in columns]
@@ -177,6 +174,13 @@ def load_table_schema(path: Path) -> TableSchema:
         aliases=tuple(tab.get("aliases", ())),
         required=_tab_required(path, tab),
     )
+
+
+def _read_schema(path: Path) -> dict[str, Any]:
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise SchemaError(f"{path}: {exc}") from None
 
 
 def _tab_required(path: Path, tab: dict[str, Any]) -> bool:
@@ -231,18 +235,18 @@ def match_headers(schema: TableSchema, header: list[object]) -> HeaderMatch:
     unmatched = {v[1]: v[1] for k, v in typed.items() if v[0] not in used}
     suggestions = {}
     for col in missing:
-        close = difflib.get_close_matches(col.name, list(unmatched), n=1, cutoff=0.5)
+        close = close_matches(col.name, list(unmatched), cutoff=0.5)
         if close:
             suggestions[col.field] = close[0]
     return HeaderMatch(positions, headers, missing, suggestions)
 
 
 def closest(word: str, options: list[str] | tuple[str, ...]) -> str | None:
-    found = difflib.get_close_matches(word, list(options), n=1, cutoff=0.5)
+    found = close_matches(word, list(options), cutoff=0.5)
     if found:
         return found[0]
     by_key = {normalize(o): o for o in options}
-    found = difflib.get_close_matches(normalize(word), list(by_key), n=1, cutoff=0.5)
+    found = close_matches(normalize(word), list(by_key), cutoff=0.5)
     return by_key[found[0]] if found else None
 
 

@@ -12,7 +12,6 @@ load builds them once up front, so a mistake is refused before any work is done.
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -22,6 +21,7 @@ from automations.core.config import Config
 from automations.core.errors import ConfigError
 from automations.core.findings import Finding, Severity
 from automations.core.paths import readable_folder
+from automations.core.text import close_matches
 from automations.model.checks import load_checks
 from automations.model.schema import TableSchema, load_schemas
 from automations.rules import Rule, catalogue
@@ -104,7 +104,7 @@ def _flatten(data: dict[str, Any], prefix: str = "") -> Iterable[tuple[str, Any]
 def _known(rule_id: str, known: dict[str, Rule], checks: Path | None) -> None:
     if rule_id in known:
         return
-    close = difflib.get_close_matches(rule_id, sorted(known), n=1, cutoff=0.6)
+    close = close_matches(rule_id, sorted(known), cutoff=0.6)
     hint = f' Did you mean "{close[0]}"?' if close else ""
     where = f" (nor in {checks})" if checks else ""
     raise ConfigError(
