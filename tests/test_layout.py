@@ -28,7 +28,9 @@ LAYERS: list[tuple[str, ...]] = [
     ("service",),
     ("settings",),
     ("starter",),
+    ("exits",),
     ("cli",),
+    ("launch",),
     ("__main__",),
 ]
 RANK = {group: rank for rank, groups in enumerate(LAYERS) for group in groups}
