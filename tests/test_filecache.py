@@ -62,5 +62,5 @@ def test_a_missing_file_gets_the_callers_own_message(tmp_path: Path) -> None:
     def parse(path: Path) -> dict:
         raise LookupError(f"no schema file at {path}")
 
-    with pytest.raises(LookupError, match="gone.toml"):
+    with pytest.raises(LookupError, match=r"gone\.toml"):
         parsed(tmp_path / "gone.toml", parse)
