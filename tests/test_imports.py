@@ -111,6 +111,10 @@ def test_validate_leaves_out_the_parts_a_check_does_not_use(tmp_path: Path) -> N
     assert "[digest]" in config.read_text(encoding="utf-8")
     parts = tuple(f"{name}." for name in ABSENT_MODULES)
     assert sorted(m for m in loaded if m in ABSENT_MODULES or m.startswith(parts)) == []
+    # The shipped checks.toml has every check commented out: the officers' checks' loader and
+    # runner are not needed, and the marks are not written.
+    assert {"automations.model.checks", "automations.rules.local"} & loaded == set()
+    assert "automations.backends.marks" not in loaded
 
 
 def test_the_help_imports_no_heavy_library(tmp_path: Path) -> None:

@@ -11,9 +11,12 @@ from __future__ import annotations
 import contextlib
 import marshal
 import os
+import tomllib
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+
+from automations.core.errors import ConfigError
 
 _PARSED: dict[str, tuple[tuple[int, int, int], bytes]] = {}
 
@@ -33,3 +36,19 @@ def parsed(path: Path, parse: Callable[[Path], dict[str, Any]]) -> dict[str, Any
     with contextlib.suppress(ValueError):  # a value marshal cannot copy (a TOML date):
         _PARSED[key] = (stamp, marshal.dumps(data))  # parsed again next time
     return data
+
+
+def read_checks_file(path: Path) -> dict[str, Any]:
+    """The officers' checks.toml as TOML, or ConfigError saying what to fix. Here rather than
+    with the loader (model/checks.py) so that a file with every check commented out, as shipped,
+    is seen to be empty without loading it."""
+    try:
+        text = path.read_bytes().decode("utf-8-sig")
+    except OSError as exc:
+        raise ConfigError(f"Cannot read the checks file {path}: {exc.strerror}") from None
+    except UnicodeDecodeError:
+        raise ConfigError(f"{path}: is not UTF-8 text; save it as UTF-8") from None
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path} is not valid TOML: {exc}") from None

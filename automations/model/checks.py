@@ -12,13 +12,12 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from automations.core.errors import ConfigError
-from automations.core.filecache import parsed
+from automations.core.filecache import parsed, read_checks_file
 from automations.core.findings import Severity
 from automations.core.text import close_matches
 from automations.model.schema import (
@@ -123,7 +122,7 @@ def value_key(value: Any) -> Any:
 
 def load_checks(path: Path, schemas: dict[str, TableSchema]) -> tuple[LocalCheck, ...]:
     """Every check in ``path``, or ConfigError for the first problem (nothing half-loaded)."""
-    data = parsed(path, _read)
+    data = parsed(path, read_checks_file)
     extra = sorted(set(data) - {"check"})
     if extra:
         raise ConfigError(
@@ -154,19 +153,6 @@ def _headers(schema: TableSchema) -> dict[str, Column]:
         for name in (col.name, *col.aliases):
             out.setdefault(normalize(name), col)
     return out
-
-
-def _read(path: Path) -> dict[str, Any]:
-    try:
-        text = path.read_bytes().decode("utf-8-sig")
-    except OSError as exc:
-        raise ConfigError(f"Cannot read the checks file {path}: {exc.strerror}") from None
-    except UnicodeDecodeError:
-        raise ConfigError(f"{path}: is not UTF-8 text; save it as UTF-8") from None
-    try:
-        return tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{path} is not valid TOML: {exc}") from None
 
 
 class _Loader:

@@ -19,13 +19,12 @@ from typing import Any
 
 from automations.core.config import Config
 from automations.core.errors import ConfigError
+from automations.core.filecache import parsed, read_checks_file
 from automations.core.findings import Finding, Severity
 from automations.core.paths import readable_folder
 from automations.core.text import close_matches
-from automations.model.checks import load_checks
 from automations.model.schema import TableSchema, load_schemas
 from automations.rules import Rule, catalogue
-from automations.rules.local import as_rule
 
 CHECKS_FILE = "checks.toml"
 OFF = "off"
@@ -68,15 +67,12 @@ def rule_settings(cfg: Config, schemas: dict[str, TableSchema] | None = None) ->
     path = explicit or readable_folder(cfg.schema_dir, "[paths] schema_dir") / CHECKS_FILE
     if explicit is not None and not explicit.is_file():
         raise ConfigError(f"rules.checks_file: there is no checks file at {explicit}")
-    checks = ()
-    if path.is_file():
-        checks = load_checks(path, schemas or load_schemas(cfg.schema_dir))
-    local = tuple(as_rule(c) for c in checks)
+    local = _local_rules(path, cfg, schemas) if path.is_file() else ()
     known = {r.id: r for r in [*catalogue(), *local]}
     severity: dict[str, Severity] = {}
     off: set[str] = set()
     for rule_id, value in _flatten({k: v for k, v in section.data.items() if k != "checks_file"}):
-        _known(rule_id, known, path if checks else None)
+        _known(rule_id, known, path if local else None)
         if value == OFF and rule_id in ALWAYS_ON:
             raise ConfigError(
                 f'[rules] "{rule_id}": cannot be turned off, as it is what tells you a tab or '
@@ -89,7 +85,20 @@ def rule_settings(cfg: Config, schemas: dict[str, TableSchema] | None = None) ->
             off.add(rule_id)
         else:
             severity[rule_id] = Severity(value)
-    return RuleSettings(local, severity, frozenset(off), path if checks else None)
+    return RuleSettings(local, severity, frozenset(off), path if local else None)
+
+
+def _local_rules(
+    path: Path, cfg: Config, schemas: dict[str, TableSchema] | None
+) -> tuple[Rule, ...]:
+    """The officers' own checks as rules. Their loader is imported only when the file holds
+    something: the shipped file, every check commented out, needs none (issue 27)."""
+    if not parsed(path, read_checks_file):
+        return ()
+    from automations.model.checks import load_checks
+    from automations.rules.local import as_rule
+
+    return tuple(as_rule(c) for c in load_checks(path, schemas or load_schemas(cfg.schema_dir)))
 
 
 def _flatten(data: dict[str, Any], prefix: str = "") -> Iterable[tuple[str, Any]]:
