@@ -201,3 +201,24 @@ def page_width(tmp_path: Path, html: str, width: int) -> tuple[int, int]:
     found = re.search(r'data-w="(\d+) (\d+)"', done.stdout)
     assert found, done.stderr[-2000:]
     return int(found.group(1)), int(found.group(2))
+
+
+def test_the_easy_read_text_keeps_its_trends_when_no_word_needs_explaining(
+    tmp_path: Path,
+) -> None:
+    """The plain-text part once showed the trends only inside the "Words we use" block, so an
+    email whose words needed no explaining lost them."""
+    cfg, validation = sample(tmp_path)
+    now = history.snapshot(validation.board, validation.report)
+    before = history_year(cfg, now)
+    for table in validation.board.tables():  # the board's own words, with no acronym
+        for record in table.records:
+            for name, value in vars(record).items():
+                if isinstance(value, str):
+                    setattr(record, name, re.sub(r"\b[A-Z]{2,}s?\b", "board", value))
+    audience = digest.digest_settings(cfg).audience("HBP")
+    text, html = parts(digest.render_digest(cfg, validation, audience, SAMPLE_MEETING,
+                                            SAMPLE_NOW).message)
+    assert "WORDS WE USE" not in text and "Words we use" not in html  # nothing to explain
+    assert "IS IT GETTING BETTER?" in text and "Is it getting better?" in html
+    assert f"At the last meeting {before['overdue']} actions were late." in text
