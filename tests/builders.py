@@ -255,7 +255,7 @@ def every_rule_tables() -> Tables:
                             "Owner": "Outside Officer", "Project ID": "P01",
                             "Last update": D(2024, 2, 28)})
     edit(data, "projects", 0, Board_tasks_agreed="No", Agreed_work_complete=None,
-         Assigned_members="M10; M11", Sub_group_lead=None, Target_end=D(2024, 2, 1),
+         Assigned_members="M10; M11", Sub_group_lead="M10", Target_end=D(2024, 2, 1),
          Cycle_phase="Analysis")
     data["projects"].append({**data["projects"][0], "Project ID": "P02", "Stage": "Initiation",
                              "Objectives": None, "Assigned members": None,
@@ -266,7 +266,10 @@ def every_rule_tables() -> Tables:
 
 def _break_record_tabs(data: Tables) -> None:
     """One thing wrong for each rule of the co-production record (issue 31)."""
-    data["projects"].append({**data["projects"][0], "Project ID": "P03", "Stage": "Closed"})
+    # P01 names M10 as its sub-group's lead, the Sub-groups tab M03 (subgroup_lead_differs);
+    # P03's sub-group is not on that tab and has no lead (subgroup_lead).
+    data["projects"].append({**data["projects"][0], "Project ID": "P03", "Stage": "Closed",
+                             "Sub-group": "Transport group", "Sub-group lead": None})
     data["subgroups"].append({**data["subgroups"][0], "Sub-group ID": "SG2", "Lead": None,
                               "Project ID": "P03", "Members": "Nobody Here",
                               "Last reported": D(2023, 10, 1)})

@@ -253,3 +253,40 @@ def test_the_sample_board_fills_the_four_tabs_cleanly(tmp_path, today):
         or f.rule.split(".")[1] in ("subgroups", "engagement", "feedback", "recognition")
     }
     assert record == set()
+
+
+def test_a_subgroup_kept_on_both_tabs_has_its_missing_lead_said_once(tmp_path):
+    """The Projects tab's Sub-group lead and the Sub-groups tab's Lead name the same sub-group:
+    one finding, on the Sub-groups tab, not the same problem twice."""
+    data = edit(tables(), "subgroups", 0, Lead=None)
+    data = edit(data, "projects", 0, **{"Sub-group lead": None})
+    report = check(tmp_path, data)
+    assert where(report, "tor.subgroups.lead") == [("warning", SG, "D2")]
+    assert fired(report, "tor.projects.subgroup_lead") == []
+    assert fired(report, "tor.projects.subgroup_lead_differs") == []
+
+
+def test_a_subgroup_not_on_the_subgroups_tab_still_needs_a_lead_on_the_projects_tab(tmp_path):
+    data = edit(tables(), "projects", 0, **{"Sub-group": "Transport group",
+                                            "Sub-group lead": None})
+    report = check(tmp_path, data)
+    [finding] = fired(report, "tor.projects.subgroup_lead")
+    assert finding.sheet == "Projects" and "'Transport group'" in finding.message
+
+
+@pytest.mark.parametrize("named", ["SG1", "  day SERVICES group "])
+def test_two_different_leads_for_one_subgroup_are_said(tmp_path, named):
+    data = edit(tables(), "projects", 0, **{"Sub-group": named, "Sub-group lead": "M10"})
+    report = check(tmp_path, data)
+    [finding] = fired(report, "tor.projects.subgroup_lead_differs")
+    assert finding.sheet == "Projects" and finding.severity.value == "warning"
+    assert "'M10'" in finding.message and "'M03'" in finding.message
+    assert "row 2" in finding.message
+    assert fired(report, "tor.subgroups.lead") == fired(report, "tor.projects.subgroup_lead") == []
+
+
+def test_the_same_lead_written_two_ways_is_the_same_person(tmp_path):
+    members = tables()["members"]
+    lead = next(m for m in members if m["Member ID"] == "M03")["Name"]
+    data = edit(tables(), "projects", 0, **{"Sub-group lead": lead})  # the tab has "M03"
+    assert fired(check(tmp_path, data), "tor.projects.subgroup_lead_differs") == []

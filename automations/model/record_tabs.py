@@ -159,6 +159,20 @@ RECORD_TYPES: dict[str, type[Record]] = {
 }
 
 
+def subgroup_named(board: Board, name: str | None) -> SubGroup | None:
+    """The Sub-groups tab's row for the sub-group a project names in its Sub-group cell (by its
+    ID or its name, ignoring case and spacing), or None when that tab does not keep it."""
+    key = _key(name)
+    if not key:
+        return None
+    rows: list[SubGroup] = board.subgroups.records  # type: ignore[assignment]
+    return next((g for g in rows if key in (_key(g.id), _key(g.name))), None)
+
+
+def _key(text: str | None) -> str:
+    return " ".join((text or "").split()).casefold()
+
+
 def lived_experience_person(board: Board, person: str | None, as_: str | None) -> bool:
     """A resident or carer: by the Recognition row's "Taking part as", else the Members tab."""
     if as_:

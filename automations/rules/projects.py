@@ -9,6 +9,7 @@ from automations.core.config import TorConfig
 from automations.core.findings import Finding, Severity
 from automations.core.text import long_date
 from automations.model.board import STAGES, Board, Project
+from automations.model.record_tabs import subgroup_named
 from automations.model.schema import is_blank
 from automations.model.tor import RESIDENT_VOICES, lead_problem
 from automations.rules import rule
@@ -167,8 +168,8 @@ def eqia(board: Board, tor: TorConfig, today: dt.date) -> Iterator[Finding]:
 )
 def subgroup_lead(board: Board, tor: TorConfig, today: dt.date) -> Iterator[Finding]:
     for p in board.projects.records:
-        if not p.sub_group:
-            continue
+        if not p.sub_group or subgroup_named(board, p.sub_group) is not None:
+            continue  # kept on the Sub-groups tab: tor.subgroups.lead speaks for its lead, once
         problem = lead_problem(board, p.sub_group_lead, today, "has no Sub-group lead")
         if problem is None:
             continue
@@ -179,6 +180,38 @@ def subgroup_lead(board: Board, tor: TorConfig, today: dt.date) -> Iterator[Find
             p,
             "sub_group_lead",
         )
+
+
+@rule(
+    "tor.projects.subgroup_lead_differs",
+    W,
+    "A project and the Sub-groups tab name different leads for the same sub-group.",
+    needs=("projects.sub_group", "projects.sub_group_lead", "subgroups.lead", "members"),
+)
+def subgroup_lead_differs(board: Board, tor: TorConfig, today: dt.date) -> Iterator[Finding]:
+    for p in board.projects.records:
+        group = subgroup_named(board, p.sub_group)
+        if group is None or not p.sub_group_lead or not group.lead:
+            continue  # one place names the lead, or the Sub-groups tab does not keep it
+        if _same_person(board, p.sub_group_lead, group.lead):
+            continue
+        yield board.projects.finding(
+            W,
+            f"{p.label} names {p.sub_group_lead!r} as the lead of its sub-group {group.label}, "
+            f"but the Sub-groups tab (row {group.row}) names {group.lead!r}. Make the two "
+            "agree, so everyone knows who leads it.",
+            p,
+            "sub_group_lead",
+        )
+
+
+def _same_person(board: Board, one: str, other: str) -> bool:
+    """The same member however each is written (Member ID, name or initials), or, for a person
+    not on the Members tab, the same words."""
+    first, second = board.member(one), board.member(other)
+    if first is not None and second is not None:
+        return first is second
+    return " ".join(one.split()).casefold() == " ".join(other.split()).casefold()
 
 
 @rule(
