@@ -10,13 +10,16 @@ from __future__ import annotations
 import datetime as dt
 import os
 import sys
+from dataclasses import dataclass
 from pathlib import Path
-from typing import NamedTuple
 
 FORMATS = ("table", "json")
 
 
-class QuickValidate(NamedTuple):
+@dataclass(frozen=True)
+class QuickValidate:
+    """The plain `coprod validate` asked for: the config, the day to check as, the format."""
+
     config: Path
     today: dt.date | None
     fmt: str

@@ -19,6 +19,8 @@ from automations.rules.settings import rule_settings
 
 @dataclass(frozen=True)
 class Validation:
+    """One check's outcome: the board as read, its findings and the source it came from."""
+
     board: Board
     report: Report
     source: Source

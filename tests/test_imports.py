@@ -71,6 +71,8 @@ ABSENT_MODULES = (
     "email",
     "statistics",
     "sqlite3",
+    "calendar",  # and the locale module under it: months are counted with datetime
+    "difflib",  # "did you mean" hints, only when a name is wrong
 )
 
 

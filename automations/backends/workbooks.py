@@ -27,6 +27,8 @@ MAIN = ""  # the id of the workbook named in [source]
 
 @dataclass
 class Part:
+    """One workbook of a board kept in several, and the tabs it keeps."""
+
     id: str  # MAIN, or "workbook 2", ...: RawTable.workbook of its tabs
     source: Source
     tabs: list[str] = field(default_factory=list)  # canonical tabs kept here (none for MAIN)

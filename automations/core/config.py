@@ -59,6 +59,8 @@ class TabSource:
 
 @dataclass(frozen=True)
 class SourceConfig:
+    """[source]: where the board's workbook is (a file, a Google Sheet or a Microsoft 365 file)."""
+
     kind: str = "xlsx"
     path: Path | None = None
     spreadsheet: str | None = None
@@ -73,6 +75,10 @@ class SourceConfig:
 
 @dataclass(frozen=True)
 class Config:
+    """config.toml as read: the sections every command uses, typed; the rest kept raw for their own
+    modules.
+    """
+
     path: Path | None
     source: SourceConfig
     tor: TorConfig

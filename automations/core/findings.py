@@ -34,6 +34,9 @@ TAB_ORDER = (
 
 @dataclass(frozen=True)
 class Finding:
+    """One thing found: the rule, how serious, the plain-English message and the cell it is about.
+    """
+
     rule: str
     severity: Severity
     message: str

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import calendar
 import datetime as dt
 import re
 from collections.abc import Iterable
@@ -21,7 +20,14 @@ def add_months(day: dt.date, months: int) -> dt.date:
     """The same day of the month ``months`` later (31 Jan + 1 month = 28 or 29 Feb)."""
     index = day.month - 1 + months
     year, month = day.year + index // 12, index % 12 + 1
-    return dt.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+    return dt.date(year, month, min(day.day, _days_in(year, month)))
+
+
+def _days_in(year: int, month: int) -> int:
+    """28 to 31 (calendar.monthrange would load the calendar and locale modules)."""
+    if month == 12:
+        return 31  # and no 1 January of year 10,000 to count back from
+    return (dt.date(year, month + 1, 1) - dt.timedelta(days=1)).day
 
 
 def long_date(day: dt.date) -> str:

@@ -48,6 +48,8 @@ STAGES = ("Pre-initiation", "Initiation", "During", "After completion", "Conclus
 
 @dataclass
 class Record:
+    """A row of a tab, typed: where it is, and its cells as read (for messages)."""
+
     row: int
     raw: dict[str, object] = field(default_factory=dict, repr=False)
     # The tab the row is on, when its list is read from several tabs ([source.tabs] tabs);
@@ -57,6 +59,8 @@ class Record:
 
 @dataclass
 class Member(Record):
+    """A row of the Members tab."""
+
     id: str | None = None
     name: str | None = None
     email: str | None = None
@@ -89,6 +93,8 @@ class Member(Record):
 
 @dataclass
 class Project(Record):
+    """A row of the Projects tab, with the Terms of Reference duties done or not."""
+
     id: str | None = None
     title: str | None = None
     lead_officer: str | None = None
@@ -116,6 +122,8 @@ class Project(Record):
 
 @dataclass
 class Action(Record):
+    """A row of the action log (the Actions tab, or the tabs read as one list)."""
+
     id: str | None = None
     raised: dt.date | None = None
     project_id: str | None = None
@@ -160,6 +168,8 @@ class Action(Record):
 
 @dataclass
 class Meeting(Record):
+    """A row of the Meetings tab."""
+
     date: dt.date | None = None
     length_hours: float | None = None
     minute_taker: str | None = None
@@ -255,6 +265,8 @@ class Table:
 
 @dataclass
 class Board:
+    """The whole board, typed: every tab's records, and members found by id, name or initials."""
+
     members: Table
     projects: Table
     actions: Table

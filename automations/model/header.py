@@ -33,6 +33,8 @@ _HINT = re.compile(
 
 @dataclass(frozen=True)
 class HeaderChoice:
+    """The row taken as a tab's header row, and how it was found (said to people)."""
+
     table: RawTable  # the tab read with its header on the row found
     how: str  # for people: "row 3 (the Excel table 'Actions')", ...
     found: bool = True  # False: no row in the top SCAN_ROWS has any of the tab's headers

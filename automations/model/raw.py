@@ -71,6 +71,8 @@ class RawTable:
 
 @dataclass
 class RawWorkbook:
+    """Every tab of a workbook as read, before any column is given a meaning."""
+
     name: str  # shown to people: a file name or a spreadsheet title
     tables: dict[str, RawTable]  # keyed by the tab's title as it is in the workbook
     # Set from [source.tabs.<Tab>], by canonical tab (Members, ...): the key in ``tables`` of

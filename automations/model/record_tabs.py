@@ -55,6 +55,8 @@ def category_of(item: str) -> str | None:
 
 @dataclass
 class SubGroup(Record):
+    """A row of the Sub-groups tab."""
+
     id: str | None = None
     name: str | None = None
     project_id: str | None = None
@@ -80,6 +82,8 @@ class SubGroup(Record):
 
 @dataclass
 class Engagement(Record):
+    """A row of the Engagement tab: one time people were asked or took part."""
+
     ref: str | None = None
     date: dt.date | None = None
     project_id: str | None = None
@@ -139,6 +143,8 @@ class Feedback(Record):
 
 @dataclass
 class Recognition(Record):
+    """A row of the Recognition tab: time given, and how it was thanked or paid."""
+
     ref: str | None = None
     date: dt.date | None = None
     person: str | None = None

@@ -57,6 +57,8 @@ def _normalized_text(text: str) -> str:
 
 @dataclass(frozen=True)
 class Column:
+    """One column of a tab as sheets_schema/<tab>.toml declares it."""
+
     name: str
     field: str
     kind: str
@@ -91,6 +93,8 @@ class Column:
 
 @dataclass(frozen=True)
 class TableSchema:
+    """One tab as sheets_schema/<tab>.toml declares it: its name, aliases and columns."""
+
     key: str  # "members", "projects", ...
     name: str
     id_field: str
@@ -211,6 +215,8 @@ def load_schemas(directory: Path) -> dict[str, TableSchema]:
 
 @dataclass(frozen=True)
 class HeaderMatch:
+    """Which column of a tab each header row cell is, and which columns were not found."""
+
     positions: dict[str, int]  # field -> 0-based column position
     headers: dict[str, str]  # field -> the header text as typed
     missing: tuple[Column, ...]

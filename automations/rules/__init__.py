@@ -23,6 +23,9 @@ RuleFn = Callable[[Board, TorConfig, dt.date], Iterable[Finding]]
 
 @dataclass(frozen=True)
 class Rule:
+    """A rule of the catalogue: its stable id, severity, summary and the function that checks it.
+    """
+
     id: str
     severity: Severity
     summary: str

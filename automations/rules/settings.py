@@ -35,6 +35,8 @@ ALWAYS_ON = ("schema.missing_tab", "schema.missing_column")
 
 @dataclass(frozen=True)
 class RuleSettings:
+    """[rules] as checked: rules switched off, severities changed and the officers' own checks."""
+
     local: tuple[Rule, ...] = ()
     severity: Mapping[str, Severity] = field(default_factory=dict)
     off: frozenset[str] = frozenset()

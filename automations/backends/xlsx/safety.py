@@ -26,6 +26,8 @@ REPORT_HINT = (
 
 @dataclass(frozen=True)
 class WriteSettings:
+    """[marks]: how many backups to keep, and where."""
+
     backups: int = 5
     backup_dir: Path | None = None  # None: a "backups" folder beside the workbook
 
@@ -76,6 +78,8 @@ def real_file(path: Path) -> Path:
 
 @dataclass(frozen=True)
 class FileStamp:
+    """A file's size and modification time, to see whether it changed since it was read."""
+
     size: int
     mtime_ns: int
 
