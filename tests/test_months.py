@@ -8,7 +8,7 @@ import datetime as dt
 
 import pytest
 
-from automations.core.text import add_months
+from automations.core.text import MONTH_NAMES, add_months
 
 
 @pytest.mark.parametrize("year", [1, 1900, 2000, 2023, 2024, 2100, 9998])
@@ -22,6 +22,7 @@ def test_the_last_day_of_every_month_is_the_calendars(year: int) -> None:
         assert got == dt.date(want_year, want_month, min(31, last))
 
 
-def test_the_last_month_there_is() -> None:
+def test_the_last_month_there_is_and_its_name() -> None:
     assert add_months(dt.date(9999, 11, 30), 1) == dt.date(9999, 12, 30)
     assert add_months(dt.date(9999, 1, 31), 11) == dt.date(9999, 12, 31)
+    assert tuple(calendar.month_name[1:]) == MONTH_NAMES  # in English, under the C locale

@@ -16,14 +16,22 @@ def close_matches(word: str, options: Iterable[str], cutoff: float = 0.6) -> lis
     return difflib.get_close_matches(word, list(options), n=1, cutoff=cutoff)
 
 
+# English, whatever the machine's locale: officers write dates in English (calendar.month_name
+# would follow the locale, and load it).
+MONTH_NAMES = (
+    "January", "February", "March", "April", "May", "June",
+    "July", "August", "September", "October", "November", "December",
+)
+
+
 def add_months(day: dt.date, months: int) -> dt.date:
     """The same day of the month ``months`` later (31 Jan + 1 month = 28 or 29 Feb)."""
     index = day.month - 1 + months
     year, month = day.year + index // 12, index % 12 + 1
-    return dt.date(year, month, min(day.day, _days_in(year, month)))
+    return dt.date(year, month, min(day.day, days_in_month(year, month)))
 
 
-def _days_in(year: int, month: int) -> int:
+def days_in_month(year: int, month: int) -> int:
     """28 to 31 (calendar.monthrange would load the calendar and locale modules)."""
     if month == 12:
         return 31  # and no 1 January of year 10,000 to count back from

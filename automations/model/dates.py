@@ -12,15 +12,16 @@ July or October.
 
 from __future__ import annotations
 
-import calendar
 import datetime as dt
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from automations.core.text import MONTH_NAMES, days_in_month
+
 MONTHS = (
-    {name.lower(): i for i, name in enumerate(calendar.month_name) if name}
-    | {name.lower(): i for i, name in enumerate(calendar.month_abbr) if name}
+    {name.lower(): i for i, name in enumerate(MONTH_NAMES, start=1)}
+    | {name[:3].lower(): i for i, name in enumerate(MONTH_NAMES, start=1)}
     | {"sept": 9}
 )
 
@@ -81,9 +82,9 @@ def read_words(text: str) -> Written | None:
             day.has_year,
         )
     if (m := _END.match(t)) and m[1] in MONTHS:
-        return _month_end(MONTHS[m[1]], m[2], f"the end of {calendar.month_name[MONTHS[m[1]]]}")
+        return _month_end(MONTHS[m[1]], m[2], f"the end of {MONTH_NAMES[MONTHS[m[1]] - 1]}")
     if (m := _MONTH_YEAR.match(t)) and m[1] in MONTHS:
-        month = calendar.month_name[MONTHS[m[1]]]
+        month = MONTH_NAMES[MONTHS[m[1]] - 1]
         return _month_end(MONTHS[m[1]], m[2], f"the month {month} 20{m[2][-2:]}: its last day")
     return _day(t)
 
@@ -106,7 +107,7 @@ def _day(t: str) -> Written | None:
 
 def _month_end(month: int, year: str | None, how: str) -> Written:
     def last(y: int) -> dt.date:
-        return dt.date(y, month, calendar.monthrange(y, month)[1])
+        return dt.date(y, month, days_in_month(y, month))
 
     if year:
         full = int(year) + (2000 if len(year) == 2 else 0)
