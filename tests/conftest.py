@@ -1,11 +1,17 @@
 """Fixtures shared by several test modules."""
 
+import os
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from tests.sheets_api_server import EMAIL, SheetsServer, running_server
+
+# The parsed settings files' cache (core/filecache.py) of this run, not the user's own: every
+# process the tests start inherits it.
+os.environ["COPROD_CACHE_DIR"] = tempfile.mkdtemp(prefix="coprod-test-cache-")
 
 
 @pytest.fixture

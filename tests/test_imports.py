@@ -176,3 +176,19 @@ def test_a_plain_address_is_one_email_validator_accepts_as_it_is_written(addr: s
 def test_ordinary_addresses_take_the_plain_path() -> None:
     assert plain_address("A.B@Example.ORG") == "A.B@example.org"
     assert plain_address("first.last+tag@sub.example.co.uk") is not None
+
+
+def test_a_second_check_of_unchanged_files_parses_no_toml(tmp_path: Path) -> None:
+    """The config and the schemas, unchanged since the last check, come from the cache of
+    parsed files (core/filecache.py): the TOML parser is not even loaded."""
+    import os
+
+    init_directory(tmp_path / "board", force=False, today=dt.date.today())
+    an_hour_ago = (dt.datetime.now().timestamp() - 3600) * 1e9
+    for path in (tmp_path / "board").rglob("*.toml"):
+        os.utime(path, ns=(int(an_hour_ago), int(an_hour_ago)))
+    config = tmp_path / "board" / "config.toml"
+    first_status, first = loaded_modules(tmp_path, "validate", "--config", str(config))
+    status, loaded = loaded_modules(tmp_path, "validate", "--config", str(config))
+    assert first_status == status == 1 and "tomllib" in first
+    assert "tomllib" not in loaded and "automations.rules.actions" in loaded

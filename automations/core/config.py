@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-import tomllib
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from automations.core.errors import ConfigError
+from automations.core.filecache import parsed
 from automations.core.findings import TAB_ORDER
 from automations.core.paths import data_path
 from automations.core.text import close_matches
@@ -376,6 +376,10 @@ def _table(data: dict[str, Any], name: str) -> dict[str, Any]:
 def load_config(path: Path) -> Config:
     if path.is_dir():
         raise ConfigError(f"{path} is a folder, not a config file. Give the config.toml inside it.")
+    return parse_config(parsed(path, _read_config), path.resolve())
+
+
+def _read_config(path: Path) -> dict[str, Any]:
     try:
         data = path.read_bytes()
     except FileNotFoundError:
@@ -385,10 +389,12 @@ def load_config(path: Path) -> Config:
         ) from None
     except OSError as exc:
         raise ConfigError(f"Cannot read the config file {path}: {exc.strerror}") from None
-    return parse_config(_toml(path, data), path.resolve())
+    return _toml(path, data)
 
 
 def _toml(path: Path, data: bytes) -> dict[str, Any]:
+    import tomllib  # only when a file is parsed, not read from the cache (core/filecache.py)
+
     try:
         # utf-8-sig: Windows Notepad starts a file it saves as UTF-8 with a byte-order mark.
         text = data.decode("utf-8-sig")

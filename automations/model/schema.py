@@ -8,7 +8,6 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
-import tomllib
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 from pathlib import Path
@@ -181,6 +180,8 @@ def load_table_schema(path: Path) -> TableSchema:
 
 
 def _read_schema(path: Path) -> dict[str, Any]:
+    import tomllib  # only when a file is parsed, not read from the cache (core/filecache.py)
+
     try:
         return tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, tomllib.TOMLDecodeError) as exc:
