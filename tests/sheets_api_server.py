@@ -8,7 +8,8 @@ and google-auth clients can talk to it over HTTP on 127.0.0.1:
          add/update/deleteConditionalFormatRule, updateSheetProperties, setBasicFilter,
          clearBasicFilter, updateSpreadsheetProperties, setDataValidation (all or nothing,
          like the real API)
-    GET  /v4/spreadsheets/{id}/values:batchGet      valueRenderOption, dateTimeRenderOption
+    GET  /v4/spreadsheets/{id}/values:batchGet      valueRenderOption (FORMATTED_VALUE,
+         UNFORMATTED_VALUE, FORMULA: see render), dateTimeRenderOption
     POST /v4/spreadsheets/{id}/values:batchUpdate   RAW / USER_ENTERED
     POST /v4/spreadsheets/{id}/values/{range}:clear
     POST /token                                     JWT-bearer grant, signature checked
@@ -224,6 +225,17 @@ def effective(data: Json) -> object:
 
 
 def render(data: Json, value_option: str, date_option: str) -> object:
+    """One cell as values.get / values.batchGet answer it for ``valueRenderOption``.
+
+    FORMULA, as Google's reference for ValueRenderOption says ("Values will not be calculated.
+    The reply will include the formulas. For example, if A1 is 1.23 and A2 is =A1 and formatted
+    as currency, then A2 would return "=A1"", developers.google.com/sheets/api/reference/rest/
+    v4/ValueRenderOption): a formula cell gives its formula, any other cell its value
+    unformatted, as with UNFORMATTED_VALUE (A1 there is the number 1.23), and dates follow
+    ``dateTimeRenderOption``, which the reference of DateTimeRenderOption says is ignored only
+    with FORMATTED_VALUE. A text cell gives its text, one starting with "=" too (RAW stores it as
+    a stringValue, not a formulaValue); google/values.py does not rely on that: it takes a cell
+    for a formula only when its FORMULA and UNFORMATTED_VALUE readings differ."""
     value = effective(data)
     entered = data.get("userEnteredValue") or {}
     if value_option == "FORMULA" and "formulaValue" in entered:

@@ -135,3 +135,65 @@ def test_a_cell_changed_by_a_person_is_not_overwritten(tmp_path, api, key_file, 
     assert actions.value(f"{chr(65 + status_col)}2") == "Dropped"
     tab = api.book(KEY).sheet(UPDATES_TAB)
     assert tab.value("I4").startswith("Not applied: Status was changed by a person")
+
+
+def _column(sheet, header: str) -> int:
+    return next(
+        c
+        for (r, c), v in sheet.cells.items()
+        if r == 0 and v.get("userEnteredValue", {}).get("stringValue") == header
+    )
+
+
+def test_a_cell_holding_a_formula_is_left_as_it_was(tmp_path, api, key_file, monkeypatch):
+    """A1's Status is a formula a person built: A1's answer is refused whole and said so, as the
+    .xlsx writer does, and A3's answer in the same pass is still written (its Update note, a
+    text that starts with "=", is not taken for a formula)."""
+    cfg = setup(tmp_path, api, key_file, monkeypatch)
+    actions = api.book(KEY).sheet("Actions")
+    status, update = _column(actions, "Status"), _column(actions, "Update")
+    rows = {actions.cells[(r, 0)]["userEnteredValue"]["stringValue"]: r
+            for (r, c) in actions.cells if c == 0 and r > 0}  # fmt: skip
+    formula = '=IF(COUNTA(H2)=0,"Open","Done")'
+    actions.cells[(rows["A1"], status)] = {
+        "userEnteredValue": {"formulaValue": formula},
+        "effectiveValue": {"stringValue": "Open"},  # what Sheets calculated: A1 reads as Open
+    }
+    actions.cells[(rows["A3"], update)] = {"userEnteredValue": {"stringValue": "=) started"}}
+    for action_id in ("A1", "A3"):
+        code = tokens.make_token(tokens.parse_keys(KEY_TEXT, "k"), "Test Board", action_id,
+                                 "m03@example.org", "done", WED)  # fmt: skip
+        raw = REPLY.read_bytes().replace(b"@@TOKEN@@", code.encode())
+        raw = raw.replace(b"@@FROM@@", b"m03@example.org")
+        raw = raw.replace(b"gmail-fixture-1", f"fixture-{action_id}".encode())  # two messages
+        (cfg.base_dir / "mailbox" / f"{action_id}.eml").write_bytes(raw)
+    validation = validate(cfg, WED)
+    assert len(app.read_answers(cfg, validation, NOW).proposals) == 2
+    app.apply_updates(cfg, validation, NOW)
+    tab = api.book(KEY).sheet(UPDATES_TAB)
+    answers = {tab.value(f"D{r}"): (r, int(tab.value(f"A{r}"))) for r in (4, 5)}
+    for r, _ in answers.values():
+        tab.cells.setdefault((r - 1, APPLY), {})["userEnteredValue"] = {"stringValue": "Apply"}
+
+    api.reset_counts()
+    result = app.apply_updates(cfg, validate(cfg, WED), NOW)
+    assert result is not None
+    (a1_row, a1), (a3_row, a3) = answers["A1"], answers["A3"]
+    assert result.refused == {a1: "Status holds a formula now; change it by hand"}
+    assert list(result.applied) == [a3]
+    actions = api.book(KEY).sheet("Actions")
+    assert actions.cells[(rows["A1"], status)]["userEnteredValue"] == {"formulaValue": formula}
+    assert actions.value(f"{chr(65 + status)}{rows['A3'] + 1}") == "Done"
+    note = actions.cells[(rows["A3"], update)]["userEnteredValue"]
+    assert note["stringValue"].startswith("=) started\n") and "formulaValue" not in note
+    [(_, body)] = [r for r in api.requests if r[0] == "values.batchUpdate"]
+    written_rows = {int(d["range"].split("!")[1].lstrip("ABCDEFGHIJKLMNOPQRSTUVWXYZ"))
+                    for d in body["data"]}  # fmt: skip
+    assert written_rows == {rows["A3"] + 1}  # nothing of A1's answer, not even its other cells
+    tab = api.book(KEY).sheet(UPDATES_TAB)
+    assert tab.value(f"I{a1_row}") == "Not applied: Status holds a formula now; change it by hand"
+    assert tab.value(f"I{a3_row}") == f"Applied on {WED.isoformat()}"
+    formula_reads = [q for name, q in api.queries
+                     if name == "values.batchGet" and q["valueRenderOption"] == ["FORMULA"]]
+    assert len(formula_reads) == 1  # one more read for the whole pass, not one per answer
+    assert len(formula_reads[0]["ranges"]) == 2  # the two answers' rows

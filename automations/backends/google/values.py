@@ -4,16 +4,20 @@ Calls (Sheets API v4, each through the source's retrying client):
 1. ``spreadsheets.get`` for the tabs' ids and sizes;
 2. ``values.batchGet`` of the Updates tab and of each row an answer changes, as stored
    (UNFORMATTED_VALUE, dates as serial numbers), to compare with what each answer saw;
-3. one ``values.batchUpdate`` with every approved change, ``RAW``: text is stored as typed and
+3. ``values.batchGet`` of the same rows with FORMULA, made only when an answer is to be
+   written: which of those cells hold a formula. A batchGet takes one valueRenderOption for
+   all its ranges, so this cannot ride on call 2;
+4. one ``values.batchUpdate`` with every approved change, ``RAW``: text is stored as typed and
    never becomes a formula; a date goes in as its serial number, so the cell keeps the number
    format it has (a date column shows it as a date);
-4. one ``spreadsheets.batchUpdate`` for the Updates tab: added when missing, its cells, and the
+5. one ``spreadsheets.batchUpdate`` for the Updates tab: added when missing, its cells, and the
    Apply drop-down (setDataValidation, a list of Apply and Reject).
 
-A change is refused when a cell holds anything but what the answer saw (or what the service
-wrote there last). Google Sheets has no "only if unchanged" for values, so the comparison is
-made just before the write; a person typing in that cell in the same second can still be
-overwritten (said in the README).
+An answer is refused whole, as the .xlsx writer refuses it, when a cell it names holds a formula
+(a person built it; it is changed by hand) or anything but what the answer saw (or what the
+service wrote there last); the other answers are still written. Google Sheets has no "only if
+unchanged" for values, so the comparison is made just before the write; a person typing in that
+cell in the same second can still be overwritten (said in the README).
 """
 
 from __future__ import annotations
@@ -82,10 +86,11 @@ def write_updates_google(
         tabs = _tabs(source)
         actions = tabs.get(plan.sheet)
         ranges = [quote_title(UPDATES_TAB)] if UPDATES_TAB in tabs else []
-        ranges += [
+        rows = [
             f"{quote_title(plan.sheet)}!A{rc.row}:{column_letter(_last(rc))}{rc.row}"
             for rc in plan.changes
-        ]
+        ] if actions is not None else []  # fmt: skip
+        ranges += rows
         reply = {}
         if ranges:
             reply = source.http.values_batch_get(source.key, ranges, params=dict(_AS_STORED))
@@ -106,7 +111,13 @@ def write_updates_google(
             )
             return result
         rows_now = {rc.row: _values(reply, i + offset) for i, rc in enumerate(plan.changes)}
-        data = _changes(plan, rows_now, actions is not None, result)
+        formulas: dict[int, list[list[Any]]] = {}
+        if rows:
+            as_typed = source.http.values_batch_get(
+                source.key, rows, params={**_AS_STORED, "valueRenderOption": "FORMULA"}
+            )
+            formulas = {rc.row: _values(as_typed, i) for i, rc in enumerate(plan.changes)}
+        data = _changes(plan, rows_now, formulas, actions is not None, result)
         wanted = tab_values(with_outcomes(plan, result, today))
         same_tab = _same(tab_now, wanted)
         if not data and same_tab:
@@ -140,7 +151,11 @@ def _last(rc: RowChanges) -> int:
 
 
 def _changes(
-    plan: UpdatesPlan, rows_now: dict[int, list[list[Any]]], found: bool, result: UpdatesResult
+    plan: UpdatesPlan,
+    rows_now: dict[int, list[list[Any]]],
+    formulas: dict[int, list[list[Any]]],
+    found: bool,
+    result: UpdatesResult,
 ) -> list[Json]:
     """The value ranges to write; each answer's outcome in ``result``."""
     data: list[Json] = []
@@ -150,9 +165,13 @@ def _changes(
             result.refused[rc.answer] = "the Actions tab was not found"
             continue
         row = (rows_now.get(rc.row) or [[]])[0]
+        typed = (formulas.get(rc.row) or [[]])[0]
         mine: list[tuple[int, Any, str, str, str]] = []
         why = ""
         for ch in rc.cells:
+            if (rc.row, ch.column) not in written and _formula(row, typed, ch.column):
+                why = f"{ch.header} holds a formula now; change it by hand"  # as xlsx/values.py
+                break
             date = isinstance(ch.value, dt.date)
             now = written.get(
                 (rc.row, ch.column), row[ch.column - 1] if ch.column <= len(row) else ""
@@ -184,6 +203,15 @@ def _changes(
             })  # fmt: skip
         result.applied[rc.answer] = [(h, old, new) for _, _, h, old, new in mine]
     return data
+
+
+def _formula(row: list[Any], typed: list[Any], column: int) -> bool:
+    """Whether the cell holds a formula: read with FORMULA it is the formula ("=..."), read
+    with UNFORMATTED_VALUE its result. A text that starts with "=" (stored RAW, or typed after
+    an apostrophe) reads the same both ways, so it is never taken for a formula."""
+    shown = typed[column - 1] if column <= len(typed) else ""
+    value = row[column - 1] if column <= len(row) else ""
+    return isinstance(shown, str) and shown.startswith("=") and shown != value
 
 
 def _as_text(value: Any, date: bool) -> str:
