@@ -48,15 +48,20 @@ def write_back(
     plan = plan_marks(validation.report, board_now(cfg, now), about)
     if report is None:
         return validation.source.write_marks(plan)
-    if cfg.source.kind == "microsoft365":
-        return validation.source.write_report(report, plan)  # type: ignore[attr-defined, no-any-return]
-    if cfg.source.kind != "xlsx" or cfg.source.path is None:
+    if cfg.source.kind not in ("xlsx", "microsoft365") or (
+            cfg.source.kind == "xlsx" and cfg.source.path is None):
         raise SourceError("--report FILE.xlsx makes a marked copy of an .xlsx workbook only.")
     from automations.backends.workbooks import BoardSource
+
+    source = validation.source
+    if isinstance(source, BoardSource):  # a copy of the main workbook: its findings
+        plan = source.plan_for(plan, source.parts[0])
+        source = source.parts[0].source
+    if cfg.source.kind == "microsoft365":
+        return source.write_report(report, plan)  # type: ignore[attr-defined, no-any-return]
     from automations.backends.xlsx.marks import write_xlsx_report
 
-    if isinstance(validation.source, BoardSource):  # a copy of the main workbook: its findings
-        plan = validation.source.plan_for(plan, validation.source.parts[0])
+    assert cfg.source.path is not None
     return write_xlsx_report(cfg.source.path, report, plan, cfg)
 
 
@@ -306,10 +311,14 @@ def _updates_writer(cfg: Config, validation: Validation) -> tuple[Any, Any] | No
     if cfg.source.kind == "microsoft365":
         from automations.backends.microsoft365.source import Microsoft365Source
         from automations.backends.microsoft365.values import M365Updates
+        from automations.backends.workbooks import BoardSource, home_of
 
-        if not isinstance(validation.source, Microsoft365Source):
+        source = validation.source
+        if isinstance(source, BoardSource):  # the file the Actions tab is kept in
+            source = home_of(source, "Actions")
+        if not isinstance(source, Microsoft365Source):
             return None
-        m365 = M365Updates(validation.source)
+        m365 = M365Updates(source)
         return m365.read_tab, m365.write
     if cfg.source.kind != "xlsx":
         return None

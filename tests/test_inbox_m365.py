@@ -8,12 +8,14 @@ from __future__ import annotations
 import datetime as dt
 import io
 import secrets
+from dataclasses import replace
 from pathlib import Path
 
 import openpyxl
 
 from automations import app
 from automations.backends.updates import UPDATES_COLUMNS, UPDATES_TAB
+from automations.core.config import TabSource
 from automations.inbox import tokens
 from automations.pipeline import validate
 from tests.builders import write_workbook
@@ -45,20 +47,20 @@ def setup(tmp_path: Path, graph: GraphServer, monkeypatch):
     return cfg
 
 
-def book(graph: GraphServer) -> openpyxl.Workbook:
-    return openpyxl.load_workbook(io.BytesIO(graph.item().content))
+def book(graph: GraphServer, item: str = ITEM) -> openpyxl.Workbook:
+    return openpyxl.load_workbook(io.BytesIO(graph.item(item_id=item).content))
 
 
-def officer_chooses(graph: GraphServer, choice: str) -> None:
-    wb = book(graph)
+def officer_chooses(graph: GraphServer, choice: str, item: str = ITEM) -> None:
+    wb = book(graph, item)
     wb[UPDATES_TAB].cell(4, UPDATES_COLUMNS.index("Apply") + 1).value = choice
     out = io.BytesIO()
     wb.save(out)
-    graph.save_as_person(out.getvalue())
+    graph.save_as_person(out.getvalue(), item_id=item)
 
 
-def status_of_a1(graph: GraphServer) -> str:
-    ws = book(graph)["Actions"]
+def status_of_a1(graph: GraphServer, item: str = ITEM, tab: str = "Actions") -> str:
+    ws = book(graph, item)[tab]
     column = [c.value for c in ws[1]].index("Status") + 1
     return ws.cell(2, column).value
 
@@ -106,3 +108,29 @@ def test_a_save_in_between_is_never_overwritten(tmp_path, graph, monkeypatch) ->
     again = app.apply_updates(cfg, validate(cfg, WED), NOW)  # the next check
     assert again is not None and list(again.applied) == [1]
     assert status_of_a1(graph) == "Done"
+
+
+def test_answers_go_to_the_file_the_actions_are_kept_in(tmp_path, graph, monkeypatch) -> None:
+    """[source.tabs.Actions] in a Microsoft 365 file of its own (issue 26's gap): the Updates tab
+    and the approved value go there, not into the board's own file."""
+    cfg = setup(tmp_path, graph, monkeypatch)
+    data = board_tables()
+    actions = write_workbook(tmp_path / "actions.xlsx", {"actions": data.pop("actions")},
+                             tab_names={"actions": "Action log"})
+    graph.add_item(write_workbook(tmp_path / "rest.xlsx", data).read_bytes())
+    graph.add_item(actions.read_bytes(), name="Actions.xlsx", item_id="01ACTIONSITEM",
+                   sharing_url=None)
+    cfg = replace(cfg, source=replace(cfg.source, tabs={
+        "Actions": TabSource(drive_id=DRIVE, item_id="01ACTIONSITEM")}))
+    validation = validate(cfg, WED)
+    assert any(f.sheet == "Action log" for f in validation.report.findings)
+    app.write_back(cfg, validation, NOW)
+    app.read_answers(cfg, validation, NOW)
+    first = app.apply_updates(cfg, validation, NOW)
+    assert first is not None and first.changed and "Actions.xlsx" in first.message
+    assert UPDATES_TAB in book(graph, "01ACTIONSITEM").sheetnames
+    assert UPDATES_TAB not in book(graph).sheetnames
+    officer_chooses(graph, "Apply", "01ACTIONSITEM")
+    second = app.apply_updates(cfg, validate(cfg, WED), NOW)
+    assert second is not None and list(second.applied) == [1], second.refused
+    assert status_of_a1(graph, "01ACTIONSITEM", "Action log") == "Done"

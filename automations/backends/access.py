@@ -16,10 +16,7 @@ def check_access(cfg: Config) -> tuple[bool, str]:
     """(can write, a line for people; one line per workbook when [source.tabs] puts tabs in
     others). Raises SourceError when one cannot be read."""
     if cfg.source.kind == "microsoft365":
-        from automations.backends.microsoft365.source import Microsoft365Source
-
-        can_write, lines = Microsoft365Source.from_config(cfg).check_access()
-        return can_write, "\n".join(lines)
+        return _microsoft365(cfg)
     answers = [_google(cfg, None)] if cfg.source.kind == "google" else [_xlsx(cfg.source.path)]
     done = {cfg.source.path, cfg.source.spreadsheet}
     for tab, s in cfg.source.tabs.items():
@@ -29,6 +26,17 @@ def check_access(cfg: Config) -> tuple[bool, str]:
             answers.append(_google(cfg, (tab, s.url)))
         done |= {s.path, s.url}
     return all(ok for ok, _ in answers), "\n".join(line for _, line in answers)
+
+
+def _microsoft365(cfg: Config) -> tuple[bool, str]:
+    """The board's file, then each other file [source.tabs] names, once each."""
+    from automations.backends import open_source
+    from automations.backends.workbooks import BoardSource
+
+    source = open_source(cfg)
+    files = [p.source for p in source.parts] if isinstance(source, BoardSource) else [source]
+    answers = [f.check_access() for f in files]  # type: ignore[attr-defined]
+    return all(ok for ok, _ in answers), "\n".join(line for _, lines in answers for line in lines)
 
 
 def _google(cfg: Config, other: tuple[str, str] | None) -> tuple[bool, str]:

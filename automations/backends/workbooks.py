@@ -83,6 +83,12 @@ class BoardSource:
         )
 
 
+def home_of(board: BoardSource, tab: str) -> Source:
+    """The source that keeps ``tab``: the workbook its [source.tabs] settings name, or the
+    main one."""
+    return next((p.source for p in board.parts if tab in p.tabs), board.parts[0].source)
+
+
 def _choose(merged: RawWorkbook, raw: RawWorkbook, part: Part, tab: str, s: TabSource) -> None:
     """Which tab of ``raw`` holds ``tab``: the one named by ``tab =``; in a workbook of its own
     with a single tab, that one; otherwise the board looks it up by its name and aliases."""

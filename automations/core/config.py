@@ -55,6 +55,10 @@ class TabSource:
     header_row: int | None = None  # when the header row cannot be found on its own
     # Same-shaped tabs (one per project) read together as this one list (issue 26).
     tabs: tuple[str, ...] = ()
+    # A file of its own in Microsoft 365 (kind = "microsoft365"): its ids, or a sharing link.
+    drive_id: str | None = None
+    item_id: str | None = None
+    sharing_url: str | None = None
 
 
 @dataclass(frozen=True)
@@ -283,33 +287,52 @@ def _source(section: Section) -> SourceConfig:
 
 
 def _microsoft365_source(section: Section) -> SourceConfig:
+    drive_id, item_id, sharing_url = _m365_file(section)
+    if not (sharing_url or drive_id):
+        raise ConfigError(
+            "source.drive_id: missing; give drive_id and item_id of the workbook, or "
+            "sharing_url (a link to it from SharePoint's Share, Copy link)"
+        )
+    return SourceConfig(kind="microsoft365", drive_id=drive_id, item_id=item_id,
+                        sharing_url=sharing_url)
+
+
+def _m365_file(section: Section) -> tuple[str | None, str | None, str | None]:
+    """(drive_id, item_id, sharing_url) of a file in Microsoft 365, as [source] or
+    [source.tabs.<Tab>] gives it: the two ids together, or the link, or (only a tab) neither."""
     drive_id, item_id = section.text("drive_id"), section.text("item_id")
     sharing_url = section.text("sharing_url")
     if sharing_url and (drive_id or item_id):
         raise ConfigError(
-            "source.sharing_url: give either sharing_url or drive_id and item_id, not both"
+            f"{section.key('sharing_url')}: give either sharing_url or drive_id and item_id, "
+            "not both"
         )
     if sharing_url:
         if not sharing_url.startswith("https://"):
             raise ConfigError(
-                f"source.sharing_url: expected a link starting https://, got {sharing_url!r}. "
-                "In SharePoint or OneDrive use Share, Copy link."
+                f"{section.key('sharing_url')}: expected a link starting https://, got "
+                f"{sharing_url!r}. In SharePoint or OneDrive use Share, Copy link."
             )
-        return SourceConfig(kind="microsoft365", sharing_url=sharing_url.strip())
-    if not (drive_id and item_id):
-        missing = "item_id" if drive_id else "drive_id"
+        return None, None, sharing_url.strip()
+    if bool(drive_id and drive_id.strip()) != bool(item_id and item_id.strip()):
+        missing = "item_id" if drive_id and drive_id.strip() else "drive_id"
         raise ConfigError(
-            f"source.{missing}: missing; give drive_id and item_id of the workbook, or "
+            f"{section.key(missing)}: missing; give drive_id and item_id of the workbook, or "
             "sharing_url (a link to it from SharePoint's Share, Copy link)"
         )
-    return SourceConfig(kind="microsoft365", drive_id=drive_id.strip(), item_id=item_id.strip())
+    if drive_id and item_id:
+        return drive_id.strip(), item_id.strip(), None
+    return None, None, None
 
 
 # [source.tabs.<Tab>] keys by source kind (a kind not listed takes only tab and header_row).
 TAB_KEYS = {
     "xlsx": {"path", "tab", "header_row", "tabs"},
     "google": {"url", "tab", "header_row", "tabs"},
+    "microsoft365": {"drive_id", "item_id", "sharing_url", "tab", "header_row", "tabs"},
 }
+# Where the other kinds say which file a tab is kept in: named when one is given to the wrong kind.
+_OTHER_FILE_KEYS = {"path": "an .xlsx file's path", "url": "a Google Sheet's address"}
 
 
 def _with_tabs(source: SourceConfig, section: Section) -> SourceConfig:
@@ -329,6 +352,8 @@ def _tab_source(section: Section, kind: str, name: str, value: Any) -> TabSource
     if not isinstance(value, dict):
         raise ConfigError(f"{where}: expected a table [{where}]")
     sub = Section(where, value, section.base_dir)
+    if kind == "microsoft365":
+        _refuse_other_files(sub)
     sub.reject_unknown(TAB_KEYS.get(kind, {"tab", "header_row", "tabs"}), f'with kind = "{kind}"')
     tab = sub.text("tab")
     if tab is not None and not tab.strip():
@@ -339,13 +364,30 @@ def _tab_source(section: Section, kind: str, name: str, value: Any) -> TabSource
     tabs = tuple(sub.items("tabs"))
     if any(not isinstance(t, str) or not t.strip() for t in tabs):
         raise ConfigError(f'{where}.tabs: give the tabs\' names in quotes, e.g. ["Project A"]')
+    drive_id, item_id, sharing_url = _m365_file(sub) if kind == "microsoft365" else (None,) * 3
     return TabSource(
         path=sub.path("path"),
         url=url,
         tab=tab,
         header_row=sub.integer("header_row", None, 1, 1000),
         tabs=tabs,
+        drive_id=drive_id,
+        item_id=item_id,
+        sharing_url=sharing_url,
     )
+
+
+def _refuse_other_files(sub: Section) -> None:
+    """A Microsoft 365 board's tab in a local file or a Google Sheet is not read: say so, and
+    how to give a tab kept in another Microsoft 365 file."""
+    for key, what in _OTHER_FILE_KEYS.items():
+        if key in sub.data:
+            raise ConfigError(
+                f'{sub.key(key)}: not a setting with kind = "microsoft365" ({what} is not read '
+                "with a board in Microsoft 365). For a tab kept in another Microsoft 365 file, "
+                "give that file's drive_id and item_id, or its sharing_url; leave them out for a "
+                "tab in the board's own workbook (tab, tabs and header_row name it there)."
+            )
 
 
 def parse_config(data: dict[str, Any], path: Path | None = None) -> Config:

@@ -41,7 +41,7 @@ from automations.backends.microsoft365.graph import (
 )
 from automations.backends.xlsx.sniff import ZipLimits
 from automations.backends.xlsx.source import read_xlsx
-from automations.core.errors import CoprodError, SourceError
+from automations.core.errors import ConfigError, CoprodError, SourceError
 from automations.core.retry import GaveUp
 from automations.model.raw import RawWorkbook
 
@@ -70,11 +70,18 @@ class Download:
 
 
 class Microsoft365Source:
+    """One workbook in Microsoft 365. ``key``: the config table that names it ("source", or
+    "source.tabs.Members" for a tab kept in a file of its own), for messages. ``seen``: shared
+    by the files of one board (item path -> key), so one file named twice is refused."""
+
     def __init__(self, settings: M365Settings, source: SourceConfig, cfg: Config | None = None,
-                 client: GraphClient | None = None) -> None:
+                 client: GraphClient | None = None, key: str = "source",
+                 seen: dict[str, str] | None = None) -> None:
         self.settings, self.source, self.cfg = settings, source, cfg
         self.client = client or GraphClient(settings)
-        self.name = "the workbook in Microsoft 365"
+        self.key, self.seen = key, seen if seen is not None else {}
+        self.name = ("the workbook in Microsoft 365" if key == "source"
+                     else f"the workbook of [{key}] in Microsoft 365")
         self._held: Download | None = None
         self._tmp = tempfile.TemporaryDirectory(prefix="coprod-m365-")
 
@@ -87,7 +94,8 @@ class Microsoft365Source:
     def read(self) -> RawWorkbook:
         with self._explained("reading"):
             item = self._metadata()
-            path = item_path(item)
+            path = item_path(item, self.key)
+            self._only_once(path, item["name"])
             reply = self.client.request("GET", f"{path}/content", kind="download")
         folder = Path(self._tmp.name) / "download"
         shutil.rmtree(folder, ignore_errors=True)
@@ -107,8 +115,19 @@ class Microsoft365Source:
         else:
             url = f"/drives/{_q(self.source.drive_id)}/items/{_q(self.source.item_id)}"
             item = self.client.request("GET", f"{url}?$select={SELECT}", kind="metadata").json()
-        _check_is_workbook(item)
+        _check_is_workbook(item, self.key)
         return item  # type: ignore[no-any-return]
+
+    def _only_once(self, path: str, name: str) -> None:
+        """The same file given twice (a sharing link here, its ids there) would be marked twice
+        from two downloads, and the second upload always refused: say which keys to change."""
+        other = self.seen.setdefault(path, self.key)
+        if other != self.key:
+            raise ConfigError(
+                f"{self.key}: names {name}, the same file as [{other}]. Leave drive_id, item_id "
+                f"and sharing_url out of [{self.key}] for a tab in that workbook (tab, tabs and "
+                "header_row still name it there)."
+            )
 
     # --- marking
 
@@ -217,7 +236,7 @@ class Microsoft365Source:
         and the file's lock there, and the file itself is not touched."""
         with self._explained("reading"):
             item = self._metadata()
-        name, path = item["name"], item_path(item)
+        name, path = item["name"], item_path(item, self.key)
         read = f"Read: can read {name} in Microsoft 365."
         try:
             with self._explained("checking write access to"):
@@ -248,7 +267,7 @@ class Microsoft365Source:
         caller handles (412, 423 on upload) pass through."""
         try:
             yield
-        except (_Dropped, SourceError):
+        except (_Dropped, SourceError, ConfigError):
             raise
         except GaveUp as exc:
             raise SourceError(f"{doing.capitalize()} {self.name}: {exc}") from None
@@ -274,7 +293,7 @@ class Microsoft365Source:
                     "must grant it access to the file's site (see the README, Microsoft 365).")
         if exc.status == 404:
             return (f"There is no file at {where} that the app can see (status 404). Check "
-                    "[source] in the config.")
+                    f"[{self.key}] in the config.")
         return f"Microsoft 365 refused {doing} {self.name}: {exc}"
 
 
@@ -288,21 +307,21 @@ class _Refused(CoprodError):
         self.status = status
 
 
-def item_path(item: Mapping[str, Any]) -> str:
+def item_path(item: Mapping[str, Any], key: str = "source") -> str:
     drive = item.get("parentReference", {}).get("driveId")
     if not drive or not item.get("id"):
         raise SourceError("Microsoft 365 did not say which drive holds the workbook. Give "
-                          "[source] drive_id and item_id instead of the sharing link.")
+                          f"[{key}] drive_id and item_id instead of the sharing link.")
     return f"/drives/{_q(drive)}/items/{_q(item['id'])}"
 
 
-def _check_is_workbook(item: Mapping[str, Any]) -> None:
+def _check_is_workbook(item: Mapping[str, Any], key: str = "source") -> None:
     name = str(item.get("name", ""))
     if "folder" in item or "file" not in item:
         raise SourceError(f"{name or 'The item'} in Microsoft 365 is a folder, not a workbook. "
-                          "Point [source] at the .xlsx file itself.")
+                          f"Point [{key}] at the .xlsx file itself.")
     if not name.lower().endswith(WORKBOOK_ENDINGS):
-        raise SourceError(f"{name} is not an Excel workbook (.xlsx). Point [source] at the "
+        raise SourceError(f"{name} is not an Excel workbook (.xlsx). Point [{key}] at the "
                           "board's .xlsx file.")
     if not item.get("eTag"):
         raise SourceError(f"Microsoft 365 gave no version tag (eTag) for {name}, so marks "
@@ -317,3 +336,11 @@ def _safe_name(name: str) -> str:
     """The file's own name, but never a path (a name comes from the server)."""
     cleaned = Path(name).name.replace("\\", "_")
     return cleaned if cleaned not in ("", ".", "..") else "workbook.xlsx"
+
+
+def file_place(drive_id: str | None, item_id: str | None, sharing_url: str | None) -> str | None:
+    """Where a file is, in one string: its ids, or its sharing link (None: neither given)."""
+    if sharing_url:
+        return f"link {sharing_url}"
+    return f"ids {drive_id} {item_id}" if drive_id and item_id else None
+
