@@ -252,20 +252,25 @@ def config_file_for(path: Path, today: dt.date) -> Path:
     return config
 
 
-def validate_process_seconds(config: Path) -> float:
-    """`coprod validate --config FILE` as a whole process, as cron or a person starts it."""
+def validate_process_seconds(config: Path, settings_cache: bool = True) -> float:
+    """`coprod validate --config FILE` as a whole process, as cron or a person starts it: with
+    the parsed settings files' cache (core/filecache.py) as any run after the first finds it,
+    or, ``settings_cache=False``, with none (COPROD_CACHE_DIR empty), as the very first run."""
+    env = None if settings_cache else {"COPROD_CACHE_DIR": ""}
     return _process_seconds([sys.executable, "-m", "automations", "validate", "--config",
-                             str(config)], ok=(0, 1))
+                             str(config)], ok=(0, 1), env=env)
 
 
 def floor_process_seconds(workbook: Path) -> float:
     return _process_seconds([sys.executable, "-c", _FLOOR_SCRIPT, str(workbook)], ok=(0,))
 
 
-def _process_seconds(command: list[str], ok: tuple[int, ...]) -> float:
+def _process_seconds(
+    command: list[str], ok: tuple[int, ...], env: dict[str, str] | None = None
+) -> float:
     start = time.perf_counter()
-    done = subprocess.run(command, capture_output=True, env=_process_env(), timeout=600,
-                          check=False)
+    done = subprocess.run(command, capture_output=True, env={**_process_env(), **(env or {})},
+                          timeout=600, check=False)
     elapsed = time.perf_counter() - start
     if done.returncode not in ok:
         raise RuntimeError(f"{command[-1]}: exit {done.returncode}: {done.stderr[-500:]!r}")
