@@ -295,40 +295,46 @@ def list_updates(cfg: Config) -> list[Stored]:
         return book.all()
 
 
-def _updates_writer(cfg: Config, validation: Validation) -> tuple[Any, Any] | None:
-    """How this tracker's Updates tab is read and written: (read the tab, write a plan); None
-    for a board kept in several sheets (no writer for it yet)."""
+def _updates_writer(cfg: Config, validation: Validation) -> tuple[Any, Any]:
+    """How this tracker's Updates tab is read and written: (read the tab, write a plan). For a
+    board kept in several workbooks or spreadsheets ([source.tabs]), the one that keeps the
+    Actions tab: the Updates tab goes beside the cells it changes, and nothing is written into
+    the others (the members' spreadsheet, often restricted, is only read)."""
+    source = validation.source
+    if cfg.source.kind in ("google", "microsoft365"):
+        from automations.backends.workbooks import BoardSource, home_of
+
+        if isinstance(source, BoardSource):
+            source = home_of(source, "Actions")
     if cfg.source.kind == "google":
         from automations.backends.google.source import GoogleSheetSource
         from automations.backends.google.values import read_updates_google, write_updates_google
 
-        source = validation.source
-        if not isinstance(source, GoogleSheetSource):
-            return None  # a board kept in several sheets: not yet
-
-        return (lambda: read_updates_google(source),
-                lambda plan, today: write_updates_google(source, plan, today))  # fmt: skip
-    if cfg.source.kind == "microsoft365":
+        if isinstance(source, GoogleSheetSource):
+            google = source
+            return (lambda: read_updates_google(google),
+                    lambda plan, today: write_updates_google(google, plan, today))  # fmt: skip
+    elif cfg.source.kind == "microsoft365":
         from automations.backends.microsoft365.source import Microsoft365Source
         from automations.backends.microsoft365.values import M365Updates
-        from automations.backends.workbooks import BoardSource, home_of
 
-        source = validation.source
-        if isinstance(source, BoardSource):  # the file the Actions tab is kept in
-            source = home_of(source, "Actions")
-        if not isinstance(source, Microsoft365Source):
-            return None
-        m365 = M365Updates(source)
-        return m365.read_tab, m365.write
-    if cfg.source.kind != "xlsx":
-        return None
-    from automations.backends.xlsx.values import read_updates_tab, write_updates
+        if isinstance(source, Microsoft365Source):
+            m365 = M365Updates(source)
+            return m365.read_tab, m365.write
+    elif cfg.source.kind == "xlsx":
+        from automations.backends.xlsx.values import read_updates_tab, write_updates
 
-    tab = cfg.source.tabs.get("Actions")
-    path = tab.path if tab is not None and tab.path else cfg.source.path
-    assert path is not None  # an xlsx source always has its path (config.py)
-    return (lambda: read_updates_tab(path),
-            lambda plan, today: write_updates(path, plan, cfg, today))  # fmt: skip
+        tab = cfg.source.tabs.get("Actions")
+        path = tab.path if tab is not None and tab.path else cfg.source.path
+        assert path is not None  # an xlsx source always has its path (config.py)
+        return (lambda: read_updates_tab(path),
+                lambda plan, today: write_updates(path, plan, cfg, today))  # fmt: skip
+    # Every source the config can name is handled above; said rather than left silent, so that
+    # answers never wait unwritten without anyone being told.
+    raise SourceError(
+        f"answers cannot be written into {getattr(source, 'name', None) or 'this tracker'} "
+        f'([source] kind = "{cfg.source.kind}"); they stay recorded (coprod updates).'
+    )
 
 
 def preview_updates(
@@ -343,9 +349,9 @@ def preview_updates(
     from automations.inbox.settings import update_settings
 
     s = update_settings(cfg)
-    writer = _updates_writer(cfg, validation)
-    if not s.enabled or writer is None:
+    if not s.enabled:
         return []
+    writer = _updates_writer(cfg, validation)
     when = _on_day_checked(cfg, validation, now)
     with Proposals(cfg) as book:
         plan = decide(book.all(), decisions(writer[0]()), validation.board, s,
@@ -370,18 +376,18 @@ def apply_updates(
 ) -> UpdatesResult | None:
     """The Updates tab and the approved answers ([updates]): read the officers' Apply / Reject
     choices, write what was approved into the Actions tab, and write the tab again with every
-    answer and its outcome, in one save; each outcome recorded in the state. None when
-    [updates] is off, or for a board kept in several workbooks (not yet)."""
+    answer and its outcome, in one save; each outcome recorded in the state. A board kept in
+    several workbooks or spreadsheets has both in the one that keeps the Actions tab. None when
+    [updates] is off."""
     from automations.backends.updates import UpdatesPlan, decisions
     from automations.inbox.approve import decide, tab_rows
     from automations.inbox.proposals import Proposals
     from automations.inbox.settings import update_settings
 
     s = update_settings(cfg)
-    writer = _updates_writer(cfg, validation)
-    if not s.enabled or writer is None:
+    if not s.enabled:
         return None
-    read_tab, write_tab = writer
+    read_tab, write_tab = _updates_writer(cfg, validation)
     when = _on_day_checked(cfg, validation, now)
     board = validation.board
     with Proposals(cfg) as book:
