@@ -11,13 +11,14 @@ import datetime as dt
 from automations import app
 from automations.backends.updates import UPDATES_COLUMNS, UPDATES_TAB, UPDATES_TITLE
 from automations.core.findings import VALIDATION_TAB
+from automations.inbox import tokens
 from automations.inbox.proposals import Proposals
 from automations.pipeline import validate
 from automations.service.loop import read_answers_by_hand
 from tests.digest_setup import make_config
 from tests.inbox_helpers import drop, reply_from_reminder
 from tests.sheets_api_server import EMAIL, KEY, SheetsServer, google_config_data, tabs_from_tables
-from tests.test_inbox_google import KEY_TEXT, NOW
+from tests.test_inbox_google import KEY_TEXT, NOW, REPLY
 from tests.test_reminders import WED, board_tables
 
 ACTIONS_KEY = "ActionsSheetKey0123456789"
@@ -131,3 +132,58 @@ def test_the_marks_and_the_answers_each_stay_in_their_own_spreadsheet(
     titles = [s.title for s in api.book(ACTIONS_KEY).sheets]
     assert titles[0] == LOG and UPDATES_TAB in titles
     assert set(titles) <= {LOG, UPDATES_TAB, VALIDATION_TAB}
+
+
+def test_an_action_on_another_of_the_tabs_read_as_one_list_is_not_written_elsewhere(
+    tmp_path, api, key_file, monkeypatch
+) -> None:
+    """Actions kept on two same-shaped tabs read as one list ([source.tabs.Actions] tabs): A3
+    is on the second tab, on row 2 as A1 is on the first. Its approved answer is refused and
+    said so, never written into A1's row; A1's answer in the same pass is written."""
+    monkeypatch.setenv("COPROD_UPDATES_KEY", KEY_TEXT)
+    data = board_tables()
+    actions = data.pop("actions")
+    first = [a for a in actions if a["Action ID"] != "A3"]
+    second = [a for a in actions if a["Action ID"] == "A3"]
+    api.add_spreadsheet(KEY, tabs_from_tables({**data, "Day Opportunities": first,
+                                               "Carers Strategy": second}),
+                        title="Board tracker", shared={EMAIL: "writer"})  # fmt: skip
+    google = google_config_data(api, key_file, KEY)
+    google["source"]["tabs"] = {"Actions": {"tabs": ["Day Opportunities", "Carers Strategy"]}}
+    (tmp_path / "mailbox").mkdir()
+    cfg = make_config(
+        tmp_path, tmp_path / "unused.xlsx", WED, source=google["source"], google=google["google"],
+        updates={"address": "board-updates@example.org", "board": "Test Board",
+                 "apply": "auto"},
+        reminders={"officers_copy": "officers@example.org"},
+    )  # fmt: skip
+    for action_id in ("A1", "A3"):
+        code = tokens.make_token(tokens.parse_keys(KEY_TEXT, "k"), "Test Board", action_id,
+                                 "m03@example.org", "done", WED)  # fmt: skip
+        raw = REPLY.read_bytes().replace(b"@@TOKEN@@", code.encode())
+        raw = raw.replace(b"@@FROM@@", b"m03@example.org")
+        raw = raw.replace(b"gmail-fixture-1", f"fixture-{action_id}".encode())  # two messages
+        (cfg.base_dir / "mailbox" / f"{action_id}.eml").write_bytes(raw)
+    validation = validate(cfg, WED)
+    rows = {a.id: a.row for a in validation.board.actions.records}
+    assert rows["A1"] == rows["A3"] == 2
+    assert len(app.read_answers(cfg, validation, NOW).proposals) == 2
+    with Proposals(cfg) as book:
+        ids = {s.proposal.action_id: s.id for s in book.all()}
+    both = {t: copy.deepcopy(api.book(KEY).sheet(t).cells)
+            for t in ("Day Opportunities", "Carers Strategy")}  # fmt: skip
+    refused = ("A3 is on the 'Carers Strategy' tab: answers are written only into the 'Day "
+               "Opportunities' tab (the first of the tabs read as one list); change it by hand")
+    assert f"Would not write answer #{ids['A3']}: {refused}" in app.preview_updates(
+        cfg, validation, NOW
+    )
+    result = app.apply_updates(cfg, validation, NOW)
+    assert result is not None and list(result.applied) == [ids["A1"]]
+    with Proposals(cfg) as book:
+        a3 = next(s for s in book.all() if s.id == ids["A3"]).proposal
+    assert (a3.state, a3.reason) == ("refused", refused)
+    assert api.book(KEY).sheet("Carers Strategy").cells == both["Carers Strategy"]
+    day = api.book(KEY).sheet("Day Opportunities")
+    changed = {k for k, v in day.cells.items() if both["Day Opportunities"].get(k) != v}
+    assert changed and {r for r, _ in changed} == {1}  # A1's row only, once
+    assert day.value(f"{chr(65 + column(day, 'Status'))}2") == "Done"

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from automations.backends.updates import APPLY, REJECT, CellChange, RowChanges
+from automations.backends.workbooks import tab_title
 from automations.inbox.listing import KINDS, clean
 from automations.inbox.proposals import Stored
 from automations.inbox.propose import IGNORED, UNMATCHED, WAITING, owner_address
@@ -104,6 +105,10 @@ def decide(
         if isinstance(found, str):
             refused[item.id] = found
             continue
+        elsewhere = _on_another_tab(found, board.actions.title)
+        if elsewhere:
+            refused[item.id] = elsewhere
+            continue
         owner = owner_address(board, found)
         if p.sender != owner and p.sender not in s.officers:
             refused[item.id] = "the action's owner has changed since the answer came"
@@ -122,6 +127,18 @@ def _action(rows: list[Action], action_id: str) -> Action | str:
     if len(rows) > 1:
         return f"{action_id} is on {len(rows)} rows of the Actions tab; make it one"
     return rows[0]
+
+
+def _on_another_tab(action: Action, title: str | None) -> str:
+    """Why an action cannot be written: it is on one of the other tabs read with the Actions
+    tab as one list ([source.tabs.Actions] tabs), and its row number means another action's
+    row there; "" when it is on the tab the answers are written into."""
+    if action.sheet is None or title is None or tab_title(action.sheet) == title:
+        return ""
+    return (
+        f"{action.id} is on the {tab_title(action.sheet)!r} tab: answers are written only into "
+        f"the {title!r} tab (the first of the tabs read as one list); change it by hand"
+    )
 
 
 def _cells(
