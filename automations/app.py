@@ -298,8 +298,8 @@ def list_updates(cfg: Config) -> list[Stored]:
 def _updates_writer(cfg: Config, validation: Validation) -> tuple[Any, Any]:
     """How this tracker's Updates tab is read and written: (read the tab, write a plan). For a
     board kept in several workbooks or spreadsheets ([source.tabs]), the one that keeps the
-    Actions tab: the Updates tab goes beside the cells it changes, and nothing is written into
-    the others (the members' spreadsheet, often restricted, is only read)."""
+    Actions tab: the Updates tab goes beside the cells it changes, and none of the answers goes
+    into the others (the members' spreadsheet, often restricted, gets only its own marks)."""
     source = validation.source
     if cfg.source.kind in ("google", "microsoft365"):
         from automations.backends.workbooks import BoardSource, home_of
