@@ -4,6 +4,9 @@ all call this; nothing here prints."""
 from __future__ import annotations
 
 import datetime as dt
+import gc
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from automations.backends import open_source
@@ -38,5 +41,21 @@ def check(raw: RawWorkbook, cfg: Config, today: dt.date) -> tuple[Board, Report]
 def validate(cfg: Config, today: dt.date | None = None, source: Source | None = None) -> Validation:
     day = today or cfg.today_or(dt.date.today())
     src = source or open_source(cfg)
-    board, report = check(src.read(), cfg, day)
+    with _no_collection():
+        board, report = check(src.read(), cfg, day)
     return Validation(board, report, src)
+
+
+@contextmanager
+def _no_collection() -> Iterator[None]:
+    """Reading a tracker makes a value per cell and a record per row, all kept and none in a
+    reference cycle; the garbage collector's passes meanwhile go over the whole growing heap
+    again and again and free nothing. On 100,000 actions they were a quarter of the check
+    (bench/README.md, issue 27), so they wait until the pass is done (as marks.py does)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()

@@ -13,6 +13,7 @@ import posixpath
 import re
 import zipfile
 from collections.abc import Collection
+from contextlib import suppress
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -219,8 +220,16 @@ def read_xlsx_calamine(path: Path, skip: Collection[str] = ()) -> RawWorkbook:
 
 
 def _blank_as_none(row: list[object]) -> list[object]:
-    # calamine gives "" for an empty cell, openpyxl None; None is what the rest expects.
-    return [None if v == "" else v for v in row] if "" in row else row
+    """calamine gives "" for an empty cell, openpyxl None; None is what the rest expects. Found
+    with list.index and replaced in place (the row is calamine's own new list): a third of the
+    time of building a new row for each of a large tracker's rows."""
+    if "" in row:
+        at = row.index("")
+        with suppress(ValueError):  # no "" left
+            while True:
+                row[at] = None
+                at = row.index("", at + 1)
+    return row
 
 
 def read_xlsx_openpyxl(path: Path, skip: Collection[str] = ()) -> RawWorkbook:
