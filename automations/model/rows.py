@@ -124,13 +124,30 @@ def split_rows(
     heads = [normalize(h) if h is not None else "" for h in header]
     kept: Rows = []
     left: list[tuple[int, str]] = []
+    full = max(2, typical // 2)
     for number, values in rows:
+        if name_at is None and _plainly_a_record(values, full):
+            kept.append((number, values))
+            continue
         why = why_not_a_record(values, heads, name_at, typical, keys)
         if why is None:
             kept.append((number, values))
         else:
             left.append((number, why))
     return kept, left
+
+
+def _plainly_a_record(values: Sequence[object], full: int) -> bool:
+    """What why_not_a_record finds first for most rows of a large tracker, without its calls:
+    more than ``full`` cells filled and a first cell filled with what no heading holds (a
+    date, a number, a text with a digit such as an id)."""
+    first = values[0] if values else None
+    return (
+        first is not None
+        and first != ""
+        and (type(first) is not str or _DIGIT.search(first) is not None)
+        and len(values) - values.count(None) - values.count("") > full
+    )
 
 
 def not_records_finding(sheet: str, tab: str, left: list[tuple[int, str]]) -> Finding:
