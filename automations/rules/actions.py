@@ -54,7 +54,7 @@ def _done_word(board: Board, a) -> str:
 )
 def overdue(board: Board, tor: TorConfig, today: dt.date) -> Iterator[Finding]:
     for a in board.actions.records:
-        if a.is_open and a.due and a.due < today:
+        if a.due and a.due < today and a.is_open:  # the cheap tests first: 100,000 rows
             late = (today - a.due).days
             severity = E if late > tor.overdue_error_days else W
             who = board.owners(a.owner).label or "its owner"
@@ -77,7 +77,7 @@ def overdue(board: Board, tor: TorConfig, today: dt.date) -> Iterator[Finding]:
 def due_soon(board: Board, tor: TorConfig, today: dt.date) -> Iterator[Finding]:
     horizon = today + dt.timedelta(days=tor.due_soon_days)
     for a in board.actions.records:
-        if a.is_open and a.due and today <= a.due <= horizon:
+        if a.due and today <= a.due <= horizon and a.is_open:
             when = "today" if a.due == today else f"on {long_date(a.due)}"
             yield board.actions.finding(
                 INFO,
@@ -99,7 +99,7 @@ def stale(board: Board, tor: TorConfig, today: dt.date) -> Iterator[Finding]:
     column = board.actions.header("last_update")
     for a in board.actions.records:
         since = a.last_update or a.raised
-        if a.is_open and since and (today - since).days > tor.stale_days:
+        if since and (today - since).days > tor.stale_days and a.is_open:
             yield board.actions.finding(
                 W,
                 f"{_what(a)} has had no update since {long_date(since)} "
@@ -118,7 +118,7 @@ def stale(board: Board, tor: TorConfig, today: dt.date) -> Iterator[Finding]:
 )
 def owner(board: Board, tor: TorConfig, today: dt.date) -> Iterator[Finding]:
     for a in board.actions.records:
-        if not (a.is_open and a.owner):
+        if not (a.owner and a.is_open):
             continue
         owners = board.owners(a.owner)  # "All" / "Board": the whole Board, nobody to look up
         if owners.unknown:
@@ -151,8 +151,9 @@ def owner(board: Board, tor: TorConfig, today: dt.date) -> Iterator[Finding]:
 )
 def completed_on(board: Board, tor: TorConfig, today: dt.date) -> Iterator[Finding]:
     for a in board.actions.records:
-        # An unreadable date is reported by schema.type, not again here.
-        if a.is_done and is_blank(a.raw.get("completed_on")):
+        # An unreadable date is reported by schema.type, not again here. (A blank cell
+        # leaves completed_on None: that cheap test first.)
+        if a.completed_on is None and a.is_done and is_blank(a.raw.get("completed_on")):
             yield board.actions.finding(
                 W,
                 f"{_what(a)} is marked {_done_word(board, a)} but "
