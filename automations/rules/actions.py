@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from automations.core.config import TorConfig
 from automations.core.findings import Finding, Severity
 from automations.core.text import long_date, plural
-from automations.model.board import Board
+from automations.model.board import Board, Owners
 from automations.model.schema import is_blank
 from automations.rules import rule
 
@@ -53,11 +53,14 @@ def _done_word(board: Board, a) -> str:
     needs=("actions.due", "actions.status"),
 )
 def overdue(board: Board, tor: TorConfig, today: dt.date) -> Iterator[Finding]:
+    who_is: dict[str | None, str] = {}  # an Owner cell's words, looked up once per text
     for a in board.actions.records:
         if a.due and a.due < today and a.is_open:  # the cheap tests first: 100,000 rows
             late = (today - a.due).days
             severity = E if late > tor.overdue_error_days else W
-            who = board.owners(a.owner).label or "its owner"
+            if a.owner not in who_is:
+                who_is[a.owner] = board.owners(a.owner).label or "its owner"
+            who = who_is[a.owner]
             yield board.actions.finding(
                 severity,
                 f"{_what(a)} was due on {long_date(a.due)} and is {plural(late, 'day')} late. "
@@ -117,10 +120,13 @@ def stale(board: Board, tor: TorConfig, today: dt.date) -> Iterator[Finding]:
     needs=("actions.owner", "actions.status", "members"),
 )
 def owner(board: Board, tor: TorConfig, today: dt.date) -> Iterator[Finding]:
+    found: dict[str, Owners] = {}  # an Owner cell's people, looked up once per text
     for a in board.actions.records:
         if not (a.owner and a.is_open):
             continue
-        owners = board.owners(a.owner)  # "All" / "Board": the whole Board, nobody to look up
+        if a.owner not in found:  # "All" / "Board": the whole Board, nobody to look up
+            found[a.owner] = board.owners(a.owner)
+        owners = found[a.owner]
         if owners.unknown:
             names = " and ".join(repr(u) for u in owners.unknown)
             who = "who is" if len(owners.unknown) == 1 else "who are"
