@@ -1,10 +1,12 @@
 """The scan of a large sheet's XML (backends/xlsx/source.py): a sheet of more than a megabyte is
 searched a block at a time as it is unpacked, while calamine reads the values. An error cell
 anywhere in it (even with its mark across two blocks) still sends the workbook to openpyxl,
-and an uncalculated formula in it is still found, at its cell."""
+and an uncalculated formula in it is still found, at its cell. And the garbage collector,
+paused while a check reads and builds its board, is left as it was."""
 
 from __future__ import annotations
 
+import gc
 import zipfile
 from pathlib import Path
 
@@ -82,3 +84,24 @@ def test_an_uncalculated_formula_in_a_large_sheet_is_found_at_its_cell(tmp_path:
     assert scan_sheets(path, {}) == (False, {"Actions": {(30001, 2)}})
     table = read_xlsx(path).tables["Actions"]
     assert table.grid[30000][1] is UNCALCULATED
+
+
+def test_a_check_leaves_the_garbage_collector_as_it_was(tmp_path: Path) -> None:
+    """validate pauses the collector while it reads and checks (bench/README.md, issue 27):
+    on again after a check, after one that fails, and still off for a caller that had it off."""
+    from automations.core.errors import SourceError
+    from automations.pipeline import validate
+    from tests.builders import clean_tables, config_for, write_workbook
+
+    good = write_workbook(tmp_path / "board.xlsx", clean_tables())
+    assert validate(config_for(good)).report.findings is not None
+    assert gc.isenabled()
+    with pytest.raises(SourceError):
+        validate(config_for(tmp_path / "missing.xlsx"))
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        validate(config_for(good))
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
