@@ -125,8 +125,19 @@ def split_rows(
     kept: Rows = []
     left: list[tuple[int, str]] = []
     full = max(2, typical // 2)
+    search = _DIGIT.search
     for number, values in rows:
-        if name_at is None and _plainly_a_record(values, full):
+        # What why_not_a_record finds first for most rows of a large tracker, without its
+        # calls: more than ``full`` cells filled (counted at C speed) and a first cell filled
+        # with what no heading holds (a date, a number, a text with a digit such as an id).
+        first = values[0] if values else None
+        if (
+            name_at is None
+            and first is not None
+            and first != ""
+            and (type(first) is not str or search(first) is not None)
+            and len(values) - values.count(None) - values.count("") > full
+        ):
             kept.append((number, values))
             continue
         why = why_not_a_record(values, heads, name_at, typical, keys)
@@ -135,19 +146,6 @@ def split_rows(
         else:
             left.append((number, why))
     return kept, left
-
-
-def _plainly_a_record(values: Sequence[object], full: int) -> bool:
-    """What why_not_a_record finds first for most rows of a large tracker, without its calls:
-    more than ``full`` cells filled and a first cell filled with what no heading holds (a
-    date, a number, a text with a digit such as an id)."""
-    first = values[0] if values else None
-    return (
-        first is not None
-        and first != ""
-        and (type(first) is not str or _DIGIT.search(first) is not None)
-        and len(values) - values.count(None) - values.count("") > full
-    )
 
 
 def not_records_finding(sheet: str, tab: str, left: list[tuple[int, str]]) -> Finding:
