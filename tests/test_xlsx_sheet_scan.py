@@ -105,3 +105,20 @@ def test_a_check_leaves_the_garbage_collector_as_it_was(tmp_path: Path) -> None:
         assert not gc.isenabled()
     finally:
         gc.enable()
+
+
+def test_without_a_thread_the_scan_runs_first(tmp_path: Path,
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    """A process that may start no more threads (RuntimeError from threading, as under a
+    process limit) still reads the workbook, and still finds its error cell."""
+    import threading
+
+    def refused(self: threading.Thread) -> None:
+        raise RuntimeError("can't start new thread")
+
+    monkeypatch.setattr(threading.Thread, "start", refused)
+    clean = _workbook(tmp_path / "clean.xlsx", HEAD + _filler(30) + TAIL)
+    assert len(read_xlsx(clean).tables["Actions"].rows) == 29
+    broken = _workbook(tmp_path / "errors.xlsx", _error_at(BLOCK + 1))
+    table = read_xlsx(broken).tables["Actions"]  # read by openpyxl, which keeps the error text
+    assert table.grid[99998][0] == "#N/A"

@@ -82,10 +82,14 @@ def _in_background(task: Callable[..., T], *args: object) -> Callable[[], T]:
             outcome.append((False, exc))
 
     thread = threading.Thread(target=run, name="coprod-sheet-scan", daemon=True)
-    thread.start()
+    try:
+        thread.start()
+    except RuntimeError:  # no thread to be had (a process limit): the task runs here, first
+        run()
 
     def result() -> T:
-        thread.join()
+        if thread.ident is not None:
+            thread.join()
         ok, value = outcome[0]
         if not ok:
             raise value
