@@ -24,6 +24,7 @@ from automations.model.people import (
 from automations.model.raw import RawTable, RawWorkbook, column_letter
 from automations.model.rows import not_records_finding, split_rows
 from automations.model.schema import (
+    CELL_LIMIT,
     DATE_HELP,
     CellProblem,
     Column,
@@ -159,6 +160,8 @@ class Action(Record):
 
     @property
     def is_open(self) -> bool:
+        if self.status is not None:  # state's first test, without the call: rules ask often
+            return self.status in OPEN_STATUSES
         return self.state == "open"
 
     @property
@@ -584,8 +587,12 @@ def _build_table(
     findings.extend(_duplicate_columns(table, rt.header))
     # Where each column sits and what it is, worked out once per tab rather than once per cell.
     found = [(col, match.positions.get(col.field)) for col in schema.columns]
-    plan = [(col, pos, col.field, col.duty, col.field == schema.id_field) for col, pos in found]
     required = [c for c, pos in found if pos is not None and (c.required or c.required_when)]
+    plan = [
+        (col, pos, col.field, col.duty, col.field == schema.id_field, col in required,
+         col.kind == "date", col.kind == "text")
+        for col, pos in found
+    ]
     keys = header_keys(schema)
     rows, left = split_rows(rt.rows, rt.header, match.positions.get("name"), keys)
     if left:
@@ -652,41 +659,36 @@ def _build_record(
     values: Any,
     today: dt.date,
     findings: list[Finding],
-    plan: list[tuple[Column, int | None, str, bool, bool]],
+    plan: list[tuple[Column, int | None, str, bool, bool, bool, bool, bool]],
     required: list[Column],
 ) -> Record:
     record = record_type(row=number)
     raw = record.raw
     pending: list[tuple[Column, ReadInWords]] = []
     width = len(values)
-    for col, pos, field_name, duty, is_id in plan:
+    blank_required = False
+    for col, pos, field_name, duty, is_id, needed, dates, text in plan:
         value = values[pos] if pos is not None and pos < width else None
         raw[field_name] = value
         if value is None or (type(value) is str and not value.strip()):  # is_blank, inlined
+            blank_required = blank_required or needed
             continue
         if is_id and (problem := invisible_in_id(value)):
             findings.append(
                 table.finding(Severity.ERROR, problem, record, field_name, rule="schema.type")
             )
-        try:
-            parsed = parse_cell(col, value)
-        except NoDate:
-            table.read_notes.append(f"row {number} {table.header(col.field)} {value!r}: no date")
-            continue
-        except ReadInWords as words:
-            pending.append((col, words))
-            continue
-        except CellProblem as problem:
-            findings.append(
-                table.finding(
-                    Severity.ERROR,
-                    _cell_message(table, col.field, problem.message),
-                    record,
-                    col.field,
-                    rule=problem.rule,
-                )
-            )
-            continue
+        # parse_cell's answers for a typed date and for free text, without the call (most of a
+        # large tracker's cells): the same as its own short cuts.
+        if dates and type(value) is dt.date:
+            parsed = value
+        elif text and type(value) is str and len(value) <= CELL_LIMIT:
+            parsed = value.strip()
+        else:
+            try:
+                parsed = parse_cell(col, value)
+            except CellProblem as problem:
+                _unread(table, record, col, value, problem, findings, pending)
+                continue
         if duty:
             record.duties[field_name] = parsed  # type: ignore[attr-defined]
         else:
@@ -695,9 +697,38 @@ def _build_record(
         _read_in_words(table, record, col, words, today, findings)
     if isinstance(record, Member) and record.name:
         _role_in_name(table, record)
-    if required:
+    if blank_required:  # only a blank cell can be a required one left blank
         findings.extend(_required(table, record, today, required))
     return record
+
+
+def _unread(
+    table: Table,
+    record: Record,
+    col: Column,
+    value: object,
+    problem: CellProblem,
+    findings: list[Finding],
+    pending: list[tuple[Column, ReadInWords]],
+) -> None:
+    """A cell parse_cell gives no value for: a note for a date said not to exist ("TBC"), a
+    date in words set aside in ``pending`` (read once the row's other dates are known), or a
+    finding for a value that cannot be read."""
+    if isinstance(problem, NoDate):
+        header = table.header(col.field)
+        table.read_notes.append(f"row {record.row} {header} {value!r}: no date")
+    elif isinstance(problem, ReadInWords):
+        pending.append((col, problem))
+    else:
+        findings.append(
+            table.finding(
+                Severity.ERROR,
+                _cell_message(table, col.field, problem.message),
+                record,
+                col.field,
+                rule=problem.rule,
+            )
+        )
 
 
 def _roles_from_names(table: Table) -> None:

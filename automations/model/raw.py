@@ -110,17 +110,14 @@ def _cut(
     data = []
     for number, values in enumerate(islice(grid, header_row, None), start=header_row + 1):
         cut = values[:width] if len(values) > width else values
-        if _filled_first(cut) or not is_blank_row(cut):
+        # Most rows start with an id: a quick answer that spares the full blank-row check.
+        first = cut[0] if cut else None
+        filled = first is not None and (type(first) is not str or bool(first.strip()))
+        if filled or not is_blank_row(cut):
             data.append((number, cut))
     if skip:
         data = [(n, v) for n, v in data if n not in skip]
     return header, data
-
-
-def _filled_first(values: Sequence[object]) -> bool:
-    # Most rows start with an id: a quick answer that spares the full blank-row check.
-    first = values[0] if values else None
-    return first is not None and (type(first) is not str or bool(first.strip()))
 
 
 

@@ -124,7 +124,22 @@ def split_rows(
     heads = [normalize(h) if h is not None else "" for h in header]
     kept: Rows = []
     left: list[tuple[int, str]] = []
+    full = max(2, typical // 2)
+    search = _DIGIT.search
     for number, values in rows:
+        # What why_not_a_record finds first for most rows of a large tracker, without its
+        # calls: more than ``full`` cells filled (counted at C speed) and a first cell filled
+        # with what no heading holds (a date, a number, a text with a digit such as an id).
+        first = values[0] if values else None
+        if (
+            name_at is None
+            and first is not None
+            and first != ""
+            and (type(first) is not str or search(first) is not None)
+            and len(values) - values.count(None) - values.count("") > full
+        ):
+            kept.append((number, values))
+            continue
         why = why_not_a_record(values, heads, name_at, typical, keys)
         if why is None:
             kept.append((number, values))

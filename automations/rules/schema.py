@@ -68,10 +68,6 @@ def _shown(value: object) -> str:
     return long_date(value) if isinstance(value, dt.date) else str(value)
 
 
-def _key(value: object) -> str:
-    return " ".join(str(value).split()).casefold()
-
-
 @rule("schema.duplicate_id", E, "The same id (or meeting date) appears on two rows.")
 def duplicate_id(board: Board, tor: TorConfig, today: dt.date) -> Iterator[Finding]:
     for table in board.tables():
@@ -79,11 +75,13 @@ def duplicate_id(board: Board, tor: TorConfig, today: dt.date) -> Iterator[Findi
             continue
         id_field = table.schema.id_field
         first: dict[str, int] = {}
-        for rec in table.records:
-            value = getattr(rec, id_field)
-            if value is None:
-                continue
-            key = _key(value)
+        ids = [(rec, value) for rec in table.records if (value := getattr(rec, id_field))
+               is not None]
+        # Ids compare ignoring case and runs of spaces: each id's text, its words joined by one
+        # space, casefolded, a step at a time over them all (a function called for each of
+        # 100,000 ids was half of this check on a large tracker).
+        keys = map(str.casefold, map(" ".join, map(str.split, map(str, (v for _, v in ids)))))
+        for (rec, value), key in zip(ids, keys, strict=True):
             if key in first:
                 header = table.header(id_field)
                 yield table.finding(

@@ -195,7 +195,7 @@ def our_tabs(path: Path) -> dict[str, str]:
 
 # A cell's formula element: <f>, <f t="shared" ...> or <f .../>. Not <formula>, which is how a
 # conditional format (ours among them) writes its rule, so a marked tab is not scanned for it.
-_FORMULA = re.compile(rb"<f[ >/]")
+FORMULA = re.compile(rb"<f[ >/]")  # a formula (read by source.scan_sheets too)
 _REF = re.compile(rb'\br="([A-Z]+)([0-9]+)"')
 
 
@@ -217,7 +217,7 @@ def uncalculated_formulas(path: Path, skip: Collection[str] = ()
 
 def uncalculated_cells(data: bytes) -> Iterator[tuple[int, int]]:
     """Only the cells around each formula are looked at: most sheets hold few or none."""
-    for match in _FORMULA.finditer(data):
+    for match in FORMULA.finditer(data):
         start = data.rfind(b"<c ", 0, match.start())
         head_end = data.find(b">", start)
         end = data.find(b"</c>", match.end())
