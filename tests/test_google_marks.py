@@ -277,3 +277,20 @@ def test_a_persons_own_validation_tab_is_never_overwritten(api, key_file):
         run(api, key_file)
     assert "spreadsheets.batchUpdate" not in api.counts
     assert api.book(KEY).sheet(VALIDATION_TAB).value("A2") == "Open"
+
+
+def test_a_board_without_the_record_tabs_is_not_rewritten_on_its_second_run(api, key_file):
+    """The "no such tab" notes list the tabs found; the check's own Validation tab, there from
+    the first run on, is not one of them, so the second run finds nothing new to write."""
+    data = {k: v for k, v in edit(tables(), "actions", 0, Due=D(2024, 2, 20)).items()
+            if k in ("members", "projects", "actions", "meetings")}
+    api.add_spreadsheet(KEY, tabs_from_tables(data), title="Board tracker",
+                        shared={EMAIL: "writer"})
+    first, _ = run(api, key_file)
+    missing = [f for f in first.report.findings if f.rule == "schema.missing_tab"]
+    assert missing and all("'Validation'" not in f.message for f in missing)
+    api.reset_counts()
+    again, written = run(api, key_file, NOW + dt.timedelta(hours=3))
+    assert all("'Validation'" not in f.message for f in again.report.findings)
+    assert not written.changed
+    assert dict(api.counts) == {"token": 1, "spreadsheets.get": 1, "values.batchGet": 1}

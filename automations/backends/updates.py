@@ -13,8 +13,8 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-UPDATES_TAB = "Updates"
-UPDATES_TITLE = "Answers from action owners (written by the Co-Production Board check)"
+from automations.core.findings import UPDATES_TAB, UPDATES_TITLE  # noqa: F401 (named here too)
+
 UPDATES_COLUMNS = (
     "Answer",  # the proposal's number in the state file
     "Received",

@@ -15,11 +15,10 @@ from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 from automations.backends.base import Source
-from automations.backends.updates import UPDATES_TAB, UPDATES_TITLE
 from automations.core.config import TabSource
 from automations.core.errors import ConfigError
-from automations.core.findings import VALIDATION_TAB, Finding
-from automations.model.raw import RawTable, RawWorkbook
+from automations.core.findings import Finding
+from automations.model.raw import RawWorkbook, the_checks_own
 
 if TYPE_CHECKING:  # a check that writes nothing does not load the marks
     from automations.backends.marks import MarkPlan, WriteResult
@@ -97,21 +96,11 @@ def home_of(board: BoardSource, tab: str) -> Source:
     return next((p.source for p in board.parts if tab in p.tabs), board.parts[0].source)
 
 
-def _the_checks_own(table: RawTable) -> bool:
-    """The Validation tab, or the Updates tab the answers add beside the Actions tab (its title
-    row says so): neither is a tab of the board, so a workbook of its own holding the Actions
-    still has its one tab once the check has written there."""
-    if table.title == VALIDATION_TAB:
-        return True
-    first = table.grid[0][0] if table.grid and table.grid[0] else None
-    return table.title == UPDATES_TAB and first == UPDATES_TITLE
-
-
 def _choose(merged: RawWorkbook, raw: RawWorkbook, part: Part, tab: str, s: TabSource) -> None:
     """Which tab of ``raw`` holds ``tab``: the one named by ``tab =``; in a workbook of its own
     with a single tab, that one; otherwise the board looks it up by its name and aliases."""
     key = (lambda title: title) if part.id == MAIN else (lambda title: f"{part.id}: {title}")
-    titles = [t for t, table in raw.tables.items() if not _the_checks_own(table)]
+    titles = [t for t, table in raw.tables.items() if not the_checks_own(table)]
     for name in s.tabs:  # same-shaped tabs read together as one list
         if name not in raw.tables:
             found = ", ".join(repr(t) for t in titles) or "none"

@@ -23,6 +23,10 @@ _RANK = {Severity.ERROR: 0, Severity.WARNING: 1, Severity.INFO: 2}
 
 # The tab the check writes its findings into (backends/marks.py); reading leaves it out.
 VALIDATION_TAB = "Validation"
+# The tab the owners' answers are listed on for officers to approve (backends/updates.py), and
+# the title in its first cell that tells it from a tab of the board called "Updates".
+UPDATES_TAB = "Updates"
+UPDATES_TITLE = "Answers from action owners (written by the Co-Production Board check)"
 
 # Findings sort in the order of the tabs in the workbook, not alphabetically.
 TAB_ORDER = (

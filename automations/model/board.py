@@ -21,7 +21,7 @@ from automations.model.people import (
     split_people,
     without_role,
 )
-from automations.model.raw import RawTable, RawWorkbook, column_letter
+from automations.model.raw import RawTable, RawWorkbook, column_letter, the_checks_own
 from automations.model.rows import not_records_finding, split_rows
 from automations.model.schema import (
     CELL_LIMIT,
@@ -380,7 +380,9 @@ def find_tab(raw: RawWorkbook, schema: TableSchema) -> RawTable | None:
 
 def _tabs_found(raw: RawWorkbook, schema: TableSchema) -> str:
     home = raw.homes.get(schema.name, "")
-    return ", ".join(repr(t.title) for t in raw.tables.values() if t.workbook == home) or "none"
+    return ", ".join(
+        repr(t.title) for t in raw.tables.values() if t.workbook == home and not the_checks_own(t)
+    ) or "none"
 
 
 def build_board(

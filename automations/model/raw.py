@@ -7,6 +7,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from itertools import islice
 
+from automations.core.findings import UPDATES_TAB, UPDATES_TITLE, VALIDATION_TAB
+
 # The header row is looked for in this many rows at the top of a tab (model/header.py).
 SCAN_ROWS = 20
 
@@ -161,3 +163,14 @@ def column_letter(number: int) -> str:
         number, rem = divmod(number - 1, 26)
         letters = chr(65 + rem) + letters
     return letters
+
+
+def the_checks_own(table: RawTable) -> bool:
+    """The check's own Validation tab, or the Updates tab the answers add beside the Actions
+    tab (its title row says so): neither is a tab of the board, so neither is offered as one
+    ("Tabs found: …"), and a workbook of its own holding the Actions still has its one tab once
+    the check has written there."""
+    if table.title == VALIDATION_TAB:
+        return True
+    first = table.grid[0][0] if table.grid and table.grid[0] else None
+    return table.title == UPDATES_TAB and first == UPDATES_TITLE
