@@ -13,10 +13,7 @@ proven to hold everything people made (snapshot.py, safety.py).
 from __future__ import annotations
 
 import datetime as dt
-import gc
 import re
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -84,6 +81,7 @@ from automations.backends.xlsx.tab import (
     shared_strings,
     tab_part,
 )
+from automations.core.collector import collector_paused
 from automations.core.errors import SourceError
 from automations.core.findings import Severity
 
@@ -102,27 +100,13 @@ THREADED_REASON = (
 # ---------------------------------------------------------------- entry points
 
 
-@contextmanager
-def _no_collection() -> Iterator[None]:
-    """The writer makes tens of thousands of short-lived objects and no reference cycles, so
-    the garbage collector's passes meanwhile (over the whole heap, the board included) cost
-    about a millisecond of a small write and free nothing: they wait until it is done."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
-
-
 def write_xlsx_marks(
     path: Path, plan: MarkPlan, cfg: Config | None, read_stamp: FileStamp | None = None
 ) -> WriteResult:
     """Mark the workbook at ``path`` (any local file; a symbolic link is written through) in
     place, safely; leave it byte-for-byte alone when nothing changed. ``read_stamp``: the file
     as it was when the findings were read (default: as it is now)."""
-    with _no_collection():
+    with collector_paused():
         return _write_xlsx_marks(path, plan, cfg, read_stamp)
 
 

@@ -1,0 +1,24 @@
+"""The garbage collector paused while a pass builds or writes a board.
+
+Reading a tracker makes a value per cell and a record per row, and writing its marks tens of
+thousands of short-lived objects, none of them in a reference cycle. The collector's passes
+meanwhile go over the whole growing heap again and again and free nothing: on 100,000 actions
+they were a quarter of the check (bench/README.md, issue 27). So they wait until the work is
+done; the collector is left as it was found (a caller that had switched it off keeps it off)."""
+
+from __future__ import annotations
+
+import gc
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+
+@contextmanager
+def collector_paused() -> Iterator[None]:
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
