@@ -55,3 +55,19 @@ def drop(cfg: Any, reply: EmailMessage) -> Path:
     path = cfg.base_dir / "mailbox" / f"{secrets.token_hex(4)}.eml"
     path.write_bytes(reply.as_bytes())
     return path
+
+
+def drop_done_answers(
+    cfg: Any, template: Path, key_text: str, action_ids: tuple[str, ...], sent: dt.date
+) -> None:
+    """A "done" answer from M03 for each of ``action_ids``, each its own message, made from a
+    real mail program's reply (``template``: @@TOKEN@@ and @@FROM@@ in it)."""
+    from automations.inbox import tokens
+
+    for action_id in action_ids:
+        code = tokens.make_token(tokens.parse_keys(key_text, "k"), "Test Board", action_id,
+                                 "m03@example.org", "done", sent)  # fmt: skip
+        raw = template.read_bytes().replace(b"@@TOKEN@@", code.encode())
+        raw = raw.replace(b"@@FROM@@", b"m03@example.org")
+        raw = raw.replace(b"gmail-fixture-1", f"fixture-{action_id}".encode())
+        (cfg.base_dir / "mailbox" / f"{action_id}.eml").write_bytes(raw)

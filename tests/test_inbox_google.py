@@ -16,7 +16,7 @@ from automations.inbox import tokens
 from automations.inbox.proposals import Proposals
 from automations.pipeline import validate
 from tests.digest_setup import LONDON, make_config
-from tests.inbox_helpers import drop, reply_from_reminder
+from tests.inbox_helpers import drop, drop_done_answers, reply_from_reminder
 from tests.sheets_api_server import EMAIL, KEY, SheetsServer, google_config_data, tabs_from_tables
 from tests.test_reminders import WED, board_tables
 
@@ -160,13 +160,7 @@ def test_a_cell_holding_a_formula_is_left_as_it_was(tmp_path, api, key_file, mon
         "effectiveValue": {"stringValue": "Open"},  # what Sheets calculated: A1 reads as Open
     }
     actions.cells[(rows["A3"], update)] = {"userEnteredValue": {"stringValue": "=) started"}}
-    for action_id in ("A1", "A3"):
-        code = tokens.make_token(tokens.parse_keys(KEY_TEXT, "k"), "Test Board", action_id,
-                                 "m03@example.org", "done", WED)  # fmt: skip
-        raw = REPLY.read_bytes().replace(b"@@TOKEN@@", code.encode())
-        raw = raw.replace(b"@@FROM@@", b"m03@example.org")
-        raw = raw.replace(b"gmail-fixture-1", f"fixture-{action_id}".encode())  # two messages
-        (cfg.base_dir / "mailbox" / f"{action_id}.eml").write_bytes(raw)
+    drop_done_answers(cfg, REPLY, KEY_TEXT, ("A1", "A3"), WED)
     validation = validate(cfg, WED)
     assert len(app.read_answers(cfg, validation, NOW).proposals) == 2
     app.apply_updates(cfg, validation, NOW)

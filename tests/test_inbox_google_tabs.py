@@ -11,12 +11,11 @@ import datetime as dt
 from automations import app
 from automations.backends.updates import UPDATES_COLUMNS, UPDATES_TAB, UPDATES_TITLE
 from automations.core.findings import VALIDATION_TAB
-from automations.inbox import tokens
 from automations.inbox.proposals import Proposals
 from automations.pipeline import validate
 from automations.service.loop import read_answers_by_hand
 from tests.digest_setup import make_config
-from tests.inbox_helpers import drop, reply_from_reminder
+from tests.inbox_helpers import drop, drop_done_answers, reply_from_reminder
 from tests.sheets_api_server import EMAIL, KEY, SheetsServer, google_config_data, tabs_from_tables
 from tests.test_inbox_google import KEY_TEXT, NOW, REPLY
 from tests.test_reminders import WED, board_tables
@@ -157,13 +156,7 @@ def test_an_action_on_another_of_the_tabs_read_as_one_list_is_not_written_elsewh
                  "apply": "auto"},
         reminders={"officers_copy": "officers@example.org"},
     )  # fmt: skip
-    for action_id in ("A1", "A3"):
-        code = tokens.make_token(tokens.parse_keys(KEY_TEXT, "k"), "Test Board", action_id,
-                                 "m03@example.org", "done", WED)  # fmt: skip
-        raw = REPLY.read_bytes().replace(b"@@TOKEN@@", code.encode())
-        raw = raw.replace(b"@@FROM@@", b"m03@example.org")
-        raw = raw.replace(b"gmail-fixture-1", f"fixture-{action_id}".encode())  # two messages
-        (cfg.base_dir / "mailbox" / f"{action_id}.eml").write_bytes(raw)
+    drop_done_answers(cfg, REPLY, KEY_TEXT, ("A1", "A3"), WED)
     validation = validate(cfg, WED)
     rows = {a.id: a.row for a in validation.board.actions.records}
     assert rows["A1"] == rows["A3"] == 2

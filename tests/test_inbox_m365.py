@@ -16,11 +16,10 @@ import openpyxl
 from automations import app
 from automations.backends.updates import UPDATES_COLUMNS, UPDATES_TAB
 from automations.core.config import TabSource
-from automations.inbox import tokens
 from automations.pipeline import validate
 from tests.builders import write_workbook
 from tests.digest_setup import LONDON, make_config
-from tests.inbox_helpers import drop, reply_from_reminder
+from tests.inbox_helpers import drop, drop_done_answers, reply_from_reminder
 from tests.m365_server import DRIVE, ITEM, GraphServer, m365_section
 from tests.test_reminders import WED, board_tables
 
@@ -40,10 +39,7 @@ def setup(tmp_path: Path, graph: GraphServer, monkeypatch):
         updates={"address": "board-updates@example.org", "board": "Test Board"},
         reminders={"officers_copy": "officers@example.org"},
     )  # fmt: skip
-    code = tokens.make_token(tokens.parse_keys(KEY_TEXT, "k"), "Test Board", "A1",
-                             "m03@example.org", "done", WED)  # fmt: skip
-    raw = REPLY.read_bytes().replace(b"@@TOKEN@@", code.encode())
-    (tmp_path / "mailbox" / "a.eml").write_bytes(raw.replace(b"@@FROM@@", b"m03@example.org"))
+    drop_done_answers(cfg, REPLY, KEY_TEXT, ("A1",), WED)
     return cfg
 
 

@@ -11,10 +11,10 @@ import openpyxl
 
 from automations import app
 from automations.backends.updates import UPDATES_TAB
-from automations.inbox import tokens
 from automations.pipeline import validate
 from tests.builders import write_workbook
 from tests.digest_setup import make_config
+from tests.inbox_helpers import drop_done_answers
 from tests.test_inbox_google import KEY_TEXT, NOW, REPLY
 from tests.test_reminders import WED, board_tables
 
@@ -38,10 +38,7 @@ def test_answers_go_to_the_workbook_that_keeps_the_actions(tmp_path, monkeypatch
         updates={"address": "board-updates@example.org", "board": "Test Board", "apply": "auto"},
         reminders={"officers_copy": "officers@example.org"},
     )  # fmt: skip
-    code = tokens.make_token(tokens.parse_keys(KEY_TEXT, "k"), "Test Board", "A1",
-                             "m03@example.org", "done", WED)  # fmt: skip
-    raw = REPLY.read_bytes().replace(b"@@TOKEN@@", code.encode())
-    (tmp_path / "mailbox" / "a.eml").write_bytes(raw.replace(b"@@FROM@@", b"m03@example.org"))
+    drop_done_answers(cfg, REPLY, KEY_TEXT, ("A1",), WED)
     validation = validate(cfg, WED)
     assert validation.board.actions.title == LOG
     before = digest(main)
