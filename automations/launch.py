@@ -63,8 +63,8 @@ def _options(args: list[str]) -> dict[str, str] | None:
             return None
         if not equals:
             value = next(rest, "")
-            if not value or value.startswith("-"):
-                return None
+        if not value or value.startswith("-"):
+            return None  # click says what is missing
         given[name] = value
     return given
 

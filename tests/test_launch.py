@@ -86,6 +86,7 @@ def test_the_config_from_the_environment(board: Path, tmp_path: Path) -> None:
         ["validate", "--today", "2026-13-01"],  # click names the bad value
         ["validate", "--format", "csv"],
         ["validate", "--config"],
+        ["validate", "--config="],
         ["validate", "--config", "--today", "2026-01-01"],
         ["validate", "--config", "a.toml", "--config", "b.toml"],
         ["validate", "extra"],
