@@ -58,6 +58,17 @@ def loop(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Any, Path]:
     return cfg, workbook
 
 
+def answer_listed(cfg: Any, label: str, words: str) -> str:
+    """An owner presses ``label`` and writes ``words``; a pass reads the answer and lists it on
+    the Updates tab, waiting for an officer. The action's id."""
+    reply, action_id = answer_from_reminder(cfg, label, words)
+    (cfg.base_dir / "mailbox" / "answer.eml").write_bytes(reply.as_bytes())
+    validation = validate(cfg, SAMPLE_TODAY)
+    app.read_answers(cfg, validation, SAMPLE_NOW)
+    app.apply_updates(cfg, validation, SAMPLE_NOW)
+    return action_id
+
+
 def answer_from_reminder(cfg: Any, label: str, words: str) -> tuple[EmailMessage, str]:
     """The first standard reminder with buttons; the button pressed; the email sent."""
     validation = validate(cfg, SAMPLE_TODAY)
@@ -208,11 +219,7 @@ def test_answer_to_tracker_on_the_sample_board(loop) -> None:
 
 def test_a_cell_a_person_changed_meanwhile_is_not_overwritten(loop) -> None:
     cfg, workbook = loop
-    reply, action_id = answer_from_reminder(cfg, "Done", "Finished.")
-    (cfg.base_dir / "mailbox" / "answer.eml").write_bytes(reply.as_bytes())
-    validation = validate(cfg, SAMPLE_TODAY)
-    app.read_answers(cfg, validation, SAMPLE_NOW)
-    app.apply_updates(cfg, validation, SAMPLE_NOW)
+    action_id = answer_listed(cfg, "Done", "Finished.")
     # An officer types a new Status by hand, and (later) approves the answer.
     book = openpyxl.load_workbook(workbook)
     ws = book["Actions"]
@@ -306,11 +313,7 @@ def test_two_answers_for_one_action_approved_in_order_both_go_in(loop) -> None:
 
 def test_an_action_deleted_since_is_not_applied(loop) -> None:
     cfg, workbook = loop
-    reply, action_id = answer_from_reminder(cfg, "Done", "Done.")
-    (cfg.base_dir / "mailbox" / "answer.eml").write_bytes(reply.as_bytes())
-    validation = validate(cfg, SAMPLE_TODAY)
-    app.read_answers(cfg, validation, SAMPLE_NOW)
-    app.apply_updates(cfg, validation, SAMPLE_NOW)
+    action_id = answer_listed(cfg, "Done", "Done.")
     book = openpyxl.load_workbook(workbook)
     ws = book["Actions"]
     row = next(r for r in range(2, ws.max_row + 1) if ws.cell(r, 1).value == action_id)
@@ -329,11 +332,7 @@ def test_a_workbook_saved_by_libreoffice_calc(loop, tmp_path: Path) -> None:
     from tests.office import convert
 
     cfg, workbook = loop
-    reply, action_id = answer_from_reminder(cfg, "Done", "Finished it today.")
-    (cfg.base_dir / "mailbox" / "answer.eml").write_bytes(reply.as_bytes())
-    validation = validate(cfg, SAMPLE_TODAY)
-    app.read_answers(cfg, validation, SAMPLE_NOW)
-    app.apply_updates(cfg, validation, SAMPLE_NOW)
+    action_id = answer_listed(cfg, "Done", "Finished it today.")
     officer_chooses(workbook, 1, "Apply")
     saved = convert(workbook, "xlsx:Calc MS Excel 2007 XML", tmp_path / "calc")
     workbook.write_bytes(saved.read_bytes())
@@ -420,11 +419,7 @@ def test_a_templates_folder_copied_before_the_thank_you_still_thanks(loop, tmp_p
 def test_words_that_look_like_a_formula_stay_text(loop) -> None:
     cfg, workbook = loop
     evil = '=HYPERLINK("https://evil.example/","click") +1 @SUM(A1)'
-    reply, action_id = answer_from_reminder(cfg, "Done", evil)
-    (cfg.base_dir / "mailbox" / "answer.eml").write_bytes(reply.as_bytes())
-    validation = validate(cfg, SAMPLE_TODAY)
-    app.read_answers(cfg, validation, SAMPLE_NOW)
-    app.apply_updates(cfg, validation, SAMPLE_NOW)
+    action_id = answer_listed(cfg, "Done", evil)
     officer_chooses(workbook, 1, "Apply")
     app.apply_updates(cfg, validate(cfg, SAMPLE_TODAY), SAMPLE_NOW)
     book = openpyxl.load_workbook(workbook)

@@ -351,14 +351,20 @@ def serve(cfg: Config, stop: threading.Event | None = None) -> int:
                 state.touch("serving_since", dt.datetime.now(dt.UTC))
             scheduler = build_scheduler(cfg)
             tick(cfg)  # catch up at once: anything missed while stopped is due now
-            while not stop.is_set():
-                scheduler.run_pending()
-                idle = scheduler.idle_seconds
-                stop.wait(timeout=min(max(idle if idle is not None else 1.0, 0.05), 1.0))
+            _run_until_stopped(scheduler, stop)
         finally:
             restore()
     event(log, logging.INFO, "serve.stopped", pid=me.pid)
     return 0
+
+
+def _run_until_stopped(scheduler: schedule.Scheduler, stop: threading.Event) -> None:
+    """Run what is due, then sleep until the next job (at most a second, so a stop is heard
+    at once), until ``stop`` is set."""
+    while not stop.is_set():
+        scheduler.run_pending()
+        idle = scheduler.idle_seconds
+        stop.wait(timeout=min(max(idle if idle is not None else 1.0, 0.05), 1.0))
 
 
 def _serve_shared(cfg: Config, stop: threading.Event) -> int:
@@ -371,10 +377,7 @@ def _serve_shared(cfg: Config, stop: threading.Event) -> int:
     try:
         event(log, logging.INFO, "serve.started", state=store_for(cfg).where())
         locked_tick(cfg)
-        while not stop.is_set():
-            scheduler.run_pending()
-            idle = scheduler.idle_seconds
-            stop.wait(timeout=min(max(idle if idle is not None else 1.0, 0.05), 1.0))
+        _run_until_stopped(scheduler, stop)
     finally:
         restore()
     event(log, logging.INFO, "serve.stopped")

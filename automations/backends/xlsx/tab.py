@@ -242,7 +242,7 @@ def read_tab(data: bytes, shared: Callable[[], list[str]]) -> list[list[Any]]:
             continue
         ref = el.get("r")
         row, col = rc(ref) if ref else (row_no or 1, len(grid.get(row_no or 1, {})) + 1)
-        value = _value(el, shared)
+        value = cell_value(el, shared)
         if value is not None:
             grid.setdefault(row, {})[col] = value
     rows: list[list[Any]] = []
@@ -255,7 +255,9 @@ def read_tab(data: bytes, shared: Callable[[], list[str]]) -> list[list[Any]]:
     return rows
 
 
-def _value(cell: etree._Element, shared: Callable[[], list[str]]) -> Any:
+def cell_value(cell: etree._Element, shared: Callable[[], list[str]]) -> Any:
+    """A cell's value as written in the sheet's XML (``shared``: the shared strings, read
+    only when a cell uses them)."""
     kind = cell.get("t", "n")
     if kind == "inlineStr":
         inline = cell.find(f"{M}is")
@@ -286,6 +288,6 @@ def first_cell(data: bytes, shared: Callable[[], list[str]]) -> Any:
     for _, el in etree.iterparse(io.BytesIO(data), events=("end",), tag=f"{M}c",
                                  huge_tree=True, resolve_entities=False, no_network=True):
         if el.get("r") in (None, "A1"):
-            return _value(el, shared)
+            return cell_value(el, shared)
         return None
     return None

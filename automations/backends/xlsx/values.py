@@ -18,8 +18,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from lxml import etree
-
 from automations.backends.marks import VALIDATION_TAB
 from automations.backends.updates import (
     APPLY_COLUMN,
@@ -57,7 +55,7 @@ from automations.backends.xlsx.safety import (
 )
 from automations.backends.xlsx.sheetxml import column_letter, split_sheet
 from automations.backends.xlsx.snapshot import differences, refuse
-from automations.backends.xlsx.tab import escape, read_tab, shared_strings
+from automations.backends.xlsx.tab import cell_value, escape, read_tab, shared_strings
 from automations.core.errors import SourceError
 from automations.core.text import plural
 
@@ -188,7 +186,7 @@ class Row:
             return None, None, False
         close = f"</{self.cells.prefix}worksheet>".encode()
         el = parse(self.cells.root_tag + self.chunk[span[0] : span[1]] + close)[0]
-        return _value(el, self.cells.shared), el.get("s"), el.find(f"{M}f") is not None
+        return cell_value(el, lambda: self.cells.shared), el.get("s"), el.find(f"{M}f") is not None
 
     def put(self, column: int, cell: bytes) -> None:
         """Replace the cell, or insert it in column order."""
@@ -216,23 +214,6 @@ def _column(letters: str) -> int:
     for ch in letters:
         n = n * 26 + ord(ch) - 64
     return n
-
-
-def _value(el: etree._Element, shared: list[str]) -> Any:
-    kind = el.get("t", "n")
-    if kind == "inlineStr":
-        return "".join(t.text or "" for t in el.iter(f"{M}t"))
-    v = el.find(f"{M}v")
-    if v is None or v.text is None:
-        return None
-    if kind == "s":
-        return shared[int(v.text)]
-    if kind in ("str", "e"):
-        return v.text
-    if kind == "b":
-        return v.text == "1"
-    number = float(v.text)
-    return int(number) if number.is_integer() else number
 
 
 def _serial(day: dt.date, date1904: bool) -> int:
