@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
+from collections.abc import Iterable
 from email.message import EmailMessage
 from html.parser import HTMLParser
 from pathlib import Path
@@ -37,10 +38,22 @@ def reply_from_reminder(
     day = validation.report.today.isoformat()
     msg = parse(next(p for p in written if p.name == f"reminder-{day}-{owner.lower()}.eml")
                 .read_bytes())  # fmt: skip
+    pressed = press(msg, label, words)
+    assert pressed is not None, f"no {label!r} button in {owner}'s reminder"
+    return pressed
+
+
+def press(msg: EmailMessage, label: str, words: str) -> tuple[EmailMessage, str] | None:
+    """The email the owner's mail app sends when ``label`` is pressed in the reminder ``msg``
+    (the person's words above the ready text), and the action's id; None when the reminder has
+    no such button."""
     links = Links()
     links.feed(parts(msg)[1])
-    href = next(h for h in links.hrefs if unquote(h).split("subject=")[1].startswith(label))
-    url = urlsplit(href)
+    hrefs = [h for h in links.hrefs if "subject=" in h]
+    hrefs = [h for h in hrefs if unquote(h).split("subject=")[1].startswith(label)]
+    if not hrefs:
+        return None
+    url = urlsplit(hrefs[0])
     query = parse_qs(url.query)
     reply = EmailMessage()
     reply["From"] = msg["To"]
@@ -49,6 +62,16 @@ def reply_from_reminder(
     reply["Message-ID"] = f"<{secrets.token_hex(8)}@example.org>"
     reply.set_content(f"{words}\n\n{query['body'][0]}")
     return reply, query["subject"][0].split(": ", 1)[1].split(" (ref")[0]
+
+
+def first_press(
+    messages: Iterable[EmailMessage], label: str, words: str
+) -> tuple[EmailMessage, str]:
+    """``press`` on the first of ``messages`` (reminders) that has a ``label`` button."""
+    for msg in messages:
+        if (pressed := press(msg, label, words)) is not None:
+            return pressed
+    raise AssertionError(f"no reminder with a {label!r} button")
 
 
 def drop(cfg: Any, reply: EmailMessage) -> Path:

@@ -7,7 +7,6 @@ from __future__ import annotations
 import datetime as dt
 import re
 import secrets
-from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
@@ -21,21 +20,11 @@ from automations.inbox.settings import update_settings
 from automations.pipeline import validate
 from tests.builders import write_workbook
 from tests.digest_setup import make_config, parse, parts
+from tests.inbox_helpers import Links
 from tests.test_reminders import OFFICERS, WED, at, board_tables
 
 KEY = secrets.token_urlsafe(32)
 UPDATES = {"address": "board-updates@council.example.org", "board": "Test Board"}
-
-
-class Links(HTMLParser):
-    def __init__(self) -> None:
-        super().__init__()
-        self.hrefs: list[str] = []
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        href = dict(attrs).get("href") or ""
-        if tag == "a" and href.startswith("mailto:board-updates"):
-            self.hrefs.append(href)
 
 
 def previews(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, **extra: Any) -> tuple[Any, dict]:

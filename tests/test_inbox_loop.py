@@ -10,7 +10,6 @@ import secrets
 from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs, unquote, urlsplit
 
 import openpyxl
 import pytest
@@ -29,7 +28,7 @@ from tests.digest_setup import (
     parse,
     parts,
 )
-from tests.test_answer_buttons import Links
+from tests.inbox_helpers import first_press
 
 KEY = secrets.token_urlsafe(32)
 UPDATES = {"address": "board-updates@example.org", "officers": ["officer@example.org"]}
@@ -73,27 +72,8 @@ def answer_from_reminder(cfg: Any, label: str, words: str) -> tuple[EmailMessage
     """The first standard reminder with buttons; the button pressed; the email sent."""
     validation = validate(cfg, SAMPLE_TODAY)
     written = reminders.preview(cfg, validation, cfg.base_dir / "out", SAMPLE_NOW, everyone=True)
-    for path in written:
-        if path.suffix != ".eml":
-            continue
-        msg = parse(path.read_bytes())
-        links = Links()
-        links.feed(parts(msg)[1])
-        hrefs = [h for h in links.hrefs if unquote(h).split("subject=")[1].startswith(label)]
-        if hrefs:
-            break
-    else:
-        raise AssertionError("no reminder with answer buttons")
-    url = urlsplit(hrefs[0])
-    query = parse_qs(url.query)
-    action_id = query["subject"][0].split(": ", 1)[1].split(" (ref")[0]
-    reply = EmailMessage()
-    reply["From"] = msg["To"]
-    reply["To"] = unquote(url.path)
-    reply["Subject"] = query["subject"][0]
-    reply["Message-ID"] = f"<{secrets.token_hex(8)}@example.org>"
-    reply.set_content(f"{words}\n\n{query['body'][0]}")
-    return reply, action_id
+    return first_press((parse(p.read_bytes()) for p in written if p.suffix == ".eml"), label,
+                       words)  # fmt: skip
 
 
 def actions_row(path: Path, action_id: str) -> dict[str, Any]:

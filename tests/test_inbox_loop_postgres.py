@@ -7,11 +7,9 @@ pass changes nothing. Each pass is the service's check job under the board's loc
 from __future__ import annotations
 
 import datetime as dt
-import secrets
 from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs, unquote, urlsplit
 
 import openpyxl
 import psycopg
@@ -26,8 +24,8 @@ from automations.service.lock import board_lock
 from automations.service.loop import check_job
 from automations.starter.sample import build_sample
 from tests.conftest import PG_PASSWORD_ENV
-from tests.digest_setup import SAMPLE_NOW, SAMPLE_TODAY, make_config, outbox_messages, parts
-from tests.test_answer_buttons import Links
+from tests.digest_setup import SAMPLE_NOW, SAMPLE_TODAY, make_config, outbox_messages
+from tests.inbox_helpers import first_press
 from tests.test_inbox_loop import KEY, UPDATES, actions_row, every_cell, officer_chooses
 
 
@@ -42,24 +40,7 @@ def a_pass(cfg: Any, now: dt.datetime) -> dict[str, int]:
 def reply_to_a_sent_reminder(cfg: Any, label: str, words: str) -> tuple[EmailMessage, str]:
     """A reminder from the outbox with its answer buttons; the button pressed; the email the
     owner's mail app sends."""
-    for msg in outbox_messages(cfg).values():
-        links = Links()
-        links.feed(parts(msg)[1])
-        hrefs = [h for h in links.hrefs if "subject=" in h]
-        hrefs = [h for h in hrefs if unquote(h).split("subject=")[1].startswith(label)]
-        if hrefs:
-            break
-    else:
-        raise AssertionError("no sent reminder with answer buttons")
-    url = urlsplit(hrefs[0])
-    query = parse_qs(url.query)
-    reply = EmailMessage()
-    reply["From"] = msg["To"]
-    reply["To"] = unquote(url.path)
-    reply["Subject"] = query["subject"][0]
-    reply["Message-ID"] = f"<{secrets.token_hex(8)}@example.org>"
-    reply.set_content(f"{words}\n\n{query['body'][0]}")
-    return reply, query["subject"][0].split(": ", 1)[1].split(" (ref")[0]
+    return first_press(outbox_messages(cfg).values(), label, words)
 
 
 def rows(pg_server: Any, url: str, sql: str) -> list[tuple[Any, ...]]:

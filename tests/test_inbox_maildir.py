@@ -19,7 +19,7 @@ from automations.cli import cli
 from automations.core.paths import data_path
 from tests.builders import write_workbook
 from tests.digest_setup import parse, parts
-from tests.test_answer_buttons import Links
+from tests.inbox_helpers import Links
 from tests.test_reminders import WED, board_tables
 
 KEY = secrets.token_urlsafe(32)
