@@ -7,7 +7,6 @@ import datetime as dt
 from dataclasses import dataclass
 
 from automations.backends import open_source
-from automations.backends.base import Source
 from automations.core.collector import collector_paused
 from automations.core.config import Config
 from automations.core.findings import Report, sort_findings
@@ -16,6 +15,10 @@ from automations.model.raw import RawWorkbook
 from automations.model.schema import load_schemas
 from automations.rules import run_rules
 from automations.rules.settings import rule_settings
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING at run time, without loading typing (start-up)
+if TYPE_CHECKING:
+    from automations.backends.base import Source
 
 
 @dataclass(frozen=True)

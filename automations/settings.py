@@ -12,11 +12,14 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from importlib import import_module
 from pathlib import Path
-from typing import Any
 
 from automations.core.config import Config, load_config
 from automations.core.errors import ConfigError
 from automations.core.text import close_matches
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING at run time, without loading typing (start-up)
+if TYPE_CHECKING:
+    from typing import Any
 
 
 def _lazy(module: str, name: str) -> Callable[[Config], Any]:

@@ -6,9 +6,12 @@ from __future__ import annotations
 from dataclasses import replace
 from pathlib import Path
 
-from automations.backends.base import Source
 from automations.backends.workbooks import board_source
 from automations.core.config import Config, TabSource
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING at run time, without loading typing (start-up)
+if TYPE_CHECKING:
+    from automations.backends.base import Source
 
 
 def open_source(cfg: Config) -> Source:

@@ -12,15 +12,15 @@ import re
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING
 
-from automations.backends.base import Source
 from automations.core.config import TabSource
 from automations.core.errors import ConfigError
 from automations.core.findings import Finding
 from automations.model.raw import RawWorkbook, the_checks_own
 
+TYPE_CHECKING = False  # typing.TYPE_CHECKING at run time, without loading typing (start-up)
 if TYPE_CHECKING:  # a check that writes nothing does not load the marks
+    from automations.backends.base import Source
     from automations.backends.marks import MarkPlan, WriteResult
 
 MAIN = ""  # the id of the workbook named in [source]

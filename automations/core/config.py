@@ -6,7 +6,6 @@ import datetime as dt
 import math
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
 
 from automations.core.errors import ConfigError
 from automations.core.filecache import parsed
@@ -14,7 +13,9 @@ from automations.core.findings import TAB_ORDER
 from automations.core.paths import data_path
 from automations.core.text import close_matches
 
+TYPE_CHECKING = False  # typing.TYPE_CHECKING at run time, without loading typing (start-up)
 if TYPE_CHECKING:
+    from typing import Any
     from zoneinfo import ZoneInfo
 
 

@@ -8,7 +8,10 @@ This module imports nothing from the package, so every layer can use it.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING at run time, without loading typing (start-up)
+if TYPE_CHECKING:
+    from typing import Any
 
 
 class CoprodError(Exception):

@@ -30,9 +30,12 @@ import time
 import zlib
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 from automations.core.errors import ConfigError
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING at run time, without loading typing (start-up)
+if TYPE_CHECKING:
+    from typing import Any
 
 _FORMAT = 1  # changed whenever what an entry holds changes
 RECENT_NS = 2_000_000_000  # two seconds

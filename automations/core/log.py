@@ -8,50 +8,80 @@ so that journald, cron mail and `grep` all read them, and a person can too.
 from __future__ import annotations
 
 import datetime as dt
-import logging
 import sys
 import warnings
-from typing import Any
 
-from automations.core.config import Config
+TYPE_CHECKING = False  # typing.TYPE_CHECKING at run time, without loading typing (start-up)
+if TYPE_CHECKING:
+    import logging
+    from typing import Any
+
+    from automations.core.config import Config
 
 LEVELS = ("debug", "info", "warning", "error")
+# logging's own numbers for those levels (fixed by the logging module's documentation), so that
+# reading `[logging] level` does not load logging (tests/test_log.py compares them).
+LEVEL_NUMBERS = {"debug": 10, "info": 20, "warning": 30, "error": 40}
 ROOT = "coprod"
 
-
-class _Formatter(logging.Formatter):
-    def format(self, record: logging.LogRecord) -> str:
-        stamp = dt.datetime.fromtimestamp(record.created).astimezone()
-        line = f"{stamp.isoformat(timespec='seconds')} {record.levelname} {record.name} "
-        line += record.getMessage()
-        if record.exc_info:
-            line += "\n" + self.formatException(record.exc_info)
-        return line
+# A plain `coprod validate` logs nothing, and loading logging (with traceback, string and their
+# patterns) is about a twentieth of its start-up: setup_logging only notes the level, and the
+# `coprod` loggers are set up when the first one is asked for (get). Every logger of ours comes
+# from get, so none can log before its handler is in place.
+_pending_level: int | None = None
 
 
 def configured_level(cfg: Config | None, verbose: int = 0) -> int:
     """`-v` means debug; otherwise `[logging] level` (default info)."""
     if verbose:
-        return logging.DEBUG
+        return LEVEL_NUMBERS["debug"]
     name = "info"
     if cfg is not None:
         section = cfg.section("logging")
         section.reject_unknown({"level"})
         name = section.text("level", "info", choices=LEVELS).lower()
-    return getattr(logging, name.upper())
+    return LEVEL_NUMBERS[name]
 
 
 def setup_logging(cfg: Config | None, verbose: int = 0) -> None:
-    """Send the `coprod` loggers to stderr at the configured level (idempotent)."""
-    level = configured_level(cfg, verbose)
+    """Send the `coprod` loggers to stderr at the configured level (idempotent): now if logging
+    is already in use, otherwise when the first logger is asked for."""
+    global _pending_level
+    _pending_level = configured_level(cfg, verbose)
+    if "logging" in sys.modules:
+        _apply_pending()
+
+
+def _apply_pending() -> None:
+    global _pending_level
+    level, _pending_level = _pending_level, None
+    if level is None:
+        return
+    import logging
+
     logger = logging.getLogger(ROOT)
     logger.setLevel(level)
     logger.propagate = False
     for handler in list(logger.handlers):
         logger.removeHandler(handler)
     handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(_Formatter())
+    handler.setFormatter(_formatter())
     logger.addHandler(handler)
+
+
+def _formatter() -> logging.Formatter:
+    import logging
+
+    class _Formatter(logging.Formatter):
+        def format(self, record: logging.LogRecord) -> str:
+            stamp = dt.datetime.fromtimestamp(record.created).astimezone()
+            line = f"{stamp.isoformat(timespec='seconds')} {record.levelname} {record.name} "
+            line += record.getMessage()
+            if record.exc_info:
+                line += "\n" + self.formatException(record.exc_info)
+            return line
+
+    return _Formatter()
 
 
 def _value(value: Any) -> str:
@@ -72,6 +102,10 @@ def event(logger: logging.Logger, level: int, name: str, **fields: Any) -> None:
 
 
 def get(name: str) -> logging.Logger:
+    """The `coprod.<name>` logger, set up as setup_logging asked (loads logging)."""
+    import logging
+
+    _apply_pending()
     return logging.getLogger(f"{ROOT}.{name}")
 
 
@@ -80,7 +114,6 @@ def capture_library_warnings() -> None:
     say) is about its internals, not something a person can act on: it goes to our log at
     debug level (`-v` shows it), never straight to the terminal."""
     warnings.simplefilter("default")
-    log = get("library")
 
     def show(
         message: Warning | str,
@@ -90,6 +123,7 @@ def capture_library_warnings() -> None:
         file: Any = None,
         line: str | None = None,
     ) -> None:
-        event(log, logging.DEBUG, "library.warning", kind=category.__name__, text=str(message))
+        event(get("library"), LEVEL_NUMBERS["debug"], "library.warning",
+              kind=category.__name__, text=str(message))
 
     warnings.showwarning = show

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field, replace
-from typing import Any
 
 from automations.core.findings import Finding, Severity
 from automations.core.text import long_date
@@ -38,6 +37,10 @@ from automations.model.schema import (
     normalize,
     parse_cell,
 )
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING at run time, without loading typing (start-up)
+if TYPE_CHECKING:
+    from typing import Any
 
 RESIDENT_CHAIR = "Co-chair (resident)"
 COMMISSIONER_CHAIR = "Co-chair (commissioner)"

@@ -11,7 +11,6 @@ import re
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 from pathlib import Path
-from typing import Any
 
 from automations.core.errors import CoprodError, SchemaError
 from automations.core.filecache import parsed
@@ -19,6 +18,10 @@ from automations.core.paths import data_path, readable_folder
 from automations.core.text import close_matches, email_problem
 from automations.model.dates import Written, is_quarter, no_date, read_words
 from automations.model.raw import UNCALCULATED
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING at run time, without loading typing (start-up)
+if TYPE_CHECKING:
+    from typing import Any
 
 KINDS = {
     "text",

@@ -15,7 +15,6 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
 
 from automations.core.config import Config
 from automations.core.errors import ConfigError
@@ -25,6 +24,10 @@ from automations.core.paths import readable_folder
 from automations.core.text import close_matches
 from automations.model.schema import TableSchema, load_schemas
 from automations.rules import Rule, catalogue
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING at run time, without loading typing (start-up)
+if TYPE_CHECKING:
+    from typing import Any
 
 CHECKS_FILE = "checks.toml"
 OFF = "off"

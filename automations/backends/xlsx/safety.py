@@ -11,10 +11,10 @@ import shutil
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from automations.core.errors import SourceError
 
+TYPE_CHECKING = False  # typing.TYPE_CHECKING at run time, without loading typing (start-up)
 if TYPE_CHECKING:
     from automations.core.config import Config
 

@@ -16,7 +16,6 @@ from collections.abc import Callable, Collection
 from contextlib import suppress
 from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
 from xml.etree import ElementTree  # expat >= 2.4.1 refuses entity bombs; no external entities
 
 from automations.backends.xlsx.sniff import (
@@ -37,11 +36,15 @@ from automations.model.raw import (
     table_from_grid,
 )
 
+TYPE_CHECKING = False  # typing.TYPE_CHECKING at run time, without loading typing (start-up)
 if TYPE_CHECKING:
+    from typing import Any, TypeVar
+
     from automations.backends.marks import MarkPlan, WriteResult
     from automations.core.config import Config
 
-T = TypeVar("T")
+if TYPE_CHECKING:
+    T = TypeVar("T")
 
 try:  # optional at import time so a broken wheel degrades to openpyxl instead of failing
     import python_calamine
