@@ -103,6 +103,15 @@ def _without(part: str) -> Callable[[Path], None]:
     return make
 
 
+def _cut_short(part: str) -> Callable[[Path], None]:
+    """The part's XML stops half way, as a copy interrupted inside the zip would leave it."""
+
+    def make(path: Path) -> None:
+        _rewrite(path, lambda name, data: data[: len(data) // 2] if name == part else data)
+
+    return make
+
+
 def _rewrite(path: Path, change: Callable[[str, bytes], bytes | None]) -> None:
     with zipfile.ZipFile(path) as zf:
         parts = [(i.filename, zf.read(i)) for i in zf.infolist()]
@@ -244,6 +253,14 @@ BOOKS = [
         for share in (0.1, 0.5, 0.95)
     ),
     BookCase("no workbook part", 2, "has no workbook part", _without("xl/workbook.xml")),
+    BookCase(
+        "workbook part cut short", 2, "its workbook part is not valid XML (unclosed token",
+        _cut_short("xl/workbook.xml"),
+    ),
+    BookCase(
+        "tab list cut short", 2, "its workbook part is not valid XML (",
+        _cut_short("xl/_rels/workbook.xml.rels"),
+    ),
     BookCase(
         "a sheet part missing", 2, "lists a tab 'Members'", _without("xl/worksheets/sheet1.xml")
     ),

@@ -13,7 +13,7 @@ import zipfile
 from collections.abc import Collection, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from xml.etree import ElementTree
+from xml.parsers import expat  # >= 2.4.1 refuses entity bombs; never fetches external ones
 
 from automations.core.errors import SourceError
 
@@ -152,10 +152,34 @@ def _check_package(path: Path, limits: ZipLimits) -> None:
             f"{path.name} is damaged or incomplete ({exc}): it may not have finished copying. "
             "Copy it again, or open it in Excel and save it again."
         ) from None
-    except ElementTree.ParseError as exc:
+    except XmlError as exc:
         raise SourceError(
             f"{path.name} is damaged: its workbook part is not valid XML ({exc})."
         ) from None
+
+
+XmlError = expat.ExpatError  # says what and where, as ElementTree's ParseError does
+
+
+def xml_elements(data: bytes, tag: str, first: bool = False) -> list[dict[str, str]]:
+    """The attributes of each `tag` element in a part (names as ElementTree writes them:
+    "{namespace}name"), or of its first element whatever its tag. The few small parts a check
+    reads (the workbook's tab list, relationships, tables) need no tree: expat alone loads in a
+    fifth of ElementTree's time, a thirtieth of a check's start-up."""
+    found: list[dict[str, str]] = []
+    parser = expat.ParserCreate(namespace_separator="}")
+
+    def start(name: str, attrs: dict[str, str]) -> None:
+        if (first and not found) or _named(name) == tag:
+            found.append({_named(k): v for k, v in attrs.items()})
+
+    parser.StartElementHandler = start
+    parser.Parse(data, True)
+    return found[:1] if first else found
+
+
+def _named(name: str) -> str:
+    return "{" + name if "}" in name else name
 
 
 def sheet_parts(zf: zipfile.ZipFile) -> dict[str, str]:
@@ -164,12 +188,12 @@ def sheet_parts(zf: zipfile.ZipFile) -> dict[str, str]:
     if rels_name not in zf.namelist():
         return {}
     targets = {}
-    for rel in ElementTree.fromstring(zf.read(rels_name)).iter(f"{PKG_REL}Relationship"):
+    for rel in xml_elements(zf.read(rels_name), f"{PKG_REL}Relationship"):
         if rel.get("Type", "").endswith("/worksheet"):
             target = rel.get("Target", "")
             full = target.lstrip("/") if target.startswith("/") else posixpath.join("xl", target)
             targets[rel.get("Id")] = posixpath.normpath(full)
-    sheets = ElementTree.fromstring(zf.read("xl/workbook.xml")).iter(f"{MAIN}sheet")
+    sheets = xml_elements(zf.read("xl/workbook.xml"), f"{MAIN}sheet")
     ids = ((s.get("name", ""), s.get(f"{REL}id")) for s in sheets)
     return {name: targets[rid] for name, rid in ids if rid in targets}
 
@@ -189,7 +213,7 @@ def our_tabs(path: Path) -> dict[str, str]:
                     if OUR_TAB in stream.read(512):
                         out[title] = part
             return out
-    except (zipfile.BadZipFile, OSError, KeyError, ElementTree.ParseError):
+    except (zipfile.BadZipFile, OSError, KeyError, XmlError):
         return {}  # the readers say what is wrong with the file
 
 

@@ -16,16 +16,17 @@ from collections.abc import Callable, Collection
 from contextlib import suppress
 from dataclasses import replace
 from pathlib import Path
-from xml.etree import ElementTree  # expat >= 2.4.1 refuses entity bombs; no external entities
 
 from automations.backends.xlsx.sniff import (
     FORMULA,
+    XmlError,
     ZipLimits,
     check_workbook_file,
     our_tabs,
     sheet_parts,
     uncalculated_cells,
     uncalculated_formulas,
+    xml_elements,
 )
 from automations.core.errors import SourceError
 from automations.model.raw import (
@@ -121,7 +122,7 @@ def scan_sheets(path: Path, ours: dict[str, str]
                     if cells:
                         found[parts[name]] = cells
             missing = [part for part in parts if part not in zf.NameToInfo]
-    except (zipfile.BadZipFile, OSError, KeyError, ElementTree.ParseError):
+    except (zipfile.BadZipFile, OSError, KeyError, XmlError):
         return True, None
     return errors, (None if missing else found)
 
@@ -184,7 +185,7 @@ def with_excel_tables(path: Path, raw: RawWorkbook) -> RawWorkbook:
     """Each tab's Excel tables (where their header rows are), for finding the header row."""
     try:
         found = excel_tables(path)
-    except (zipfile.BadZipFile, OSError, KeyError, ValueError, ElementTree.ParseError):
+    except (zipfile.BadZipFile, OSError, KeyError, ValueError, XmlError):
         return raw  # the values were read; the tables only help to find the header row
     for title, tables in found.items():
         if title in raw.tables:
@@ -198,21 +199,16 @@ def excel_tables(path: Path) -> dict[str, tuple[ExcelTable, ...]]:
     with zipfile.ZipFile(path) as zf:
         names = set(zf.namelist())
         book_rels = _targets(zf, "xl/workbook.xml", names)
-        for sheet in _xml(zf, "xl/workbook.xml").iter(f"{_MAIN}sheet"):
+        for sheet in xml_elements(zf.read("xl/workbook.xml"), f"{_MAIN}sheet"):
             part = book_rels.get(sheet.get(f"{_REL}id", ""), ("", ""))[1]
             tables = [
-                _table(_xml(zf, target))
+                _table(xml_elements(zf.read(target), "", first=True)[0])
                 for kind, target in _targets(zf, part, names).values()
                 if kind.endswith("/table") and target in names
             ]
             if tables:
                 out[sheet.get("name", "")] = tuple(t for t in tables if t is not None)
     return out
-
-
-def _xml(zf: zipfile.ZipFile, name: str) -> ElementTree.Element:
-    with zf.open(name) as stream:
-        return ElementTree.parse(stream).getroot()
 
 
 def _targets(zf: zipfile.ZipFile, part: str, names: set[str]) -> dict[str, tuple[str, str]]:
@@ -222,14 +218,14 @@ def _targets(zf: zipfile.ZipFile, part: str, names: set[str]) -> dict[str, tuple
     if not part or rels not in names:
         return {}
     out = {}
-    for rel in _xml(zf, rels).iter(f"{_PKG}Relationship"):
+    for rel in xml_elements(zf.read(rels), f"{_PKG}Relationship"):
         target = rel.get("Target", "")
         full = target.lstrip("/") if target.startswith("/") else posixpath.join(folder, target)
         out[rel.get("Id", "")] = (rel.get("Type", ""), posixpath.normpath(full))
     return out
 
 
-def _table(root: ElementTree.Element) -> ExcelTable | None:
+def _table(root: dict[str, str]) -> ExcelTable | None:
     ref = root.get("ref")
     if not ref:
         return None
