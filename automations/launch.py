@@ -10,13 +10,14 @@ from __future__ import annotations
 import datetime as dt
 import os
 import sys
-from dataclasses import dataclass
 from pathlib import Path
+
+from automations.core.records import record
 
 FORMATS = ("table", "json")
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class QuickValidate:
     """The plain `coprod validate` asked for: the config, the day to check as, the format."""
 

@@ -4,12 +4,12 @@ all call this; nothing here prints."""
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
 
 from automations.backends import open_source
 from automations.core.collector import collector_paused
 from automations.core.config import Config
 from automations.core.findings import Report, sort_findings
+from automations.core.records import record
 from automations.model.board import Board, build_board
 from automations.model.raw import RawWorkbook
 from automations.model.schema import load_schemas
@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from automations.backends.base import Source
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Validation:
     """One check's outcome: the board as read, its findings and the source it came from."""
 

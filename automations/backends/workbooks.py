@@ -11,11 +11,12 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import field, replace
 
 from automations.core.config import TabSource
 from automations.core.errors import ConfigError
 from automations.core.findings import Finding
+from automations.core.records import record
 from automations.model.raw import RawWorkbook, the_checks_own
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING at run time, without loading typing (start-up)
@@ -26,7 +27,7 @@ if TYPE_CHECKING:  # a check that writes nothing does not load the marks
 MAIN = ""  # the id of the workbook named in [source]
 
 
-@dataclass
+@record
 class Part:
     """One workbook of a board kept in several, and the tabs it keeps."""
 

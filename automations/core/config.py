@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import field, fields, replace
 from pathlib import Path
 
 from automations.core.errors import ConfigError
 from automations.core.filecache import parsed
 from automations.core.findings import TAB_ORDER
 from automations.core.paths import data_path
+from automations.core.records import record
 from automations.core.text import close_matches
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING at run time, without loading typing (start-up)
@@ -19,7 +20,7 @@ if TYPE_CHECKING:
     from zoneinfo import ZoneInfo
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class TorConfig:
     """Every number the Terms of Reference rules use (names as in the rule catalogue)."""
 
@@ -46,7 +47,7 @@ class TorConfig:
     expenses_days: int = 30
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class TabSource:
     """[source.tabs.<Tab>]: where one tab is, when not in the main workbook or not findable."""
 
@@ -62,7 +63,7 @@ class TabSource:
     sharing_url: str | None = None
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class SourceConfig:
     """[source]: where the board's workbook is (a file, a Google Sheet or a Microsoft 365 file)."""
 
@@ -78,7 +79,7 @@ class SourceConfig:
     tabs: dict[str, TabSource] = field(default_factory=dict)  # by canonical tab: "Members"
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Config:
     """config.toml as read: the sections every command uses, typed; the rest kept raw for their own
     modules.

@@ -5,8 +5,10 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter
 from collections.abc import Iterable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict
 from enum import StrEnum
+
+from automations.core.records import record
 
 
 class Severity(StrEnum):
@@ -36,7 +38,7 @@ TAB_ORDER = (
 )
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Finding:
     """One thing found: the rule, how serious, the plain-English message and the cell it is about.
     """
@@ -75,7 +77,7 @@ def counts(findings: Iterable[Finding]) -> dict[str, int]:
     return {s.value: c.get(s.value, 0) for s in Severity}
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Report:
     """The outcome of one validation pass."""
 

@@ -8,9 +8,10 @@ never see a half-understood value.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field, replace
+from dataclasses import field, replace
 
 from automations.core.findings import Finding, Severity
+from automations.core.records import record
 from automations.core.text import long_date
 from automations.model.header import header_keys, locate_header
 from automations.model.people import (
@@ -50,7 +51,7 @@ OPEN_STATUSES = ("Open", "In progress")
 STAGES = ("Pre-initiation", "Initiation", "During", "After completion", "Conclusion", "Closed")
 
 
-@dataclass
+@record
 class Record:
     """A row of a tab, typed: where it is, and its cells as read (for messages)."""
 
@@ -61,7 +62,7 @@ class Record:
     sheet: str | None = field(default=None, repr=False)
 
 
-@dataclass
+@record
 class Member(Record):
     """A row of the Members tab."""
 
@@ -95,7 +96,7 @@ class Member(Record):
         return self.name or self.id or f"row {self.row}"
 
 
-@dataclass
+@record
 class Project(Record):
     """A row of the Projects tab, with the Terms of Reference duties done or not."""
 
@@ -124,7 +125,7 @@ class Project(Record):
         return f"{self.id} {self.title}".strip() if self.title else (self.id or f"row {self.row}")
 
 
-@dataclass
+@record
 class Action(Record):
     """A row of the action log (the Actions tab, or the tabs read as one list)."""
 
@@ -172,7 +173,7 @@ class Action(Record):
         return self.state == "done"
 
 
-@dataclass
+@record
 class Meeting(Record):
     """A row of the Meetings tab."""
 
@@ -198,7 +199,7 @@ RECORD_TYPES: dict[str, type[Record]] = {
 }
 
 
-@dataclass
+@record
 class Table:
     """Where one tab's records live in the workbook, so findings can point at cells."""
 
@@ -269,7 +270,7 @@ class Table:
         )
 
 
-@dataclass
+@record
 class Board:
     """The whole board, typed: every tab's records, and members found by id, name or initials."""
 
@@ -341,7 +342,7 @@ def _ref_key(ref: str) -> str:
     return " ".join(ref.split()).casefold()
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Owners:
     """The people one Owner cell names, each as typed with the member found (or None)."""
 

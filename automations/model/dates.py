@@ -15,8 +15,8 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
 
+from automations.core.records import record
 from automations.core.text import MONTH_NAMES, days_in_month
 
 MONTHS = (
@@ -38,7 +38,7 @@ _DAY_MONTH_NUMERIC = re.compile(r"^(\d{1,2})[/.](\d{1,2})$")
 _QUARTER = re.compile(r"^(?:q[1-4]|quarter\s+[1-4]|[1-4](?:st|nd|rd|th)\s+quarter)\b")
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Written:
     """A date read from words. ``on(reference)`` gives the date: a text without a year takes
     the year that puts it on or after ``reference`` (the row's earlier date), or nearest

@@ -16,8 +16,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
+from automations.core.records import record
 from automations.model.raw import RawTable
 from automations.model.schema import TableSchema, normalize
 
@@ -31,7 +32,7 @@ _HINT = re.compile(
 )
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class HeaderChoice:
     """The row taken as a tab's header row, and how it was found (said to people)."""
 

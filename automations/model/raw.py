@@ -4,16 +4,17 @@ tables with table_from_grid, so they agree cell for cell."""
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import field, replace
 from itertools import islice
 
 from automations.core.findings import UPDATES_TAB, UPDATES_TITLE, VALIDATION_TAB
+from automations.core.records import record
 
 # The header row is looked for in this many rows at the top of a tab (model/header.py).
 SCAN_ROWS = 20
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class ExcelTable:
     """An Excel table (ListObject) on a tab: where its header row is, and its totals rows."""
 
@@ -24,7 +25,7 @@ class ExcelTable:
     totals_rows: int = 0
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class DropDown:
     """A drop-down list (list data validation) on a tab: the cells it covers and what it offers.
     ``values`` is empty when the list could not be worked out (a formula such as INDIRECT)."""
@@ -36,7 +37,7 @@ class DropDown:
     source: str  # for people: "Lists!$B$2:$B$6", or "typed in the rule"
 
 
-@dataclass
+@record
 class RawTable:
     """One tab as typed values. ``header`` is the row at ``header_row`` (1 until the board has
     found the real one: see at()); each data row keeps its spreadsheet row number."""
@@ -71,7 +72,7 @@ class RawTable:
         return replace(self, header=header, rows=rows, header_row=header_row)
 
 
-@dataclass
+@record
 class RawWorkbook:
     """Every tab of a workbook as read, before any column is given a meaning."""
 

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import dataclass
 
+from automations.core.records import record
 from automations.model.board import STAGES, Board, Member, Record
 from automations.model.tor import RESIDENT_VOICES
 
@@ -53,7 +53,7 @@ def category_of(item: str) -> str | None:
     return _CATEGORY_WORDS.get(word) or _CATEGORY_WORDS.get(word.removesuffix("s"))
 
 
-@dataclass
+@record
 class SubGroup(Record):
     """A row of the Sub-groups tab."""
 
@@ -80,7 +80,7 @@ class SubGroup(Record):
         return f"{self.id} {self.name}".strip() if self.name else (self.id or f"row {self.row}")
 
 
-@dataclass
+@record
 class Engagement(Record):
     """A row of the Engagement tab: one time people were asked or took part."""
 
@@ -120,7 +120,7 @@ class Engagement(Record):
         return LADDER.index(self.participation_level) if self.participation_level else None
 
 
-@dataclass
+@record
 class Feedback(Record):
     """One "You said, we did" row."""
 
@@ -141,7 +141,7 @@ class Feedback(Record):
         return self.status in ("Done", "Not possible")
 
 
-@dataclass
+@record
 class Recognition(Record):
     """A row of the Recognition tab: time given, and how it was thanked or paid."""
 

@@ -8,13 +8,14 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
-from dataclasses import dataclass, field
+from dataclasses import field
 from functools import cached_property, lru_cache
 from pathlib import Path
 
 from automations.core.errors import CoprodError, SchemaError
 from automations.core.filecache import parsed
 from automations.core.paths import data_path, readable_folder
+from automations.core.records import record
 from automations.core.text import close_matches, email_problem
 from automations.model.dates import Written, is_quarter, no_date, read_words
 from automations.model.raw import UNCALCULATED
@@ -57,7 +58,7 @@ def _normalized_text(text: str) -> str:
     return _NOT_WORD.sub("", _PLURAL_MARK.sub("", text.strip().lower()))
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Column:
     """One column of a tab as sheets_schema/<tab>.toml declares it."""
 
@@ -93,7 +94,7 @@ class Column:
         return table
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class TableSchema:
     """One tab as sheets_schema/<tab>.toml declares it: its name, aliases and columns."""
 
@@ -217,7 +218,7 @@ def load_schemas(directory: Path) -> dict[str, TableSchema]:
 # ---------------------------------------------------------------- header matching
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class HeaderMatch:
     """Which column of a tab each header row cell is, and which columns were not found."""
 

@@ -11,17 +11,18 @@ import datetime as dt
 import functools
 import importlib
 from collections.abc import Callable, Collection, Iterable, Iterator
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
 
 from automations.core.config import TorConfig
 from automations.core.findings import Finding, Severity
+from automations.core.records import record
 from automations.model.board import Board
 
 RuleFn = Callable[[Board, TorConfig, dt.date], Iterable[Finding]]
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Rule:
     """A rule of the catalogue: its stable id, severity, summary and the function that checks it.
     """

@@ -13,7 +13,7 @@ load builds them once up front, so a mistake is refused before any work is done.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import field, replace
 from pathlib import Path
 
 from automations.core.config import Config
@@ -21,6 +21,7 @@ from automations.core.errors import ConfigError
 from automations.core.filecache import parsed, read_checks_file
 from automations.core.findings import Finding, Severity
 from automations.core.paths import readable_folder
+from automations.core.records import record
 from automations.core.text import close_matches
 from automations.model.schema import TableSchema, load_schemas
 from automations.rules import Rule, catalogue
@@ -36,7 +37,7 @@ CHOICES = (*(s.value for s in Severity), OFF)
 ALWAYS_ON = ("schema.missing_tab", "schema.missing_column")
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class RuleSettings:
     """[rules] as checked: rules switched off, severities changed and the officers' own checks."""
 

@@ -18,7 +18,8 @@ from xml.etree import ElementTree
 
 from openpyxl.utils.cell import range_boundaries
 
-from automations.backends.xlsx.source import _MAIN, _REL, _targets, _xml
+from automations.backends.xlsx.sniff import XmlError
+from automations.backends.xlsx.source import _MAIN, _REL, _targets
 from automations.model.raw import DropDown, RawTable, RawWorkbook
 
 _X14 = "http://schemas.microsoft.com/office/spreadsheetml/2009/9/main"
@@ -38,7 +39,7 @@ def with_drop_downs(path: Path, raw: RawWorkbook) -> RawWorkbook:
     be read (the drop-downs are evidence, never needed)."""
     try:
         found = _read(path, raw)
-    except (zipfile.BadZipFile, OSError, KeyError, ValueError, ElementTree.ParseError):
+    except (zipfile.BadZipFile, OSError, KeyError, ValueError, ElementTree.ParseError, XmlError):
         return raw
     for title, (hidden, downs) in found.items():
         if title in raw.tables:
@@ -67,6 +68,11 @@ def _read(path: Path, raw: RawWorkbook) -> dict[str, tuple[bool, tuple[DropDown,
             )
             out[title] = (hidden, downs)
     return out
+
+
+def _xml(zf: zipfile.ZipFile, name: str) -> ElementTree.Element:
+    with zf.open(name) as stream:
+        return ElementTree.parse(stream).getroot()
 
 
 def _rules(xml: bytes) -> list[tuple[str, str]]:

@@ -9,10 +9,10 @@ import os
 import re
 import shutil
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 
 from automations.core.errors import SourceError
+from automations.core.records import record
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING at run time, without loading typing (start-up)
 if TYPE_CHECKING:
@@ -24,7 +24,7 @@ REPORT_HINT = (
 )
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class WriteSettings:
     """[marks]: how many backups to keep, and where."""
 
@@ -76,7 +76,7 @@ def real_file(path: Path) -> Path:
     return path.resolve() if path.is_symlink() else path
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class FileStamp:
     """A file's size and modification time, to see whether it changed since it was read."""
 

@@ -11,11 +11,11 @@ import posixpath
 import re
 import zipfile
 from collections.abc import Collection, Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from xml.parsers import expat  # >= 2.4.1 refuses entity bombs; never fetches external ones
 
 from automations.core.errors import SourceError
+from automations.core.records import record
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING at run time, without loading typing (start-up)
 if TYPE_CHECKING:
@@ -30,7 +30,7 @@ PKG_REL = "{http://schemas.openxmlformats.org/package/2006/relationships}"
 SAVE_AS = "Open it in Excel or LibreOffice and save it as an Excel Workbook (.xlsx)."
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class ZipLimits:
     """How far a workbook's parts may unpack, checked in the zip's directory before anything is
     read (as Apache POI's ZipSecureFile does, with the same smallest ratio): a zip bomb, a few
