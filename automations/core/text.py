@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from functools import cache
 
 
 def close_matches(word: str, options: Iterable[str], cutoff: float = 0.6) -> list[str]:
@@ -14,6 +15,13 @@ def close_matches(word: str, options: Iterable[str], cutoff: float = 0.6) -> lis
     import difflib
 
     return difflib.get_close_matches(word, list(options), n=1, cutoff=cutoff)
+
+
+def compiled_when_used(source: str, flags: int = 0) -> Callable[[], re.Pattern[str]]:
+    """A regular expression compiled the first time it is used, not when its module loads: a
+    check pays only for the patterns its board needs (a board with no dates written in words
+    compiles none of those). Call it for the pattern: ``_WEEK().match(text)``."""
+    return cache(lambda: re.compile(source, flags))
 
 
 # English, whatever the machine's locale: officers write dates in English (calendar.month_name

@@ -17,7 +17,7 @@ import re
 from collections.abc import Callable
 
 from automations.core.records import record
-from automations.core.text import MONTH_NAMES, days_in_month
+from automations.core.text import MONTH_NAMES, compiled_when_used, days_in_month
 
 MONTHS = (
     {name.lower(): i for i, name in enumerate(MONTH_NAMES, start=1)}
@@ -30,12 +30,19 @@ NO_DATE = {
     "tbc", "tba", "tbd", "tobeconfirmed", "tobeagreed", "ongoing", "na", "none", "nodate",
     "notset", "unknown", "asneeded", "asrequired", "continuous", "rolling", "nottimebound",
 }  # fmt: skip
-_WEEK = re.compile(r"^(?:w/?c|w\.c\.|week\s+commencing|week\s+of|week\s+beginning)\s*:?\s*(.+)$")
-_END = re.compile(r"^(?:by\s+)?(?:the\s+)?end\s+(?:of\s+)?([a-z]+)\.?(?:\s+(\d{4}|\d{2}))?$")
-_MONTH_YEAR = re.compile(r"^([a-z]+)\.?[\s\-/']+(\d{4}|\d{2})$")
-_DAY_MONTH = re.compile(r"^(\d{1,2})(?:st|nd|rd|th)?[\s\-/]*([a-z]+)\.?(?:[\s\-,]+(\d{4}))?$")
-_DAY_MONTH_NUMERIC = re.compile(r"^(\d{1,2})[/.](\d{1,2})$")
-_QUARTER = re.compile(r"^(?:q[1-4]|quarter\s+[1-4]|[1-4](?:st|nd|rd|th)\s+quarter)\b")
+# Compiled when a date is first written in words: most boards type their dates as dates.
+_WEEK = compiled_when_used(
+    r"^(?:w/?c|w\.c\.|week\s+commencing|week\s+of|week\s+beginning)\s*:?\s*(.+)$"
+)
+_END = compiled_when_used(
+    r"^(?:by\s+)?(?:the\s+)?end\s+(?:of\s+)?([a-z]+)\.?(?:\s+(\d{4}|\d{2}))?$"
+)
+_MONTH_YEAR = compiled_when_used(r"^([a-z]+)\.?[\s\-/']+(\d{4}|\d{2})$")
+_DAY_MONTH = compiled_when_used(
+    r"^(\d{1,2})(?:st|nd|rd|th)?[\s\-/]*([a-z]+)\.?(?:[\s\-,]+(\d{4}))?$"
+)
+_DAY_MONTH_NUMERIC = compiled_when_used(r"^(\d{1,2})[/.](\d{1,2})$")
+_QUARTER = compiled_when_used(r"^(?:q[1-4]|quarter\s+[1-4]|[1-4](?:st|nd|rd|th)\s+quarter)\b")
 
 
 @record(frozen=True)
@@ -65,14 +72,14 @@ def no_date(text: str) -> bool:
 
 
 def is_quarter(text: str) -> bool:
-    return bool(_QUARTER.match(text.strip().lower()))
+    return bool(_QUARTER().match(text.strip().lower()))
 
 
 def read_words(text: str) -> Written | None:
     """A date written in words, or None when the text is not one of the forms read here."""
     typed = " ".join(text.split())
     t = typed.lower()
-    if m := _WEEK.match(t):
+    if m := _WEEK().match(t):
         day = _day(m[1])
         if day is None:
             return None
@@ -81,9 +88,9 @@ def read_words(text: str) -> Written | None:
             f"the week commencing {typed[m.start(1) :]}, so due by its Friday",
             day.has_year,
         )
-    if (m := _END.match(t)) and m[1] in MONTHS:
+    if (m := _END().match(t)) and m[1] in MONTHS:
         return _month_end(MONTHS[m[1]], m[2], f"the end of {MONTH_NAMES[MONTHS[m[1]] - 1]}")
-    if (m := _MONTH_YEAR.match(t)) and m[1] in MONTHS:
+    if (m := _MONTH_YEAR().match(t)) and m[1] in MONTHS:
         month = MONTH_NAMES[MONTHS[m[1]] - 1]
         return _month_end(MONTHS[m[1]], m[2], f"the month {month} 20{m[2][-2:]}: its last day")
     return _day(t)
@@ -91,9 +98,9 @@ def read_words(text: str) -> Written | None:
 
 def _day(t: str) -> Written | None:
     """ "12 Jan", "12th January 2026", "12/01": a day and a month (and perhaps a year)."""
-    if (m := _DAY_MONTH.match(t)) and m[2] in MONTHS:
+    if (m := _DAY_MONTH().match(t)) and m[2] in MONTHS:
         day, month, year = int(m[1]), MONTHS[m[2]], m[3]
-    elif m := _DAY_MONTH_NUMERIC.match(t):
+    elif m := _DAY_MONTH_NUMERIC().match(t):
         day, month, year = int(m[1]), int(m[2]), None
     else:
         return None

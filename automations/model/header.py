@@ -19,12 +19,13 @@ from collections.abc import Sequence
 from dataclasses import replace
 
 from automations.core.records import record
+from automations.core.text import compiled_when_used
 from automations.model.raw import RawTable
 from automations.model.schema import TableSchema, normalize
 
 ENOUGH = 3
 
-_HINT = re.compile(
+_HINT = compiled_when_used(
     r"^\s*(e\.?\s?g\b|for example|example|format\b|i\.e\b|dd\s*/|d\s*/\s*m|mm\s*/|yyyy|"
     r"\(|\[|enter\b|type\b|choose\b|select\b|pick\b|one of\b|yes\s*/\s*no|leave blank|"
     r"optional\b|required\b|mandatory\b)",
@@ -161,13 +162,13 @@ def is_hints_row(rt: RawTable, schema: TableSchema, row: int) -> bool:
     filled = [v for v in values if v is not None and not (isinstance(v, str) and not v.strip())]
     if not filled or not all(isinstance(v, str) for v in filled):
         return False
-    if not any(_HINT.match(v) for v in filled):  # type: ignore[arg-type]
+    if not any(_HINT().match(v) for v in filled):  # type: ignore[arg-type]
         return False
     id_pos = _id_position(rt.grid[row - 1], schema)
     id_cell = values[id_pos] if id_pos is not None and id_pos < len(values) else None
     # A real row has its id; a hints row has none, or a hint in its place.
     return id_cell is None or (
-        isinstance(id_cell, str) and (not id_cell.strip() or bool(_HINT.match(id_cell)))
+        isinstance(id_cell, str) and (not id_cell.strip() or bool(_HINT().match(id_cell)))
     )
 
 

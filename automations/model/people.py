@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import re
 
+from automations.core.text import compiled_when_used
+
 # What a cell says when an action is the whole Board's.
 WHOLE_BOARD = {
     "all", "board", "theboard", "wholeboard", "allmembers", "boardmembers", "allboardmembers",
@@ -15,7 +17,7 @@ WHOLE_BOARD = {
 _SPLIT = re.compile(r"\s*(?:/|&|\+|,|;|\band\b)\s*", re.IGNORECASE)
 _INITIALS = re.compile(r"^[A-Za-z]{2,4}$")
 _ROLE = re.compile(r"^(?P<name>.*?)\s*\((?P<role>[^()]*)\)\s*$")
-_CHAIR = re.compile(r"\bco[\s-]?chair\b|\bchair\b", re.IGNORECASE)
+_CHAIR = compiled_when_used(r"\bco[\s-]?chair\b|\bchair\b", re.IGNORECASE)
 
 
 def key(ref: str) -> str:
@@ -47,6 +49,6 @@ def without_role(name: str) -> tuple[str, str | None]:
     """ "Jon Tomlinson (Co-Chair)" -> ("Jon Tomlinson", "Co-Chair"); other names as they are.
     Only a chair in brackets is taken as a role: "(Speak Up)" may be an organisation."""
     m = _ROLE.match(name)
-    if m and m["name"] and _CHAIR.search(m["role"]):
+    if m and m["name"] and _CHAIR().search(m["role"]):
         return m["name"].strip(), m["role"].strip()
     return name.strip(), None

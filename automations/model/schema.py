@@ -16,7 +16,7 @@ from automations.core.errors import CoprodError, SchemaError
 from automations.core.filecache import parsed
 from automations.core.paths import data_path, readable_folder
 from automations.core.records import record
-from automations.core.text import close_matches, email_problem
+from automations.core.text import close_matches, compiled_when_used, email_problem
 from automations.model.dates import Written, is_quarter, no_date, read_words
 from automations.model.raw import UNCALCULATED
 
@@ -320,9 +320,12 @@ _MONTHS = {
 }
 _MONTHS.update({name[:3]: i for name, i in list(_MONTHS.items())})
 _MONTHS["sept"] = 9
-_ISO = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:[T ]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?$")
-_NUMERIC = re.compile(r"^(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{2}|\d{4})$")
-_WORDS = re.compile(
+# Compiled when a date is first typed as text (most are typed as dates).
+_ISO = compiled_when_used(
+    r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:[T ]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?$"
+)
+_NUMERIC = compiled_when_used(r"^(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{2}|\d{4})$")
+_WORDS = compiled_when_used(
     r"^(?:[a-z]+,?\s+)?(\d{1,2})(?:st|nd|rd|th)?[\s\-]+([a-z]+)\.?,?[\s\-]+(\d{4})$"
 )
 DATE_HELP = "Write it as 29/11/2023, 29 Nov 2023 or 2023-11-29."
@@ -352,9 +355,9 @@ def parse_date(value: object) -> dt.date:
         raise CellProblem("schema.type", f"{display(value)!r} is not a date. {DATE_HELP}")
     raw = str(value).strip()
     text = raw.lower()
-    if m := _ISO.match(text):
+    if m := _ISO().match(text):
         return _make_date(int(m[1]), int(m[2]), int(m[3]), raw)
-    if m := _NUMERIC.match(text):
+    if m := _NUMERIC().match(text):
         day, month, year = int(m[1]), int(m[2]), int(m[3])
         year += 2000 if year < 100 else 0
         if month > 12 and day <= 12:
@@ -364,7 +367,7 @@ def parse_date(value: object) -> dt.date:
                 f"write {month:02d}/{day:02d}/{year}.",
             )
         return _make_date(year, month, day, raw)
-    if (m := _WORDS.match(text)) and m[2] in _MONTHS:
+    if (m := _WORDS().match(text)) and m[2] in _MONTHS:
         return _make_date(int(m[3]), _MONTHS[m[2]], int(m[1]), raw)
     if no_date(raw):
         raise NoDate("schema.read_dates", "read as no date")

@@ -29,6 +29,7 @@ from automations.backends.xlsx.sniff import (
     xml_elements,
 )
 from automations.core.errors import SourceError
+from automations.core.text import compiled_when_used
 from automations.model.raw import (
     ExcelTable,
     RawTable,
@@ -240,7 +241,7 @@ def _table(root: dict[str, str]) -> ExcelTable | None:
     )
 
 
-_CELL = re.compile(r"\$?([A-Za-z]{1,3})\$?(\d+)")
+_CELL = compiled_when_used(r"\$?([A-Za-z]{1,3})\$?(\d+)")
 
 
 def _boundaries(ref: str) -> tuple[int, int, int]:
@@ -248,7 +249,7 @@ def _boundaries(ref: str) -> tuple[int, int, int]:
     (openpyxl's range_boundaries did this, but importing openpyxl costs a read a tenth of a
     second)."""
     first, _, last = ref.partition(":")
-    a, b = _CELL.fullmatch(first), _CELL.fullmatch(last or first)
+    a, b = _CELL().fullmatch(first), _CELL().fullmatch(last or first)
     if a is None or b is None:
         raise ValueError(f"{ref!r} is not a range of cells")
     col = 0
