@@ -248,7 +248,11 @@ def config_file_for(path: Path, today: dt.date) -> Path:
     config = folder / "config.toml"
     text = data_path("config.example.toml").read_text(encoding="utf-8")
     text = text.replace('path = "board.xlsx"', f"path = {json.dumps(str(path))}", 1)
-    config.write_text(f"today = {today.isoformat()}\n{text}", encoding="utf-8")
+    text = f"today = {today.isoformat()}\n{text}"
+    # Written only when it changes: a file changed in the last two seconds is always parsed
+    # afresh (core/filecache.py), so rewriting it made every start-up run time a first run.
+    if not config.exists() or config.read_text(encoding="utf-8") != text:
+        config.write_text(text, encoding="utf-8")
     return config
 
 
