@@ -33,7 +33,11 @@ def main() -> None:
 
         full_command_line()
         return
-    sys.exit(run_quick_validate(quick))
+    from automations.core.collector import short_lived_process
+
+    with short_lived_process():
+        status = run_quick_validate(quick)
+    sys.exit(status)
 
 
 def quick_validate(args: list[str]) -> QuickValidate | None:

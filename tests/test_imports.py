@@ -44,14 +44,15 @@ ABSENT = (
 # Runs the CLI as `coprod validate` does, then writes the names of the loaded modules to a file
 # (stdout carries the findings).
 RUNNER = """
-import json, runpy, sys
+import gc, json, runpy, sys
 out = sys.argv.pop(1)
 try:
     runpy.run_module("automations", run_name="__main__", alter_sys=True)
 except SystemExit as exc:
     status = exc.code
 with open(out, "w") as f:
-    json.dump({"status": status, "modules": sorted(sys.modules)}, f)
+    json.dump({"status": status, "modules": sorted(sys.modules), "collector": gc.isenabled(),
+               "frozen": gc.get_freeze_count()}, f)
 """
 
 
@@ -78,6 +79,11 @@ ABSENT_MODULES = (
 
 
 def loaded_modules(tmp_path: Path, *args: str) -> tuple[int, set[str]]:
+    data = _run(tmp_path, *args)
+    return data["status"], set(data["modules"])
+
+
+def _run(tmp_path: Path, *args: str) -> dict:
     out = tmp_path / "modules.json"
     subprocess.run(
         [sys.executable, "-c", RUNNER, str(out), *args],
@@ -86,8 +92,7 @@ def loaded_modules(tmp_path: Path, *args: str) -> tuple[int, set[str]]:
         timeout=120,
         check=False,
     )
-    data = json.loads(out.read_text())
-    return data["status"], set(data["modules"])
+    return json.loads(out.read_text())
 
 
 def loaded_by(tmp_path: Path, *args: str) -> tuple[int, set[str]]:
@@ -118,6 +123,18 @@ def test_validate_leaves_out_the_parts_a_check_does_not_use(tmp_path: Path) -> N
     # runner are not needed, and the marks are not written.
     assert {"automations.model.checks", "automations.rules.local"} & loaded == set()
     assert "automations.backends.marks" not in loaded
+
+
+def test_a_plain_check_is_a_short_lived_process_for_the_collector(tmp_path: Path) -> None:
+    """The quick door pauses the collector from the start and freezes what is left at the end
+    (core/collector.short_lived_process); the full command line, which also starts `serve`,
+    leaves the collector alone."""
+    init_directory(tmp_path / "board", force=False, today=dt.date.today())
+    quick = _run(tmp_path, "validate", "--config", str(tmp_path / "board" / "config.toml"))
+    assert quick["status"] == 1 and "automations.rules.actions" in quick["modules"]
+    assert quick["collector"] is False and quick["frozen"] > 10_000
+    full = _run(tmp_path, "--help")
+    assert full["status"] == 0 and full["collector"] is True and full["frozen"] == 0
 
 
 def test_the_help_imports_no_heavy_library(tmp_path: Path) -> None:

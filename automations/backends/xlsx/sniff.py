@@ -27,6 +27,7 @@ STRICT_MAIN = b"http://purl.oclc.org/ooxml/spreadsheetml/main"
 MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
 PKG_REL = "{http://schemas.openxmlformats.org/package/2006/relationships}"
+XmlError = expat.ExpatError  # says what and where, as ElementTree's ParseError did
 SAVE_AS = "Open it in Excel or LibreOffice and save it as an Excel Workbook (.xlsx)."
 
 
@@ -158,14 +159,11 @@ def _check_package(path: Path, limits: ZipLimits) -> None:
         ) from None
 
 
-XmlError = expat.ExpatError  # says what and where, as ElementTree's ParseError does
-
-
 def xml_elements(data: bytes, tag: str, first: bool = False) -> list[dict[str, str]]:
     """The attributes of each `tag` element in a part (names as ElementTree writes them:
     "{namespace}name"), or of its first element whatever its tag. The few small parts a check
-    reads (the workbook's tab list, relationships, tables) need no tree: expat alone loads in a
-    fifth of ElementTree's time, a thirtieth of a check's start-up."""
+    reads (the workbook's tab list, relationships, tables) need no tree, and expat alone loads
+    in a fifth of ElementTree's time (about 2 ms less at every start)."""
     found: list[dict[str, str]] = []
     parser = expat.ParserCreate(namespace_separator="}")
 

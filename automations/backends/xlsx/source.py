@@ -45,7 +45,6 @@ if TYPE_CHECKING:
     from automations.backends.marks import MarkPlan, WriteResult
     from automations.core.config import Config
 
-if TYPE_CHECKING:
     T = TypeVar("T")
 
 try:  # optional at import time so a broken wheel degrades to openpyxl instead of failing
