@@ -285,3 +285,16 @@ def test_microsoft_365_each_answer_is_written_into_its_own_tab(
     outcomes = {r[3]: r[8] for r in openpyxl.load_workbook(cloud)[UPDATES_TAB].iter_rows(
         min_row=4, values_only=True)}  # fmt: skip
     assert outcomes == {a: f"Applied on {WED.isoformat()}" for a in ANSWERED}
+
+
+def test_the_reordered_tab_is_marked_at_its_own_cells(tmp_path, monkeypatch) -> None:
+    """The marks follow each tab's own columns too: A7's unknown owner is noted at Housing!G5
+    (its Owner column there), not at E5 (where the Owner is on the first tab)."""
+    path = write_board(tmp_path / "board.xlsx")
+    cfg = xlsx_config(tmp_path, path)
+    validation = validate(cfg, WED)
+    written = app.write_back(cfg, validation, NOW)
+    assert written.changed
+    housing = openpyxl.load_workbook(path)["Housing"]
+    assert housing["G5"].comment is not None and "Nobody We Know" in housing["G5"].comment.text
+    assert housing["E5"].comment is None
