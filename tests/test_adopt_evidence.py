@@ -287,7 +287,11 @@ def test_confidential_column_takes_only_none(adopted: dict[str, tuple[Path, str]
     assert status == 2 and "digest.confidential_column: 'all' is not one of 'none'" in said
 
 
-def test_tabs_read_together_must_have_the_same_columns(tmp_path: Path) -> None:
+def test_tabs_read_together_may_order_their_columns_but_must_have_the_same_headers(
+    tmp_path: Path,
+) -> None:
+    """A tab read with the others whose headers are in another order is read in its own
+    columns (its findings at its own cells); one headed differently is not read, and said."""
     from openpyxl import load_workbook
 
     workbook = build("project_tabs", tmp_path)
@@ -298,6 +302,17 @@ def test_tabs_read_together_must_have_the_same_columns(tmp_path: Path) -> None:
     wb.save(workbook)
     config = tmp_path / "out" / "config.toml"
     prepared_config(config, truth("project_tabs")["today"])
+    findings = validate(load_settings(config)).report.findings
+    moved = [f for f in findings if f.sheet == "Carers Strategy"]
+    assert moved and not [f for f in moved if f.rule.startswith("schema.")]
+    # The tab's own "Lead" column is B: what is typed under it is read as the owner there.
+    owners = [f for f in moved if f.rule == "tor.actions.owner"]
+    assert owners and all(f.column == "Lead" and f.cell == f"B{f.row}" for f in owners)
+    elsewhere = [f for f in findings if f.sheet == "Supported Living" and f.column == "Lead"]
+    assert elsewhere and all(f.cell == f"C{f.row}" for f in elsewhere)
+
+    ws["B2"] = "Who is on it"  # a header no alias knows: not the same list any more
+    wb.save(workbook)
     findings = validate(load_settings(config)).report.findings
     moved = [f for f in findings if f.sheet == "Carers Strategy"]
     assert len(moved) == 1 and moved[0].severity.value == "error"

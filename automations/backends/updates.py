@@ -61,19 +61,25 @@ class CellChange:
 
 @dataclass(frozen=True)
 class RowChanges:
-    """What one approved answer changes, on the row of its action (found again by id)."""
+    """What one approved answer changes, on the row of its action (found again by id), on the
+    tab its action is on: Actions kept on several same-shaped tabs read as one list
+    ([source.tabs.Actions] tabs) are each written on their own tab, row and columns."""
 
     answer: int
     action_id: str
     row: int
     cells: tuple[CellChange, ...]
+    sheet: str = ""  # the tab's title in its workbook; "" for UpdatesPlan.sheet
+
+    def tab(self, plan: UpdatesPlan) -> str:
+        return self.sheet or plan.sheet
 
 
 @dataclass(frozen=True)
 class UpdatesPlan:
     """The Updates tab to write and the approved changes to make, in one save."""
 
-    sheet: str  # the Actions tab's name in the workbook
+    sheet: str  # the Actions tab's name in the workbook (the first, of tabs read as one list)
     rows: tuple[tuple[str, ...], ...]  # the Updates tab's answer rows, in UPDATES_COLUMNS order
     changes: tuple[RowChanges, ...] = ()
     written_at: dt.datetime | None = None

@@ -83,9 +83,10 @@ def _duty(table: Table, p: Project, f: Finding) -> str:
 
 
 def _duty_column(table: Table, f: Finding) -> Column | None:
-    if table.match is None or f.column_index is None:
+    match = table.match_of(f.sheet)  # the finding's own tab, among tabs read as one list
+    if match is None or f.column_index is None:
         return None
-    at = {i: name for name, i in table.match.positions.items()}
+    at = {i: name for name, i in match.positions.items()}
     field_name = at.get(f.column_index - 1)
     return next((c for c in table.schema.duty_columns if c.field == field_name), None)
 

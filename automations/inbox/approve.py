@@ -105,10 +105,6 @@ def decide(
         if isinstance(found, str):
             refused[item.id] = found
             continue
-        elsewhere = _on_another_tab(found, board.actions.title)
-        if elsewhere:
-            refused[item.id] = elsewhere
-            continue
         owner = owner_address(board, found)
         if p.sender != owner and p.sender not in s.officers:
             refused[item.id] = "the action's owner has changed since the answer came"
@@ -117,7 +113,8 @@ def decide(
         if not cells:
             refused[item.id] = "the Actions tab has none of the columns this answer changes"
             continue
-        changes.append(RowChanges(item.id, p.action_id, found.row, tuple(cells)))
+        sheet = tab_title(found.sheet) if found.sheet else ""  # its own tab, of several
+        changes.append(RowChanges(item.id, p.action_id, found.row, tuple(cells), sheet))
     return Decided(tuple(changes), tuple(rejected), refused)
 
 
@@ -127,18 +124,6 @@ def _action(rows: list[Action], action_id: str) -> Action | str:
     if len(rows) > 1:
         return f"{action_id} is on {len(rows)} rows of the Actions tab; make it one"
     return rows[0]
-
-
-def _on_another_tab(action: Action, title: str | None) -> str:
-    """Why an action cannot be written: it is on one of the other tabs read with the Actions
-    tab as one list ([source.tabs.Actions] tabs), and its row number means another action's
-    row there; "" when it is on the tab the answers are written into."""
-    if action.sheet is None or title is None or tab_title(action.sheet) == title:
-        return ""
-    return (
-        f"{action.id} is on the {tab_title(action.sheet)!r} tab: answers are written only into "
-        f"the {title!r} tab (the first of the tabs read as one list); change it by hand"
-    )
 
 
 def _cells(
@@ -169,7 +154,9 @@ def _cells(
         ours = last_written(p.action_id, header)
         now = pending.get((p.action_id, header))
         expected = tuple(dict.fromkeys(v for v in (seen, ours, now) if v is not None))
-        column = table.match.positions[field] + 1  # type: ignore[union-attr]
+        at = table.position(field, action)  # on the action's own tab, of several read as one
+        assert at is not None  # table.has(field): every tab read as one list has the column
+        column = at + 1
         out.append(CellChange(column, header, value, expected, append))  # type: ignore[arg-type]
         latest = now if now is not None else ours if ours is not None else seen
         pending[(p.action_id, header)] = _written(value, append, latest)

@@ -217,6 +217,10 @@ class Table:
     # Fields read from another column when the tab has none of their own, with how ("role":
     # "the names, such as 'Jon Tomlinson (Co-Chair)'").
     read_from: dict[str, str] = field(default_factory=dict, repr=False)
+    # Same-shaped tabs read as one list (_build_together): the header match of each tab whose
+    # columns sit elsewhere than the first's, by the tab's key (Record.sheet). Its records'
+    # cells are pointed at, and answers written, in that tab's own columns.
+    places: dict[str, HeaderMatch] = field(default_factory=dict, repr=False)
 
     def address(self, row: int) -> str:
         """The web address that opens ``row`` of this tab, or "" (a file has none)."""
@@ -236,6 +240,16 @@ class Table:
         col = next((c for c in self.schema.columns if c.field == field_name), None)
         return col is not None and any(self.has(f) for f in col.instead)
 
+    def match_of(self, sheet: str | None) -> HeaderMatch | None:
+        """The header match of the tab ``sheet`` (a record's own tab, Record.sheet), which may
+        place the columns elsewhere than this table's first tab does."""
+        return self.places.get(sheet or "", self.match)
+
+    def position(self, field_name: str, record: Record | None = None) -> int | None:
+        """The 0-based column of ``field_name`` on ``record``'s own tab (else the first)."""
+        match = self.match_of(record.sheet if record is not None else None)
+        return match.positions.get(field_name) if match is not None else None
+
     def header(self, field_name: str) -> str:
         if self.match and field_name in self.match.headers:
             return self.match.headers[field_name]
@@ -252,7 +266,7 @@ class Table:
         """A finding at a record's cell; with no record, at the column's header cell. A rule
         function leaves ``rule`` out: its decorator fills in the rule's id."""
         column = self.header(field_name) if field_name else None
-        index = self.match.positions.get(field_name) if (self.match and field_name) else None
+        index = self.position(field_name, record) if field_name else None
         row = record.row if record is not None else (self.header_row if index is not None else None)
         cell = f"{column_letter(index + 1)}{row}" if index is not None and row else None
         value = display(record.raw.get(field_name)) if record is not None and field_name else None
@@ -474,8 +488,9 @@ def _build_together(
     findings: list[Finding],
 ) -> Table:
     """Same-shaped tabs (one per project) read as one list: each row keeps its own tab, and
-    without a Project ID column its project is its tab's name. A tab whose columns are in other
-    places than the first's is not read (its cells could not be pointed at), and said so."""
+    without a Project ID column its project is its tab's name. A tab may place the columns
+    elsewhere, or its header on another row (Table.places keeps its own match); a tab headed
+    differently is not read, and said so."""
     first: Table | None = None
     records: list[Record] = []
     for title in raw.together[schema.name]:
@@ -488,9 +503,11 @@ def _build_together(
             continue
         own: list[Finding] = []
         part = _build_table(choice.table, schema, record_type, today, own)
-        if first is not None and first.match and part.match != first.match:
+        if first is not None and first.match and not _same_shape(part.match, first.match):
             findings.append(_other_places(rt.title, first, schema))
             continue
+        if first is not None and part.match != first.match:
+            first.places[title] = part.match  # type: ignore[assignment]
         # A missing column is said once, for the first tab.
         findings.extend(f for f in own if first is None or f.rule != "schema.missing_column")
         for r in part.records:
@@ -505,6 +522,12 @@ def _build_together(
     return first
 
 
+def _same_shape(a: HeaderMatch | None, b: HeaderMatch) -> bool:
+    """The same headers for the same fields (each tab's columns may sit in other places, and
+    its header on another row: each record keeps its tab, Table.places)."""
+    return a is not None and a.headers == b.headers and a.missing == b.missing
+
+
 def _other_places(title: str, first: Table, schema: TableSchema) -> Finding:
     return Finding(
         rule="schema.missing_column",
@@ -513,8 +536,8 @@ def _other_places(title: str, first: Table, schema: TableSchema) -> Finding:
         tab=schema.name,
         message=(
             f"The {title!r} tab is read with {first.title!r} as one {schema.name} list, but its "
-            "columns are in other places or headed differently, so it was not checked. Give it "
-            f"the same headers in the same order as {first.title!r}, or remove it from tabs in "
+            "columns are headed differently, so it was not checked. Give it the same headers "
+            f"as {first.title!r} (in any order), or remove it from tabs in "
             f"[source.tabs.{schema.name}]."
         ),
     )

@@ -7,9 +7,10 @@ Calls (Sheets API v4, each through the source's retrying client):
 3. ``values.batchGet`` of the same rows with FORMULA, made only when an answer is to be
    written: which of those cells hold a formula. A batchGet takes one valueRenderOption for
    all its ranges, so this cannot ride on call 2;
-4. one ``values.batchUpdate`` with every approved change, ``RAW``: text is stored as typed and
-   never becomes a formula; a date goes in as its serial number, so the cell keeps the number
-   format it has (a date column shows it as a date);
+4. one ``values.batchUpdate`` with every approved change (on any of the tabs Actions are kept on,
+   when several are read as one list: each at its own tab's row and columns), ``RAW``: text
+   is stored as typed and never becomes a formula; a date goes in as its serial number, so the
+   cell keeps the number format it has (a date column shows it as a date);
 5. one ``spreadsheets.batchUpdate`` for the Updates tab: added when missing, its cells, and the
    Apply drop-down (setDataValidation, a list of Apply and Reject).
 
@@ -84,12 +85,14 @@ def write_updates_google(
     result = UpdatesResult()
     with source._explained():
         tabs = _tabs(source)
-        actions = tabs.get(plan.sheet)
         ranges = [quote_title(UPDATES_TAB)] if UPDATES_TAB in tabs else []
+        # Each answer's row on its action's own tab (Actions on several tabs read as one list):
+        # one batchGet takes ranges on any tabs of the spreadsheet.
+        found = [rc for rc in plan.changes if rc.tab(plan) in tabs]
         rows = [
-            f"{quote_title(plan.sheet)}!A{rc.row}:{column_letter(_last(rc))}{rc.row}"
-            for rc in plan.changes
-        ] if actions is not None else []  # fmt: skip
+            f"{quote_title(rc.tab(plan))}!A{rc.row}:{column_letter(_last(rc))}{rc.row}"
+            for rc in found
+        ]
         ranges += rows
         reply = {}
         if ranges:
@@ -110,14 +113,14 @@ def write_updates_google(
                 "worked out, so nothing was written; the next check writes them."
             )
             return result
-        rows_now = {rc.row: _values(reply, i + offset) for i, rc in enumerate(plan.changes)}
-        formulas: dict[int, list[list[Any]]] = {}
+        rows_now = {_at(plan, rc): _values(reply, i + offset) for i, rc in enumerate(found)}
+        formulas: dict[tuple[str, int], list[list[Any]]] = {}
         if rows:
             as_typed = source.http.values_batch_get(
                 source.key, rows, params={**_AS_STORED, "valueRenderOption": "FORMULA"}
             )
-            formulas = {rc.row: _values(as_typed, i) for i, rc in enumerate(plan.changes)}
-        data = _changes(plan, rows_now, formulas, actions is not None, result)
+            formulas = {_at(plan, rc): _values(as_typed, i) for i, rc in enumerate(found)}
+        data = _changes(plan, rows_now, formulas, set(tabs), result)
         wanted = tab_values(with_outcomes(plan, result, today))
         same_tab = _same(tab_now, wanted)
         if not data and same_tab:
@@ -150,31 +153,38 @@ def _last(rc: RowChanges) -> int:
     return max(ch.column for ch in rc.cells)
 
 
+def _at(plan: UpdatesPlan, rc: RowChanges) -> tuple[str, int]:
+    """An answer's row: its tab and row number."""
+    return rc.tab(plan), rc.row
+
+
 def _changes(
     plan: UpdatesPlan,
-    rows_now: dict[int, list[list[Any]]],
-    formulas: dict[int, list[list[Any]]],
-    found: bool,
+    rows_now: dict[tuple[str, int], list[list[Any]]],
+    formulas: dict[tuple[str, int], list[list[Any]]],
+    tabs: set[str],
     result: UpdatesResult,
 ) -> list[Json]:
     """The value ranges to write; each answer's outcome in ``result``."""
     data: list[Json] = []
-    written: dict[tuple[int, int], Any] = {}  # what this save writes, for a second answer
+    # What this save writes, by (tab, row, column), for a second answer for the same action.
+    written: dict[tuple[str, int, int], Any] = {}
     for rc in plan.changes:
-        if not found:
-            result.refused[rc.answer] = "the Actions tab was not found"
+        sheet = rc.tab(plan)
+        if sheet not in tabs:
+            result.refused[rc.answer] = f"the {sheet!r} tab was not found"
             continue
-        row = (rows_now.get(rc.row) or [[]])[0]
-        typed = (formulas.get(rc.row) or [[]])[0]
+        row = (rows_now.get(_at(plan, rc)) or [[]])[0]
+        typed = (formulas.get(_at(plan, rc)) or [[]])[0]
         mine: list[tuple[int, Any, str, str, str]] = []
         why = ""
         for ch in rc.cells:
-            if (rc.row, ch.column) not in written and _formula(row, typed, ch.column):
+            if (sheet, rc.row, ch.column) not in written and _formula(row, typed, ch.column):
                 why = f"{ch.header} holds a formula now; change it by hand"  # as xlsx/values.py
                 break
             date = isinstance(ch.value, dt.date)
             now = written.get(
-                (rc.row, ch.column), row[ch.column - 1] if ch.column <= len(row) else ""
+                (sheet, rc.row, ch.column), row[ch.column - 1] if ch.column <= len(row) else ""
             )
             now_text = _as_text(now, date)
             if now_text.strip() not in {e.strip() for e in ch.expected}:
@@ -196,9 +206,9 @@ def _changes(
             result.refused[rc.answer] = why
             continue
         for column, value, *_ in mine:
-            written[(rc.row, column)] = value
+            written[(sheet, rc.row, column)] = value
             data.append({
-                "range": f"{quote_title(plan.sheet)}!{column_letter(column)}{rc.row}",
+                "range": f"{quote_title(sheet)}!{column_letter(column)}{rc.row}",
                 "values": [[value]],
             })  # fmt: skip
         result.applied[rc.answer] = [(h, old, new) for _, _, h, old, new in mine]

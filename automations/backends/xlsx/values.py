@@ -2,7 +2,8 @@
 
 The one writer that changes a person's cell, so it changes as little as it can: only the named
 cells of the Actions tab's sheet part (found by the action's row, which the caller found again by
-the action id) and the Updates tab's own part; every other part is copied byte for byte, and the
+the action id; Actions kept on several tabs read as one list: each on its own tab's part, at its
+own columns) and the Updates tab's own part; every other part is copied byte for byte, and the
 after-save proof (snapshot.py) checks it, plus every cell of the Actions tab but the named ones.
 Text goes in as an inline string (so the shared strings, a part people own, are never touched,
 and a leading = + - @ stays text); a date as a number with the format of its column; a change is
@@ -233,11 +234,11 @@ def _as_text(value: Any, date_column: bool, date1904: bool) -> str:
 # ---------------------------------------------------------------- applying the changes
 
 
-def _apply_row(cells: Cells, rc: RowChanges) -> str | list[tuple[str, str, str]]:
+def _apply_row(cells: Cells, rc: RowChanges, sheet: str) -> str | list[tuple[str, str, str]]:
     """Every change of one answer, or why none was made (then nothing of it is written)."""
     row = cells.row(rc.row)
     if row is None:
-        return f"row {rc.row} of the Actions tab is empty now"
+        return f"row {rc.row} of the {sheet!r} tab is empty now"
     done: list[tuple[str, str, str]] = []
     for ch in rc.cells:
         date = isinstance(ch.value, dt.date)
@@ -340,7 +341,6 @@ def write_updates(
     today = today or dt.date.today()
     with Package(real) as pkg:
         tabs = {t.name: t for t in pkg.sheets()}
-        actions = tabs.get(plan.sheet)
         tab = tabs.get(UPDATES_TAB)
         if tab is not None and not _is_ours(pkg, tab.part):
             raise SourceError(
@@ -356,14 +356,24 @@ def write_updates(
             )
             result.stale = True
             return result
-        cells = _cells(pkg, actions.part) if actions is not None and plan.changes else None
+        # Each tab an answer is written into (Actions on several tabs read as one list: each
+        # action's own), edited in its own sheet part.
+        sheets = {
+            name: _cells(pkg, tabs[name].part)
+            for name in dict.fromkeys(rc.tab(plan) for rc in plan.changes)
+            if name in tabs
+        }
         for rc in plan.changes:
-            done = "the Actions tab was not found" if cells is None else _apply_row(cells, rc)
+            cells = sheets.get(rc.tab(plan))
+            done = f"the {rc.tab(plan)!r} tab was not found" if cells is None else (
+                _apply_row(cells, rc, rc.tab(plan))
+            )  # fmt: skip
             if isinstance(done, str):
                 result.refused[rc.answer] = done
             else:
                 result.applied[rc.answer] = done
-        if cells is not None:
+        written = {rc.tab(plan) for rc in plan.changes if rc.answer in result.applied}
+        for cells in sheets.values():
             cells.finish()
         rows = with_outcomes(plan, result, today)
         data = updates_part(rows)
@@ -374,8 +384,8 @@ def write_updates(
         for place in dict.fromkeys((path, real)):
             refuse_if_open(place)
         refuse_if_read_only(real)
-        if result.applied and cells is not None and actions is not None:
-            pkg.put(actions.part, cells.data)
+        for name in written:
+            pkg.put(tabs[name].part, sheets[name].data)
         if tab is None:
             _add_tab(pkg, data)
         elif not same_tab:
@@ -386,12 +396,14 @@ def write_updates(
             people = {
                 t.name: t.part
                 for t in pkg.sheets()
-                if t.name not in (VALIDATION_TAB, UPDATES_TAB)
-                and not (result.applied and t.name == plan.sheet)
+                if t.name not in (VALIDATION_TAB, UPDATES_TAB) and t.name not in written
             }
             problems = differences(pkg, tmp, people)
-            if result.applied and actions is not None and cells is not None:
-                problems += _only_named_cells(pkg, tmp, actions.part, plan, result, cells)
+            for name in sorted(written):
+                mine = [rc for rc in plan.changes if rc.tab(plan) == name]
+                problems += _only_named_cells(
+                    pkg, tmp, tabs[name].part, name, mine, result, sheets[name]
+                )
             refuse(problems, path.name, "")
             if FileStamp.of(real) != stamp:
                 raise SourceError(
@@ -429,34 +441,35 @@ def _only_named_cells(
     pkg: Package,
     written: Path,
     part: str,
-    plan: UpdatesPlan,
+    sheet: str,
+    changes: list[RowChanges],
     result: UpdatesResult,
     cells: Cells,
 ) -> list[str]:
-    """The written sheet part is the one meant, byte for byte; and the one meant differs from
-    the part as read only in the cells an applied answer names: every row but theirs is the
-    same bytes, and in their rows every other cell is the same bytes."""
+    """The written sheet part of ``sheet`` is the one meant, byte for byte; and the one meant
+    differs from the part as read only in the cells an applied answer names there: every row
+    but theirs is the same bytes, and in their rows every other cell is the same bytes."""
     named: dict[int, set[str]] = {}
-    for rc in plan.changes:
+    for rc in changes:
         if rc.answer in result.applied:
             named.setdefault(rc.row, set()).update(
                 f"{column_letter(ch.column)}{rc.row}" for ch in rc.cells
             )
     with Package(pkg.path) as before, Package(written) as after:
         if after.read(part) != cells.data:
-            return [f"{plan.sheet}: the sheet as written is not the one meant"]
+            return [f"{sheet}: the sheet as written is not the one meant"]
         old = before.read(part)
     was = Cells(old, cells.prefix, cells.root_tag, cells.shared, cells.date1904)
     old_rows, new_rows = _row_spans(was, named), _row_spans(cells, named)
     problems = []
     if not _same_outside(was.data, old_rows, cells.data, new_rows):
-        problems.append(f"{plan.sheet}: rows no answer names")
+        problems.append(f"{sheet}: rows no answer names")
     for number in named:
         a, b = old_rows.get(number), new_rows.get(number)
         old_cells = _all_cells(was.data[a[0] : a[1]]) if a else {}
         new_cells = _all_cells(cells.data[b[0] : b[1]]) if b else {}
         problems += [
-            f"{plan.sheet}: cell {ref}"
+            f"{sheet}: cell {ref}"
             for ref in sorted(set(old_cells) | set(new_cells))
             if ref not in named[number] and old_cells.get(ref) != new_cells.get(ref)
         ]
