@@ -343,3 +343,25 @@ def test_tabs_read_together_are_marked_on_their_own_cells(tmp_path: Path) -> Non
         "Supported Living": ["C4", "E5"],
         "Archive": [],
     }
+
+
+def test_ids_used_on_two_tabs_read_as_one_list_name_both_tabs(tmp_path: Path) -> None:
+    """Project tabs each numbered from 1: the same Ref on two tabs is said with both tabs, not
+    as "row 2 and row 2", and how to tell them apart."""
+    from openpyxl import load_workbook
+
+    workbook = build("project_tabs", tmp_path)
+    adopt(workbook, tmp_path / "out")
+    wb = load_workbook(workbook)
+    for name in ("Day Opportunities", "Carers Strategy"):
+        wb[name]["A3"] = "1"  # each tab's first action
+    wb.save(workbook)
+    config = tmp_path / "out" / "config.toml"
+    prepared_config(config, truth("project_tabs")["today"])
+    twice = [f for f in validate(load_settings(config)).report.findings
+             if f.rule == "schema.duplicate_id"]
+    assert [(f.sheet, f.cell) for f in twice] == [("Carers Strategy", "A3")]
+    assert twice[0].message.startswith(
+        "Ref 1 is used on row 3 of the 'Day Opportunities' tab and on row 3 of the "
+        "'Carers Strategy' tab, which are read as one list."
+    )

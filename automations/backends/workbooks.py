@@ -8,7 +8,6 @@ often kept apart because it holds personal data).
 
 from __future__ import annotations
 
-import re
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import field, replace
@@ -83,12 +82,6 @@ class BoardSource:
             report=results[0].report,
             message="\n".join(r.message for r in results if r.message),
         )
-
-
-def tab_title(key: str) -> str:
-    """A tab's own title from its key among a board's tables: "workbook 2: Log" -> "Log" (the
-    tabs of the other workbooks are keyed by their workbook, in BoardSource.read)."""
-    return re.sub(r"^workbook \d+: ", "", key)
 
 
 def home_of(board: BoardSource, tab: str) -> Source:

@@ -13,12 +13,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from automations.backends.updates import APPLY, REJECT, CellChange, RowChanges
-from automations.backends.workbooks import tab_title
 from automations.inbox.listing import KINDS, clean
 from automations.inbox.proposals import Stored
 from automations.inbox.propose import IGNORED, UNMATCHED, WAITING, owner_address
 from automations.inbox.settings import UpdateSettings
 from automations.model.board import Action, Board
+from automations.model.raw import tab_title
 
 SHOWN = "shown"
 OUTCOMES = {

@@ -3,6 +3,7 @@ tables with table_from_grid, so they agree cell for cell."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import field, replace
 from itertools import islice
@@ -175,3 +176,9 @@ def the_checks_own(table: RawTable) -> bool:
         return True
     first = table.grid[0][0] if table.grid and table.grid[0] else None
     return table.title == UPDATES_TAB and first == UPDATES_TITLE
+
+
+def tab_title(key: str) -> str:
+    """A tab's own title from its key among a board's tables: "workbook 2: Log" -> "Log" (the
+    tabs of the other workbooks are keyed by their workbook, in backends/workbooks.py)."""
+    return re.sub(r"^workbook \d+: ", "", key)

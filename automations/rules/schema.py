@@ -8,7 +8,8 @@ from collections.abc import Iterator
 from automations.core.config import TorConfig
 from automations.core.findings import Finding, Severity
 from automations.core.text import long_date
-from automations.model.board import Board, Table
+from automations.model.board import Board, Record, Table
+from automations.model.raw import tab_title
 from automations.model.schema import Column
 from automations.rules import Rule, register, rule
 
@@ -74,7 +75,7 @@ def duplicate_id(board: Board, tor: TorConfig, today: dt.date) -> Iterator[Findi
         if not table.present:
             continue
         id_field = table.schema.id_field
-        first: dict[str, int] = {}
+        first: dict[str, Record] = {}
         ids = [(rec, value) for rec in table.records if (value := getattr(rec, id_field))
                is not None]
         # Ids compare ignoring case and runs of spaces: each id's text, its words joined by one
@@ -83,16 +84,25 @@ def duplicate_id(board: Board, tor: TorConfig, today: dt.date) -> Iterator[Findi
         keys = map(str.casefold, map(" ".join, map(str.split, map(str, (v for _, v in ids)))))
         for (rec, value), key in zip(ids, keys, strict=True):
             if key in first:
-                header = table.header(id_field)
-                yield table.finding(
-                    E,
-                    f"{header} {_shown(value)} is used on row {first[key]} and on row "
-                    f"{rec.row}. Each row needs its own {header}: change one of them.",
-                    rec,
-                    id_field,
-                )
+                yield table.finding(E, _twice(table, value, first[key], rec), rec, id_field)
             else:
-                first[key] = rec.row
+                first[key] = rec
+
+
+def _twice(table: Table, value: object, first: Record, again: Record) -> str:
+    """Where an id is used twice. On tabs read as one list (one per project), which tabs: their
+    rows may have the same numbers, and numbering each tab from 1 is how the ids collide."""
+    header = table.header(table.schema.id_field)
+    if first.sheet == again.sheet:
+        return (f"{header} {_shown(value)} is used on row {first.row} and on row {again.row}. "
+                f"Each row needs its own {header}: change one of them.")
+    return (
+        f"{header} {_shown(value)} is used on row {first.row} of the "
+        f"{tab_title(first.sheet or table.title)!r} tab and on row {again.row} of the "
+        f"{tab_title(again.sheet or table.title)!r} tab, which are read as one list. Each row "
+        f"needs its own {header} across those tabs: change one of them (for example, start "
+        "each tab's with letters of its own, such as DO-1 and CS-1)."
+    )
 
 
 def _member_refs(
