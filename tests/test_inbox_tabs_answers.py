@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import openpyxl
+import pytest
 
 from automations import app
 from automations.backends.updates import UPDATES_TAB
@@ -99,13 +100,20 @@ def findings(validation: Any) -> set[tuple[str, str | None, str | None]]:
     return {(f.rule, f.sheet, f.cell) for f in validation.report.findings}
 
 
-def test_each_answer_is_written_into_its_own_tab_at_that_tabs_columns(
-    tmp_path, monkeypatch
-) -> None:
+def answered_board(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Path, Any]:
+    """The board of three project tabs, an owner's "done" answer for each of ANSWERED waiting
+    in the mailbox."""
     monkeypatch.setenv("COPROD_UPDATES_KEY", KEY_TEXT)
     path = write_board(tmp_path / "board.xlsx")
     cfg = xlsx_config(tmp_path, path)
     drop_done_answers(cfg, REPLY, KEY_TEXT, tuple(ANSWERED), WED)
+    return path, cfg
+
+
+def test_each_answer_is_written_into_its_own_tab_at_that_tabs_columns(
+    tmp_path, monkeypatch
+) -> None:
+    path, cfg = answered_board(tmp_path, monkeypatch)
     validation = validate(cfg, WED)
     # The reordered tab is read with the others, its findings at its own cells: A7's owner is
     # in column G there (E on the other two tabs).
@@ -153,10 +161,7 @@ def test_each_answer_is_written_into_its_own_tab_at_that_tabs_columns(
 def test_a_cell_changed_by_a_person_on_the_second_tab_is_not_overwritten(
     tmp_path, monkeypatch
 ) -> None:
-    monkeypatch.setenv("COPROD_UPDATES_KEY", KEY_TEXT)
-    path = write_board(tmp_path / "board.xlsx")
-    cfg = xlsx_config(tmp_path, path)
-    drop_done_answers(cfg, REPLY, KEY_TEXT, tuple(ANSWERED), WED)
+    path, cfg = answered_board(tmp_path, monkeypatch)
     assert len(app.read_answers(cfg, validate(cfg, WED), NOW).proposals) == 3
     # After the answers came, a person sets A3's Status on the second tab by hand.
     status = where(path, "Carers Strategy", "A3", "Status")
